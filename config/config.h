@@ -1,0 +1,108 @@
+// Configuration: the YAML file of DESIGN §3 loaded into one validated option struct per
+// component. Components receive only their own struct (SamplingOptions, ModelOptions, ...),
+// never the whole Config.
+//
+// Every default is documented here and in config/vidx.example.yaml (a test checks the two
+// agree). Errors are kInvalidArgument with one sentence naming the key, the file, its line
+// and column, e.g.
+//   /etc/vidx/vidx.yaml:7:8: sampling.fps must be greater than 0 (got -1)
+//
+// Thread-safety: plain values.
+#ifndef VIDX_CONFIG_CONFIG_H_
+#define VIDX_CONFIG_CONFIG_H_
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+
+namespace vidx {
+
+// Where each key was found, for error messages that come after loading (e.g. a state_dir
+// that cannot be created when a command first needs it).
+class ConfigSource {
+ public:
+  ConfigSource() = default;
+  explicit ConfigSource(std::string file) : file_(std::move(file)) {}
+
+  const std::string& file() const { return file_; }  // empty for built-in defaults
+  void Record(const std::string& key, int line, int column) { marks_[key] = {line, column}; }
+  // "FILE:LINE:COL: " for a key that appeared in the file, "FILE: " for one that did not,
+  // "built-in defaults: " when there is no file.
+  std::string Where(const std::string& key) const;
+
+ private:
+  struct Mark {
+    int line;
+    int column;
+  };
+  std::string file_;
+  std::map<std::string, Mark> marks_;
+};
+
+struct LibraryOptions {
+  std::vector<std::string> roots;  // default: none; each must be an existing directory
+  std::vector<std::string> extensions = {"mp4", "mkv", "mov", "webm", "avi", "m4v"};
+  double settle_seconds = 5;       // >= 0
+  double rescan_interval = 3600;   // seconds, > 0
+};
+
+struct ModelOptions {
+  std::string path = "/var/lib/vidx/models/clip-vit-base-patch32";
+  std::string key_map = "hf";  // hf | openai | open_clip | path to a YAML of rename rules
+  std::vector<std::string> ignore_unexpected;  // glob patterns, default none
+  std::string device = "auto";     // auto | cpu | cuda | cuda:N
+  std::string precision = "auto";  // auto | fp32 | fp16 | bf16
+  int batch_size = 64;             // > 0
+  int threads = 0;                 // CPU inference threads, 0 = all cores
+};
+
+struct SamplingOptions {
+  double fps = 0.5;              // frames per second of video, > 0
+  int max_frames = 512;          // per file, > 0
+  double keyframe_tolerance = -1;  // seconds; -1 = auto (half the interval), 0 = exact
+  int clip_frames = 1;           // frames pooled into one vector, >= 1
+};
+
+struct IndexOptions {
+  std::string factory = "Flat";  // FAISS index_factory string
+};
+
+struct DaemonOptions {
+  std::string socket = "/run/vidx/vidx.sock";
+};
+
+struct LoggingOptions {
+  std::string level = "info";  // trace | debug | info | warn | error | critical | off
+};
+
+struct Config {
+  std::string state_dir = "/var/lib/vidx";
+  LibraryOptions library;
+  ModelOptions model;
+  SamplingOptions sampling;
+  IndexOptions index;
+  DaemonOptions daemon;
+  LoggingOptions logging;
+  ConfigSource source;
+};
+
+// Parses and validates YAML text. `file` names it in errors.
+StatusOr<Config> ParseConfig(const std::string& yaml_text, const std::string& file);
+
+// Reads and parses `path`. A missing or unreadable file is kInvalidArgument naming it.
+StatusOr<Config> LoadConfigFile(const std::string& path);
+
+// Which file `vidx` should read: `cli_value` when given, else $VIDX_CONFIG, else
+// /etc/vidx/vidx.yaml. `*explicit_choice` says whether the user named it (a missing file the
+// user named is an error; a missing /etc/vidx/vidx.yaml means built-in defaults).
+std::string ResolveConfigPath(const std::string& cli_value, bool* explicit_choice);
+
+// Creates state_dir (and parents) if needed and checks it is a writable directory.
+// Errors name the `state_dir` key with its file position.
+Status EnsureStateDir(const Config& config);
+
+}  // namespace vidx
+
+#endif  // VIDX_CONFIG_CONFIG_H_

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Installs everything vidx needs to build, run and test on Debian 12. Idempotent:
+# packages already present are skipped; the Python reference environment is made once.
+#
+#   deploy/install-deps.sh            build + runtime packages
+#   deploy/install-deps.sh --test     also the Python reference environment (.venv) for tests
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")/.." && pwd)
+want_test=0
+for arg in "$@"; do
+  case "$arg" in
+    --test) want_test=1 ;;
+    *) echo "install-deps.sh: unknown argument '$arg' (expected --test)" >&2; exit 2 ;;
+  esac
+done
+
+sudo_cmd=()
+if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
+
+packages=(
+  build-essential cmake ninja-build pkg-config ccache git
+  libtorch-dev libopenblas0-pthread
+  libfaiss-dev
+  librocksdb-dev
+  libavformat-dev libavcodec-dev libswscale-dev libavutil-dev ffmpeg
+  libyaml-cpp-dev libspdlog-dev libfmt-dev
+  libgtest-dev libgmock-dev
+  libcli11-dev nlohmann-json3-dev libsystemd-dev
+)
+test_packages=(python3-torch python3-torchvision python3-numpy python3-venv python3-yaml python3-requests)
+
+missing=()
+check=("${packages[@]}")
+if [ "$want_test" -eq 1 ]; then check+=("${test_packages[@]}"); fi
+for p in "${check[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
+    missing+=("$p")
+  fi
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "install-deps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo_cmd[@]}" apt-get update -q
+  "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+if [ "$want_test" -eq 1 ]; then
+  venv="$here/.venv"
+  # Debian's python3-torch is built for /usr/bin/python3; the venv sees it through
+  # --system-site-packages. Packages go in with --no-deps so pip never replaces torch.
+  if [ ! -x "$venv/bin/python" ]; then
+    /usr/bin/python3 -m venv --system-site-packages "$venv"
+  fi
+  stamp="$venv/.vidx-reqs"
+  reqs="$here/deploy/python-requirements.txt"
+  if [ ! -f "$stamp" ] || ! cmp -s "$stamp" "$reqs"; then
+    "$venv/bin/pip" install -q --no-deps -r "$reqs"
+    cp "$reqs" "$stamp"
+  fi
+fi
+echo "install-deps: done"

@@ -1,0 +1,81 @@
+// SafetensorsFile: a validated, read-only view of a .safetensors checkpoint.
+//
+// Format: 8-byte little-endian header length N, N bytes of UTF-8 JSON mapping tensor names to
+// {"dtype", "shape", "data_offsets":[begin,end]} (offsets relative to the byte after the
+// header), an optional "__metadata__" object of string->string, then the data.
+//
+// Open() validates everything before any tensor is handed out: header length within the file
+// and below a bound, valid UTF-8 JSON, known dtypes (F32, F16, BF16, I64 and the other
+// standard ones are recognised; only F32/F16/BF16/I64 are supported for loading), shapes of
+// non-negative integers whose element count times the dtype size equals end - begin,
+// offsets in bounds, sorted, contiguous and non-overlapping, covering the data exactly.
+// A malformed file is a kCorruption Status naming the file and the tensor at fault; never a
+// crash, never an out-of-bounds read.
+//
+// The data is memory-mapped once (read-only, MAP_PRIVATE); TensorView::data points into the
+// mapping and stays valid while the SafetensorsFile lives.
+//
+// Thread-safety: immutable after Open(); const methods may be used from several threads.
+#ifndef VIDX_INDEXER_MODEL_SAFETENSORS_H_
+#define VIDX_INDEXER_MODEL_SAFETENSORS_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+
+namespace vidx {
+
+enum class DType { kF64, kF32, kF16, kBF16, kI64, kI32, kI16, kI8, kU8, kBool };
+
+const char* DTypeName(DType d);   // "F32", ...
+size_t DTypeSize(DType d);        // bytes per element
+
+struct TensorView {
+  std::string name;
+  DType dtype = DType::kF32;
+  std::vector<int64_t> shape;
+  const uint8_t* data = nullptr;  // little-endian elements, not necessarily aligned
+  size_t nbytes = 0;
+  int64_t numel() const;
+};
+
+class SafetensorsFile {
+ public:
+  // Maps and validates `path`. Errors: kNotFound/kIoError (open/mmap), kCorruption (format).
+  static StatusOr<std::unique_ptr<SafetensorsFile>> Open(const std::string& path);
+  // Validates an in-memory buffer (copied). Used by tests and the fuzzer.
+  static StatusOr<std::unique_ptr<SafetensorsFile>> FromBuffer(const uint8_t* data, size_t size,
+                                                               const std::string& name);
+  ~SafetensorsFile();
+  SafetensorsFile(const SafetensorsFile&) = delete;
+  SafetensorsFile& operator=(const SafetensorsFile&) = delete;
+
+  const std::string& path() const { return path_; }
+  // Tensor names in sorted order.
+  std::vector<std::string> names() const;
+  // nullptr when absent.
+  const TensorView* Find(const std::string& name) const;
+  const std::map<std::string, TensorView>& tensors() const { return tensors_; }
+  const std::map<std::string, std::string>& metadata() const { return metadata_; }
+
+ private:
+  SafetensorsFile() = default;
+  static StatusOr<std::unique_ptr<SafetensorsFile>> Parse(std::unique_ptr<SafetensorsFile> f);
+
+  std::string path_;
+  const uint8_t* base_ = nullptr;  // whole file
+  size_t size_ = 0;
+  void* mapping_ = nullptr;        // munmap on destruction when non-null
+  std::vector<uint8_t> owned_;     // FromBuffer storage
+  std::map<std::string, TensorView> tensors_;
+  std::map<std::string, std::string> metadata_;
+};
+
+}  // namespace vidx
+
+#endif  // VIDX_INDEXER_MODEL_SAFETENSORS_H_
