@@ -5,19 +5,29 @@ function(vidx_project_target target)
     -Wno-error=deprecated-declarations)
 endfunction()
 
-# vidx_add_test(NAME SOURCES... LIBS ...): one gtest binary, discovered by CTest.
+# vidx_add_test(NAME SOURCES ... LIBS ... [LABELS ...] [FIXTURES ...] [TIMEOUT s]):
+# one gtest binary whose tests CTest discovers. FIXTURES names CTest fixtures (FIXTURES_SETUP
+# steps such as the Python reference generators) that must run first.
 # Tests run from the source tree root so that ../shared resolves as documented.
 function(vidx_add_test name)
-  cmake_parse_arguments(T "" "TIMEOUT" "SOURCES;LIBS;LABELS" ${ARGN})
+  cmake_parse_arguments(T "" "TIMEOUT" "SOURCES;LIBS;LABELS;FIXTURES" ${ARGN})
   add_executable(${name} ${T_SOURCES})
   vidx_project_target(${name})
   target_link_libraries(${name} PRIVATE ${T_LIBS} GTest::gtest GTest::gtest_main)
   if(NOT T_TIMEOUT)
     set(T_TIMEOUT 600)
   endif()
+  # One variable only: a second one would need a ';' that the property list would split.
+  # Tests run in the source root, so the source directory is '.'.
+  set(props TIMEOUT ${T_TIMEOUT} ENVIRONMENT "VIDX_BINARY_DIR=${PROJECT_BINARY_DIR}")
+  if(T_LABELS)
+    list(APPEND props LABELS "${T_LABELS}")
+  endif()
+  if(T_FIXTURES)
+    list(APPEND props FIXTURES_REQUIRED "${T_FIXTURES}")
+  endif()
   gtest_discover_tests(${name}
     WORKING_DIRECTORY ${PROJECT_SOURCE_DIR}
-    PROPERTIES TIMEOUT ${T_TIMEOUT} LABELS "${T_LABELS}"
-    ENVIRONMENT "VIDX_SOURCE_DIR=${PROJECT_SOURCE_DIR};VIDX_BINARY_DIR=${PROJECT_BINARY_DIR}"
+    PROPERTIES ${props}
     DISCOVERY_TIMEOUT 60)
 endfunction()

@@ -165,6 +165,56 @@ Status ParseLibrary(const Reader& r, const YAML::Node& n, LibraryOptions* o) {
   return Status::Ok();
 }
 
+// Reads a key-map rules file:
+//   base: hf | openai | open_clip       (default hf)
+//   rules:
+//     - {prefix: "module.", to: ""}
+//     - {regex: "^backbone\\.(.*)$", to: "vision_model.$1"}
+Status LoadKeyMapRules(const std::string& path, ModelOptions* o) {
+  ConfigSource ignored;
+  Reader r(path, &ignored);
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(path);
+  } catch (const YAML::BadFile&) {
+    return Status::InvalidArgument("key-map rules file " + path + " cannot be read");
+  } catch (const YAML::Exception& e) {
+    return r.ErrorAt(e.mark, "is not valid YAML: " + e.msg);
+  }
+  try {
+    VIDX_RETURN_IF_ERROR(r.CheckMap(root, "", {"base", "rules"}));
+    VIDX_RETURN_IF_ERROR(r.Scalar(root, "", "base", "a string", &o->key_map_base));
+    static const std::set<std::string> kBases = {"hf", "openai", "open_clip"};
+    if (!kBases.count(o->key_map_base)) {
+      return r.ErrorAt(r.MarkOf(root, "base"), "base must be hf, openai or open_clip (got '" +
+                                                   o->key_map_base + "')");
+    }
+    YAML::Node rules = root["rules"];
+    if (rules && !rules.IsSequence()) {
+      return r.ErrorAt(rules.Mark(), "rules must be a list of {prefix|regex, to} mappings");
+    }
+    o->key_map_rules.clear();
+    for (const auto& rule : rules) {
+      KeyRenameRule parsed;
+      if (rule.IsMap() && rule["regex"]) {
+        VIDX_RETURN_IF_ERROR(r.CheckMap(rule, "rules[]", {"regex", "to"}));
+        parsed.regex = true;
+        VIDX_RETURN_IF_ERROR(r.Scalar(rule, "rules[]", "regex", "a string", &parsed.from));
+      } else {
+        VIDX_RETURN_IF_ERROR(r.CheckMap(rule, "rules[]", {"prefix", "to"}));
+        if (!rule["prefix"]) return r.ErrorAt(rule.Mark(), "a rule needs 'prefix' or 'regex'");
+        VIDX_RETURN_IF_ERROR(r.Scalar(rule, "rules[]", "prefix", "a string", &parsed.from));
+      }
+      if (!rule["to"]) return r.ErrorAt(rule.Mark(), "a rule needs 'to'");
+      VIDX_RETURN_IF_ERROR(r.Scalar(rule, "rules[]", "to", "a string", &parsed.to));
+      o->key_map_rules.push_back(std::move(parsed));
+    }
+  } catch (const YAML::Exception& e) {
+    return r.ErrorAt(e.mark, "could not be read: " + e.msg);
+  }
+  return Status::Ok();
+}
+
 bool ValidDevice(const std::string& d) {
   if (d == "auto" || d == "cpu" || d == "cuda") return true;
   if (d.rfind("cuda:", 0) != 0 || d.size() == 5) return false;
@@ -191,6 +241,9 @@ Status ParseModel(const Reader& r, const YAML::Node& n, ModelOptions* o) {
                        "model.key_map must be hf, openai, open_clip or the path of a rename-rule "
                        "file, and '" + o->key_map + "' is none of these");
     }
+    VIDX_RETURN_IF_ERROR(LoadKeyMapRules(o->key_map, o));
+  } else {
+    o->key_map_base = o->key_map;
   }
   if (!ValidDevice(o->device)) {
     return r.ErrorAt(r.MarkOf(n, "device"), "model.device must be auto, cpu, cuda or cuda:N (got '" +

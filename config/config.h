@@ -48,9 +48,20 @@ struct LibraryOptions {
   double rescan_interval = 3600;   // seconds, > 0
 };
 
+// One rename rule of a key-map rules file (see docs/model-formats.md).
+struct KeyRenameRule {
+  bool regex = false;  // false: `from` is a prefix; true: an ECMAScript regex over the whole key
+  std::string from;
+  std::string to;
+};
+
 struct ModelOptions {
   std::string path = "/var/lib/vidx/models/clip-vit-base-patch32";
   std::string key_map = "hf";  // hf | openai | open_clip | path to a YAML of rename rules
+  // Filled from the rules file when key_map is a path: the layout the renamed keys are in
+  // (hf | openai | open_clip) and the rules, in order.
+  std::string key_map_base = "hf";
+  std::vector<KeyRenameRule> key_map_rules;
   std::vector<std::string> ignore_unexpected;  // glob patterns, default none
   std::string device = "auto";     // auto | cpu | cuda | cuda:N
   std::string precision = "auto";  // auto | fp32 | fp16 | bf16

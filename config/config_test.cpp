@@ -199,6 +199,43 @@ TEST_F(ConfigTest, StateDirThatCannotBeCreated) {
       << status.message();
 }
 
+TEST_F(ConfigTest, KeyMapRulesFile) {
+  std::string rules = (dir_ / "rules.yaml").string();
+  std::ofstream(rules) << "base: openai\n"
+                          "rules:\n"
+                          "  - {prefix: 'module.', to: ''}\n"
+                          "  - {regex: '^backbone\\.(.*)$', to: 'visual.$1'}\n";
+  auto config = ParseConfig("model:\n  key_map: " + rules + "\n", "test.yaml");
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  EXPECT_EQ(config->model.key_map, rules);
+  EXPECT_EQ(config->model.key_map_base, "openai");
+  ASSERT_EQ(config->model.key_map_rules.size(), 2u);
+  EXPECT_FALSE(config->model.key_map_rules[0].regex);
+  EXPECT_EQ(config->model.key_map_rules[0].from, "module.");
+  EXPECT_EQ(config->model.key_map_rules[0].to, "");
+  EXPECT_TRUE(config->model.key_map_rules[1].regex);
+  EXPECT_EQ(config->model.key_map_rules[1].from, "^backbone\\.(.*)$");
+  EXPECT_EQ(config->model.key_map_rules[1].to, "visual.$1");
+
+  auto builtin = ParseConfig("model:\n  key_map: open_clip\n", "test.yaml");
+  ASSERT_TRUE(builtin.ok());
+  EXPECT_EQ(builtin->model.key_map_base, "open_clip");
+  EXPECT_TRUE(builtin->model.key_map_rules.empty());
+}
+
+TEST_F(ConfigTest, KeyMapRulesFileErrorsNameTheRulesFile) {
+  std::string rules = (dir_ / "rules.yaml").string();
+  std::ofstream(rules) << "base: timm\n";
+  EXPECT_EQ(ErrorOf("model:\n  key_map: " + rules + "\n"),
+            rules + ":1:7: base must be hf, openai or open_clip (got 'timm')");
+  std::ofstream(rules, std::ios::trunc) << "rules:\n  - {prefix: 'a.'}\n";
+  EXPECT_EQ(ErrorOf("model:\n  key_map: " + rules + "\n"), rules + ":2:5: a rule needs 'to'");
+  std::ofstream(rules, std::ios::trunc) << "rules:\n  - {prefix: 'a.', to: 'b.', x: 1}\n";
+  EXPECT_EQ(ErrorOf("model:\n  key_map: " + rules + "\n").rfind(
+                rules + ":2:30: unknown key 'rules[].x'", 0),
+            0u);
+}
+
 TEST_F(ConfigTest, ResolveConfigPathOrder) {
   bool explicit_choice = false;
   ::unsetenv("VIDX_CONFIG");

@@ -1,0 +1,40 @@
+# vidx_model_base: the model's I/O that needs no LibTorch — safetensors reader, CLIP BPE
+# tokenizer (with its generated Unicode tables and ftfy-like text cleaning) and sha256.
+find_package(ZLIB REQUIRED)
+
+add_library(vidx_model_base STATIC
+  ${CMAKE_CURRENT_LIST_DIR}/safetensors.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/sha256.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/tokenizer.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/text_clean.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/unicode_text.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/unicode_tables.cpp
+)
+vidx_project_target(vidx_model_base)
+target_link_libraries(vidx_model_base PUBLIC vidx_common
+  PRIVATE nlohmann_json::nlohmann_json ZLIB::ZLIB)
+
+if(VIDX_BUILD_TESTS)
+  vidx_add_test(safetensors_test
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/safetensors_test.cpp
+    LIBS vidx_model_base)
+  vidx_add_test(sha256_test
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/sha256_test.cpp
+    LIBS vidx_model_base)
+
+  # Tokenizer parity: a fixture step writes open_clip's ids for a seeded corpus (and the same
+  # vocabulary as HF vocab.json + merges.txt); the gtest compares. Without the venv the
+  # fixture fails, and so do the parity tests (never a silent skip).
+  add_test(NAME tokenizer_corpus
+    COMMAND ${PROJECT_SOURCE_DIR}/.venv/bin/python ${CMAKE_CURRENT_LIST_DIR}/tools/tokenizer_reference.py
+      --bpe ../shared/data/clip/bpe_simple_vocab_16e6.txt.gz
+      --out ${PROJECT_BINARY_DIR}/tokenizer_corpus.json
+      --hf-dir ${PROJECT_BINARY_DIR}/tokenizer_hf
+    WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+  set_tests_properties(tokenizer_corpus PROPERTIES FIXTURES_SETUP tokenizer_corpus TIMEOUT 300)
+  vidx_add_test(tokenizer_test
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/tokenizer_test.cpp
+    LIBS vidx_model_base nlohmann_json::nlohmann_json
+    FIXTURES tokenizer_corpus)
+  target_compile_definitions(tokenizer_test PRIVATE VIDX_TEST_BINARY_DIR="${PROJECT_BINARY_DIR}")
+endif()
