@@ -1,0 +1,49 @@
+// The feature fingerprint (DESIGN §4): a hash over the canonical description of everything
+// that decides a vector. Two indexes with the same fingerprint hold vectors of one feature
+// space; anything else must never be mixed.
+//
+// The description is plain text, one "key=value" line per input, in a fixed order, numbers in
+// a locale-independent round-trippable form; the fingerprint is its sha256 (64 hex digits).
+// Both are pure functions of FeatureSpec: identical across processes and machines.
+//
+// Thread-safety: pure functions.
+#ifndef VIDX_INDEXER_MODEL_FINGERPRINT_H_
+#define VIDX_INDEXER_MODEL_FINGERPRINT_H_
+
+#include <string>
+#include <vector>
+
+namespace vidx {
+
+// Bumped whenever the code changes what a vector means for the same inputs (a different
+// resize, a different pooling, a fixed bug in a tower). Part of every fingerprint.
+constexpr int kPipelineVersion = 1;
+
+struct FeatureSpec {
+  std::string checkpoint_sha256;  // of the weight file(s)
+  // Canonical description of the model as loaded (ClipEncoder::Describe): architecture from
+  // config.json, preprocessing (size, crop, mean, std, interpolation), key map and its rules,
+  // precision.
+  std::string model;
+  double fps = 0;                 // sampling
+  int max_frames = 0;
+  double keyframe_tolerance = 0;  // resolved seconds (auto already turned into a number)
+  int clip_frames = 1;
+  std::string pooling;            // how clip_frames frames become one vector
+  int pipeline_version = kPipelineVersion;
+};
+
+std::string CanonicalDescription(const FeatureSpec& spec);
+std::string Fingerprint(const FeatureSpec& spec);
+
+// Cosine similarity of two embeddings of equal length (0 when either is all zeros or the
+// lengths differ). Used to compare probe embeddings across runs.
+double Cosine(const std::vector<float>& a, const std::vector<float>& b);
+
+// A stored probe embedding and a fresh one for the same fingerprint "drift" when their cosine
+// falls below this: the weights or the code changed behind an unchanged fingerprint.
+constexpr double kProbeDriftCosine = 0.9999;
+
+}  // namespace vidx
+
+#endif  // VIDX_INDEXER_MODEL_FINGERPRINT_H_

@@ -1,0 +1,43 @@
+// RocksHashCache: the checkpoint-hash cache of DESIGN §4, kept in the catalog database
+// (state_dir/catalog, RocksDB). Key "ckpt-hash/<absolute path>", value
+// "v1 <size> <mtime_ns> <inode> <device> <sha256>" (docs/storage.md).
+//
+// Open() takes the database's lock; when another process (the daemon) holds it, it opens
+// the database read-only instead: lookups work, Store() then does nothing.
+//
+// Thread-safety: Lookup/Store may be called concurrently (RocksDB is thread-safe).
+#ifndef VIDX_SEARCH_HASH_CACHE_H_
+#define VIDX_SEARCH_HASH_CACHE_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "common/status.h"
+#include "indexer/model/checkpoint_hash.h"
+
+namespace rocksdb {
+class DB;
+}
+
+namespace vidx {
+
+class RocksHashCache : public HashCache {
+ public:
+  // Opens (creating if needed) `state_dir`/catalog. Errors name the directory.
+  static StatusOr<std::unique_ptr<RocksHashCache>> Open(const std::string& state_dir);
+  ~RocksHashCache() override;
+
+  std::optional<std::string> Lookup(const FileIdentity& file) override;
+  Status Store(const FileIdentity& file, const std::string& sha256) override;
+  bool read_only() const { return read_only_; }
+
+ private:
+  RocksHashCache(std::unique_ptr<rocksdb::DB> db, bool read_only);
+  std::unique_ptr<rocksdb::DB> db_;
+  bool read_only_;
+};
+
+}  // namespace vidx
+
+#endif  // VIDX_SEARCH_HASH_CACHE_H_
