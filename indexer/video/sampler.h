@@ -40,6 +40,7 @@ struct SamplerOptions {
   int64_t max_probe_bytes = 5 << 20;  // bytes FFmpeg may read to find the streams
   int max_dimension = 8192;         // refuse streams wider or taller than this
   double max_seconds = 120;         // wall-clock budget for one file; past it, kDeadlineExceeded
+  int decode_threads = 0;           // decoder threads; 0 = FFmpeg's automatic choice
 };
 
 // What the sampler learnt about the file.
@@ -50,6 +51,8 @@ struct VideoInfo {
   int height = 0;
   std::string codec;    // FFmpeg codec name, e.g. "h264"
   std::string format;   // FFmpeg demuxer name, e.g. "mov,mp4,m4a,3gp,3g2,mj2"
+  int rotation = 0;     // clockwise degrees applied to the stored picture (0/90/180/270)
+  bool has_index = false;  // the container listed its keyframes (seeks are planned with them)
 };
 
 struct Frame {

@@ -1,0 +1,130 @@
+#include "indexer/video/image_io.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+
+#include "indexer/video/ffmpeg_ptr.h"
+#include "indexer/video/frame_convert.h"
+#include "indexer/video/media_input.h"
+
+namespace vidx {
+
+namespace {
+
+struct FileCloser {
+  void operator()(std::FILE* f) const { std::fclose(f); }
+};
+
+Status WriteFileAtomically(const std::string& path, const uint8_t* data, size_t size) {
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  std::unique_ptr<std::FILE, FileCloser> f(std::fopen(tmp.c_str(), "wb"));
+  if (!f) return Status::IoError(path + ": cannot create: " + std::strerror(errno));
+  const bool written = std::fwrite(data, 1, size, f.get()) == size;
+  const bool flushed = std::fflush(f.get()) == 0;
+  const int closed = std::fclose(f.release());
+  if (!written || !flushed || closed != 0) {
+    const int err = errno;
+    std::remove(tmp.c_str());
+    return Status::IoError(path + ": cannot write: " + std::strerror(err));
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    const int err = errno;
+    std::remove(tmp.c_str());
+    return Status::IoError(path + ": cannot rename into place: " + std::strerror(err));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status WritePng(const std::string& path, const Frame& frame) {
+  ffmpeg::ConfigureLogging();
+  if (frame.width <= 0 || frame.height <= 0 ||
+      frame.rgb.size() != static_cast<size_t>(frame.width) * frame.height * 3) {
+    return Status::InvalidArgument(path + ": frame to write is empty or its size does not match");
+  }
+  const AVCodec* codec = avcodec_find_encoder(AV_CODEC_ID_PNG);
+  if (codec == nullptr) return Status::Unsupported(path + ": FFmpeg has no PNG encoder");
+  ffmpeg::CodecContextPtr enc(avcodec_alloc_context3(codec));
+  ffmpeg::FramePtr pic(av_frame_alloc());
+  ffmpeg::PacketPtr pkt(av_packet_alloc());
+  if (!enc || !pic || !pkt) return Status::ResourceExhausted(path + ": out of memory");
+  enc->width = frame.width;
+  enc->height = frame.height;
+  enc->pix_fmt = AV_PIX_FMT_RGB24;
+  enc->time_base = AVRational{1, 1};
+  int rc = avcodec_open2(enc.get(), codec, nullptr);
+  if (rc < 0) return Status::Internal(path + ": cannot open the PNG encoder: " + ffmpeg::ErrorString(rc));
+
+  pic->width = frame.width;
+  pic->height = frame.height;
+  pic->format = AV_PIX_FMT_RGB24;
+  rc = av_frame_get_buffer(pic.get(), 0);
+  if (rc < 0) return Status::ResourceExhausted(path + ": out of memory");
+  const size_t row = static_cast<size_t>(frame.width) * 3;
+  for (int y = 0; y < frame.height; ++y) {
+    std::memcpy(pic->data[0] + static_cast<ptrdiff_t>(y) * pic->linesize[0],
+                frame.rgb.data() + row * y, row);
+  }
+  rc = avcodec_send_frame(enc.get(), pic.get());
+  if (rc >= 0) rc = avcodec_send_frame(enc.get(), nullptr);
+  if (rc < 0) return Status::Internal(path + ": PNG encoding failed: " + ffmpeg::ErrorString(rc));
+  std::vector<uint8_t> bytes;
+  while ((rc = avcodec_receive_packet(enc.get(), pkt.get())) >= 0) {
+    bytes.insert(bytes.end(), pkt->data, pkt->data + pkt->size);
+    av_packet_unref(pkt.get());
+  }
+  if (rc != AVERROR_EOF || bytes.empty()) {
+    return Status::Internal(path + ": PNG encoding failed: " + ffmpeg::ErrorString(rc));
+  }
+  return WriteFileAtomically(path, bytes.data(), bytes.size());
+}
+
+StatusOr<Frame> LoadImageRgb(const std::string& path, int max_dimension, double max_seconds) {
+  MediaInputOptions opts;
+  opts.kind = MediaKind::kImage;
+  opts.max_dimension = max_dimension;
+  opts.max_seconds = max_seconds;
+  auto opened = MediaInput::Open(path, opts);
+  if (!opened.ok()) return opened.status();
+  const MediaInput& in = *opened.value();
+  auto dec = in.OpenDecoder(1);
+  if (!dec.ok()) return dec.status();
+  AVCodecContext* ctx = dec.value().get();
+
+  ffmpeg::PacketPtr pkt(av_packet_alloc());
+  ffmpeg::FramePtr pic(av_frame_alloc());
+  if (!pkt || !pic) return Status::ResourceExhausted(path + ": out of memory");
+  int rc = 0;
+  bool sent = false;
+  while (!sent) {
+    rc = av_read_frame(in.format(), pkt.get());
+    if (rc < 0) break;
+    if (pkt->stream_index == in.stream_index()) {
+      rc = avcodec_send_packet(ctx, pkt.get());
+      sent = rc >= 0;
+    }
+    av_packet_unref(pkt.get());
+    if (rc < 0) break;
+  }
+  if (!sent) return in.Error(StatusCode::kCorruption, "cannot read the image", rc < 0 ? rc : AVERROR_INVALIDDATA);
+  avcodec_send_packet(ctx, nullptr);
+  rc = avcodec_receive_frame(ctx, pic.get());
+  if (rc < 0) return in.Error(StatusCode::kCorruption, "cannot decode the image", rc);
+  if (pic->width > max_dimension || pic->height > max_dimension) {
+    return Status::ResourceExhausted(path + ": picture is larger than the limit of " +
+                                     std::to_string(max_dimension) + " pixels a side");
+  }
+  pic->sample_aspect_ratio = AVRational{0, 1};  // pixels as stored: an image keeps its size
+  FrameConverter conv(/*rotation=*/0, /*output_size=*/0, AVRational{1, 1});
+  Frame out;
+  Status s = conv.Convert(*pic, &out);
+  if (!s.ok()) return s.WithContext(path);
+  return out;
+}
+
+}  // namespace vidx
