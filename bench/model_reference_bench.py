@@ -1,0 +1,67 @@
+#!/usr/bin/env python3
+"""Python side of the model benchmark: transformers CLIPModel.get_image_features throughput.
+
+  --make DIR   write a random ViT-B/32-shaped CLIP (vision: hidden 768, 12 layers, 12 heads,
+               patch 32, image 224; a tiny text tower, it is not measured) with save_pretrained.
+  --model DIR --batch B --iters N --threads T
+               time N batches after 2 warm-up batches; prints "python_images_per_s=<float>"
+               (wall clock) and "python_images_per_cpu_s=<float>" (process CPU time).
+Run by bench/model_bench.cpp in the same run as the C++ measurement.
+"""
+import argparse
+import json
+import os
+import time
+
+import torch
+from transformers import CLIPConfig, CLIPModel
+
+
+def make(out):
+    torch.manual_seed(0)
+    cfg = CLIPConfig(
+        text_config=dict(hidden_size=64, intermediate_size=128, num_hidden_layers=1,
+                         num_attention_heads=4, vocab_size=1000, max_position_embeddings=77),
+        vision_config=dict(hidden_size=768, intermediate_size=3072, num_hidden_layers=12,
+                           num_attention_heads=12, image_size=224, patch_size=32),
+        projection_dim=512)
+    CLIPModel(cfg).eval().save_pretrained(out, safe_serialization=True)
+    with open(os.path.join(out, "preprocessor_config.json"), "w") as f:
+        json.dump({"size": {"shortest_edge": 224}, "crop_size": {"height": 224, "width": 224}}, f)
+    print(f"wrote {out}")
+
+
+def bench(model_dir, batch, iters, threads):
+    torch.set_num_threads(threads)
+    model = CLIPModel.from_pretrained(model_dir).eval()
+    gen = torch.Generator().manual_seed(1)
+    pixels = torch.randn(batch, 3, 224, 224, generator=gen)
+    with torch.inference_mode():
+        for _ in range(2):
+            model.get_image_features(pixel_values=pixels)
+        t0, c0 = time.perf_counter(), time.process_time()
+        for _ in range(iters):
+            e = model.get_image_features(pixel_values=pixels)
+            e = e / e.norm(dim=-1, keepdim=True)
+        dt, dc = time.perf_counter() - t0, time.process_time() - c0
+    print(f"python_images_per_s={batch * iters / dt:.3f}")
+    # Images per CPU-second (all threads): less sensitive to other load on a shared machine.
+    print(f"python_images_per_cpu_s={batch * iters / dc:.3f}")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--make")
+    ap.add_argument("--model")
+    ap.add_argument("--batch", type=int, default=8)
+    ap.add_argument("--iters", type=int, default=5)
+    ap.add_argument("--threads", type=int, default=2)
+    a = ap.parse_args()
+    if a.make:
+        make(a.make)
+    if a.model:
+        bench(a.model, a.batch, a.iters, a.threads)
+
+
+if __name__ == "__main__":
+    main()

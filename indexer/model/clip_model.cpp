@@ -1,0 +1,181 @@
+#include "indexer/model/clip_model.h"
+
+#include <cmath>
+#include <limits>
+#include <string>
+
+namespace vidx {
+namespace {
+
+namespace nn = torch::nn;
+
+nn::LayerNorm MakeLayerNorm(int64_t dim, double eps) {
+  return nn::LayerNorm(nn::LayerNormOptions({dim}).eps(eps));
+}
+
+}  // namespace
+
+ClipAttentionImpl::ClipAttentionImpl(const ClipTowerConfig& c)
+    : heads_(c.num_attention_heads),
+      head_dim_(c.hidden_size / c.num_attention_heads),
+      scale_(1.0 / std::sqrt(static_cast<double>(c.hidden_size / c.num_attention_heads))) {
+  const int64_t d = c.hidden_size;
+  // Registration order follows HF (k, v, q, out) so named_parameters() reads like its state dict.
+  k_proj_ = register_module("k_proj", nn::Linear(nn::LinearOptions(d, d).bias(true)));
+  v_proj_ = register_module("v_proj", nn::Linear(nn::LinearOptions(d, d).bias(true)));
+  q_proj_ = register_module("q_proj", nn::Linear(nn::LinearOptions(d, d).bias(true)));
+  out_proj_ = register_module("out_proj", nn::Linear(nn::LinearOptions(d, d).bias(true)));
+}
+
+torch::Tensor ClipAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& mask) {
+  const int64_t b = x.size(0), l = x.size(1), d = x.size(2);
+  // (B, L, D) -> (B, H, L, Dh)
+  auto split = [&](const torch::Tensor& t) {
+    return t.view({b, l, heads_, head_dim_}).transpose(1, 2);
+  };
+  torch::Tensor q = split(q_proj_->forward(x) * scale_);
+  torch::Tensor k = split(k_proj_->forward(x));
+  torch::Tensor v = split(v_proj_->forward(x));
+  torch::Tensor scores = torch::matmul(q, k.transpose(-2, -1));
+  if (mask.defined()) scores = scores + mask;
+  torch::Tensor probs = torch::softmax(scores, -1);
+  torch::Tensor out = torch::matmul(probs, v).transpose(1, 2).reshape({b, l, d});
+  return out_proj_->forward(out);
+}
+
+ClipMlpImpl::ClipMlpImpl(const ClipTowerConfig& c) : act_(c.hidden_act) {
+  fc1_ = register_module("fc1", nn::Linear(c.hidden_size, c.intermediate_size));
+  fc2_ = register_module("fc2", nn::Linear(c.intermediate_size, c.hidden_size));
+}
+
+torch::Tensor ClipMlpImpl::forward(const torch::Tensor& x) {
+  torch::Tensor h = fc1_->forward(x);
+  if (act_ == Activation::kQuickGelu) {
+    h = h * torch::sigmoid(h * 1.702);
+  } else {
+    h = torch::gelu(h);  // exact (erf) GELU, as transformers' "gelu"
+  }
+  return fc2_->forward(h);
+}
+
+ClipEncoderLayerImpl::ClipEncoderLayerImpl(const ClipTowerConfig& c) {
+  self_attn_ = register_module("self_attn", ClipAttention(c));
+  layer_norm1_ = register_module("layer_norm1", MakeLayerNorm(c.hidden_size, c.layer_norm_eps));
+  mlp_ = register_module("mlp", ClipMlp(c));
+  layer_norm2_ = register_module("layer_norm2", MakeLayerNorm(c.hidden_size, c.layer_norm_eps));
+}
+
+torch::Tensor ClipEncoderLayerImpl::forward(const torch::Tensor& x, const torch::Tensor& mask) {
+  torch::Tensor h = x + self_attn_->forward(layer_norm1_->forward(x), mask);
+  return h + mlp_->forward(layer_norm2_->forward(h));
+}
+
+ClipEncoderStackImpl::ClipEncoderStackImpl(const ClipTowerConfig& c) {
+  layers_ = register_module("layers", nn::ModuleList());
+  for (int i = 0; i < c.num_hidden_layers; ++i) {
+    layer_list_.push_back(ClipEncoderLayer(c));
+    layers_->push_back(layer_list_.back());
+  }
+}
+
+torch::Tensor ClipEncoderStackImpl::forward(torch::Tensor x, const torch::Tensor& mask) {
+  for (auto& layer : layer_list_) x = layer->forward(x, mask);
+  return x;
+}
+
+ClipTextEmbeddingsImpl::ClipTextEmbeddingsImpl(const ClipTowerConfig& c) {
+  token_embedding_ = register_module("token_embedding", nn::Embedding(c.vocab_size, c.hidden_size));
+  position_embedding_ =
+      register_module("position_embedding", nn::Embedding(c.max_position_embeddings, c.hidden_size));
+}
+
+torch::Tensor ClipTextEmbeddingsImpl::forward(const torch::Tensor& ids) {
+  const int64_t l = ids.size(1);
+  torch::Tensor pos = position_embedding_->weight.narrow(0, 0, l);  // positions 0..L-1
+  return token_embedding_->forward(ids) + pos.unsqueeze(0);
+}
+
+ClipVisionEmbeddingsImpl::ClipVisionEmbeddingsImpl(const ClipTowerConfig& c) {
+  class_embedding_ = register_parameter("class_embedding", torch::empty({c.hidden_size}));
+  patch_embedding_ = register_module(
+      "patch_embedding",
+      nn::Conv2d(nn::Conv2dOptions(c.num_channels, c.hidden_size, c.patch_size)
+                     .stride(c.patch_size)
+                     .bias(false)));
+  const int64_t grid = c.image_size / c.patch_size;
+  position_embedding_ =
+      register_module("position_embedding", nn::Embedding(grid * grid + 1, c.hidden_size));
+}
+
+torch::Tensor ClipVisionEmbeddingsImpl::forward(const torch::Tensor& pixels) {
+  const int64_t b = pixels.size(0);
+  torch::Tensor patches = patch_embedding_->forward(pixels.to(class_embedding_.scalar_type()));
+  patches = patches.flatten(2).transpose(1, 2);  // (B, grid*grid, D)
+  torch::Tensor cls = class_embedding_.view({1, 1, -1}).expand({b, 1, -1});
+  return torch::cat({cls, patches}, 1) + position_embedding_->weight.unsqueeze(0);
+}
+
+ClipTextTransformerImpl::ClipTextTransformerImpl(const ClipTowerConfig& c)
+    : eos_token_id_(c.eos_token_id) {
+  embeddings_ = register_module("embeddings", ClipTextEmbeddings(c));
+  encoder_ = register_module("encoder", ClipEncoderStack(c));
+  final_layer_norm_ =
+      register_module("final_layer_norm", MakeLayerNorm(c.hidden_size, c.layer_norm_eps));
+}
+
+torch::Tensor ClipTextTransformerImpl::forward(const torch::Tensor& ids) {
+  torch::Tensor h = embeddings_->forward(ids);
+  const int64_t l = ids.size(1);
+  // Causal mask: position i attends to j <= i.
+  torch::Tensor mask =
+      torch::full({l, l}, -std::numeric_limits<float>::infinity(), h.options()).triu(1);
+  h = final_layer_norm_->forward(encoder_->forward(h, mask));
+  torch::Tensor pos;
+  if (eos_token_id_ == 2) {
+    // Legacy configs (before transformers PR #24773): the EOS token has the largest id.
+    pos = ids.to(torch::kInt).argmax(-1);
+  } else {
+    // First position holding eos_token_id (0 when absent, as argmax of all-zero).
+    pos = ids.eq(eos_token_id_).to(torch::kInt).argmax(-1);
+  }
+  torch::Tensor rows = torch::arange(ids.size(0), ids.options().dtype(torch::kLong));
+  return h.index({rows, pos.to(torch::kLong)});
+}
+
+ClipVisionTransformerImpl::ClipVisionTransformerImpl(const ClipTowerConfig& c) {
+  embeddings_ = register_module("embeddings", ClipVisionEmbeddings(c));
+  pre_layrnorm_ = register_module("pre_layrnorm", MakeLayerNorm(c.hidden_size, c.layer_norm_eps));
+  encoder_ = register_module("encoder", ClipEncoderStack(c));
+  post_layernorm_ =
+      register_module("post_layernorm", MakeLayerNorm(c.hidden_size, c.layer_norm_eps));
+}
+
+torch::Tensor ClipVisionTransformerImpl::forward(const torch::Tensor& pixels) {
+  torch::Tensor h = pre_layrnorm_->forward(embeddings_->forward(pixels));
+  h = encoder_->forward(h, torch::Tensor());
+  return post_layernorm_->forward(h.select(1, 0));  // CLS token
+}
+
+ClipModelImpl::ClipModelImpl(const ClipConfig& c) : config_(c) {
+  text_model_ = register_module("text_model", ClipTextTransformer(c.text));
+  vision_model_ = register_module("vision_model", ClipVisionTransformer(c.vision));
+  visual_projection_ = register_module(
+      "visual_projection",
+      nn::Linear(nn::LinearOptions(c.vision.hidden_size, c.projection_dim).bias(false)));
+  text_projection_ = register_module(
+      "text_projection",
+      nn::Linear(nn::LinearOptions(c.text.hidden_size, c.projection_dim).bias(false)));
+  logit_scale_ = register_parameter("logit_scale", torch::empty({}));
+}
+
+torch::Tensor ClipModelImpl::EncodeImage(const torch::Tensor& pixels) {
+  torch::Tensor e = visual_projection_->forward(vision_model_->forward(pixels));
+  return e / e.norm(2, -1, true);
+}
+
+torch::Tensor ClipModelImpl::EncodeText(const torch::Tensor& ids) {
+  torch::Tensor e = text_projection_->forward(text_model_->forward(ids));
+  return e / e.norm(2, -1, true);
+}
+
+}  // namespace vidx

@@ -1,0 +1,140 @@
+// ClipModel: the CLIP towers as torch::nn modules whose registered parameter names are exactly
+// Hugging Face CLIPModel's state-dict keys, and whose forward reproduces transformers 4.40's
+// CLIPModel.get_image_features / get_text_features (followed by L2 normalisation).
+//
+// Internal to indexer/model (includes LibTorch); the rest of vidx uses ClipEncoder.
+// Parameters are created uninitialised; the strict loader sets every one to NaN before filling it.
+// Position ids are not registered buffers: they are recomputed (arange), which is what
+// transformers >= 4.31 does too (non-persistent buffer).
+//
+// Thread-safety: after loading, forward() only reads the parameters; concurrent calls are safe.
+#ifndef VIDX_INDEXER_MODEL_CLIP_MODEL_H_
+#define VIDX_INDEXER_MODEL_CLIP_MODEL_H_
+
+#include <torch/torch.h>
+
+#include "indexer/model/clip_config.h"
+
+namespace vidx {
+
+class ClipAttentionImpl : public torch::nn::Module {
+ public:
+  explicit ClipAttentionImpl(const ClipTowerConfig& c);
+  // x: (B, L, D); mask: additive (L, L) or undefined.
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& mask);
+
+ private:
+  int64_t heads_;
+  int64_t head_dim_;
+  double scale_;
+  torch::nn::Linear k_proj_{nullptr}, v_proj_{nullptr}, q_proj_{nullptr}, out_proj_{nullptr};
+};
+TORCH_MODULE(ClipAttention);
+
+class ClipMlpImpl : public torch::nn::Module {
+ public:
+  explicit ClipMlpImpl(const ClipTowerConfig& c);
+  torch::Tensor forward(const torch::Tensor& x);
+
+ private:
+  Activation act_;
+  torch::nn::Linear fc1_{nullptr}, fc2_{nullptr};
+};
+TORCH_MODULE(ClipMlp);
+
+class ClipEncoderLayerImpl : public torch::nn::Module {
+ public:
+  explicit ClipEncoderLayerImpl(const ClipTowerConfig& c);
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& mask);
+
+ private:
+  ClipAttention self_attn_{nullptr};
+  torch::nn::LayerNorm layer_norm1_{nullptr};
+  ClipMlp mlp_{nullptr};
+  torch::nn::LayerNorm layer_norm2_{nullptr};
+};
+TORCH_MODULE(ClipEncoderLayer);
+
+// "encoder.layers.N..." — a holder so the names match HF.
+class ClipEncoderStackImpl : public torch::nn::Module {
+ public:
+  explicit ClipEncoderStackImpl(const ClipTowerConfig& c);
+  torch::Tensor forward(torch::Tensor x, const torch::Tensor& mask);
+
+ private:
+  std::vector<ClipEncoderLayer> layer_list_;
+  torch::nn::ModuleList layers_;
+};
+TORCH_MODULE(ClipEncoderStack);
+
+class ClipTextEmbeddingsImpl : public torch::nn::Module {
+ public:
+  explicit ClipTextEmbeddingsImpl(const ClipTowerConfig& c);
+  torch::Tensor forward(const torch::Tensor& ids);
+
+ private:
+  torch::nn::Embedding token_embedding_{nullptr}, position_embedding_{nullptr};
+};
+TORCH_MODULE(ClipTextEmbeddings);
+
+class ClipVisionEmbeddingsImpl : public torch::nn::Module {
+ public:
+  explicit ClipVisionEmbeddingsImpl(const ClipTowerConfig& c);
+  torch::Tensor forward(const torch::Tensor& pixels);
+
+ private:
+  torch::Tensor class_embedding_;
+  torch::nn::Conv2d patch_embedding_{nullptr};
+  torch::nn::Embedding position_embedding_{nullptr};
+};
+TORCH_MODULE(ClipVisionEmbeddings);
+
+class ClipTextTransformerImpl : public torch::nn::Module {
+ public:
+  explicit ClipTextTransformerImpl(const ClipTowerConfig& c);
+  // ids: (B, L) int64 -> pooled (B, hidden).
+  torch::Tensor forward(const torch::Tensor& ids);
+
+ private:
+  int64_t eos_token_id_;
+  ClipTextEmbeddings embeddings_{nullptr};
+  ClipEncoderStack encoder_{nullptr};
+  torch::nn::LayerNorm final_layer_norm_{nullptr};
+};
+TORCH_MODULE(ClipTextTransformer);
+
+class ClipVisionTransformerImpl : public torch::nn::Module {
+ public:
+  explicit ClipVisionTransformerImpl(const ClipTowerConfig& c);
+  // pixels: (B, C, S, S) -> pooled (B, hidden).
+  torch::Tensor forward(const torch::Tensor& pixels);
+
+ private:
+  ClipVisionEmbeddings embeddings_{nullptr};
+  torch::nn::LayerNorm pre_layrnorm_{nullptr};
+  ClipEncoderStack encoder_{nullptr};
+  torch::nn::LayerNorm post_layernorm_{nullptr};
+};
+TORCH_MODULE(ClipVisionTransformer);
+
+class ClipModelImpl : public torch::nn::Module {
+ public:
+  explicit ClipModelImpl(const ClipConfig& c);
+  // L2-normalised embeddings (B, projection_dim), in the model's dtype.
+  torch::Tensor EncodeImage(const torch::Tensor& pixels);
+  torch::Tensor EncodeText(const torch::Tensor& ids);
+  const ClipConfig& config() const { return config_; }
+
+ private:
+  ClipConfig config_;
+  ClipTextTransformer text_model_{nullptr};
+  ClipVisionTransformer vision_model_{nullptr};
+  torch::nn::Linear visual_projection_{nullptr};
+  torch::nn::Linear text_projection_{nullptr};
+  torch::Tensor logit_scale_;
+};
+TORCH_MODULE(ClipModel);
+
+}  // namespace vidx
+
+#endif  // VIDX_INDEXER_MODEL_CLIP_MODEL_H_

@@ -1,0 +1,257 @@
+#include "indexer/model/strict_loader.h"
+
+#include <cstring>
+#include <limits>
+#include <map>
+#include <set>
+
+namespace vidx {
+namespace {
+
+std::string ShapeString(const std::vector<int64_t>& shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (i) s += ", ";
+    s += std::to_string(shape[i]);
+  }
+  return s + "]";
+}
+
+bool ToScalarType(DType d, c10::ScalarType* out) {
+  switch (d) {
+    case DType::kF64: *out = torch::kFloat64; return true;
+    case DType::kF32: *out = torch::kFloat32; return true;
+    case DType::kF16: *out = torch::kFloat16; return true;
+    case DType::kBF16: *out = torch::kBFloat16; return true;
+    case DType::kI64: *out = torch::kInt64; return true;
+    case DType::kI32: *out = torch::kInt32; return true;
+    default: return false;
+  }
+}
+
+const char* ScalarName(c10::ScalarType t) {
+  switch (t) {
+    case torch::kFloat64: return "F64";
+    case torch::kFloat32: return "F32";
+    case torch::kFloat16: return "F16";
+    case torch::kBFloat16: return "BF16";
+    case torch::kInt64: return "I64";
+    case torch::kInt32: return "I32";
+    default: return "?";
+  }
+}
+
+bool IsFloat(DType d) {
+  return d == DType::kF64 || d == DType::kF32 || d == DType::kF16 || d == DType::kBF16;
+}
+
+// Shape after `t`; false when the transform cannot apply to `shape`.
+bool TransformedShape(KeyTransform t, std::vector<int64_t> shape, std::vector<int64_t>* out) {
+  switch (t) {
+    case KeyTransform::kTranspose:
+      if (shape.size() != 2) return false;
+      std::swap(shape[0], shape[1]);
+      break;
+    case KeyTransform::kSplitQ:
+    case KeyTransform::kSplitK:
+    case KeyTransform::kSplitV:
+      if (shape.empty() || shape[0] % 3 != 0) return false;
+      shape[0] /= 3;
+      break;
+    default:
+      break;
+  }
+  *out = std::move(shape);
+  return true;
+}
+
+// A CPU tensor holding a copy of the view (the mapping may be unaligned).
+torch::Tensor CopyView(const TensorView& v, c10::ScalarType type) {
+  torch::Tensor t = torch::empty(v.shape, torch::TensorOptions().dtype(type));
+  if (v.nbytes > 0) std::memcpy(t.data_ptr(), v.data, v.nbytes);
+  return t;
+}
+
+torch::Tensor ApplyTransform(KeyTransform t, const torch::Tensor& x) {
+  switch (t) {
+    case KeyTransform::kTranspose: return x.t().contiguous();
+    case KeyTransform::kSplitQ: return x.chunk(3, 0)[0].contiguous();
+    case KeyTransform::kSplitK: return x.chunk(3, 0)[1].contiguous();
+    case KeyTransform::kSplitV: return x.chunk(3, 0)[2].contiguous();
+    default: return x;
+  }
+}
+
+// Checks a legacy position_ids buffer; "" when it is arange(expected_len).
+std::string CheckLegacyPositions(const TensorView& v, int64_t expected_len) {
+  if (v.dtype != DType::kI64 && v.dtype != DType::kI32) {
+    return std::string("has dtype ") + DTypeName(v.dtype) + ", expected an integer arange";
+  }
+  const bool shape_ok = (v.shape.size() == 1) || (v.shape.size() == 2 && v.shape[0] == 1);
+  if (!shape_ok || v.shape.back() != expected_len) {
+    return "has shape " + ShapeString(v.shape) + ", expected [1, " +
+           std::to_string(expected_len) + "]";
+  }
+  torch::Tensor t = CopyView(v, v.dtype == DType::kI64 ? torch::kInt64 : torch::kInt32);
+  torch::Tensor ref = torch::arange(expected_len, t.options()).view(t.sizes());
+  if (!torch::equal(t, ref)) return "does not hold 0..n-1";
+  return "";
+}
+
+struct Candidate {
+  std::string renamed;
+  std::string source;
+};
+
+std::string Nearest(const std::string& key, const std::vector<Candidate>& pool) {
+  size_t best = std::numeric_limits<size_t>::max();
+  std::string out;
+  for (const auto& c : pool) {
+    const size_t d = EditDistance(key, c.renamed);
+    if (d < best) {
+      best = d;
+      out = c.source;
+    }
+  }
+  return out;
+}
+
+Status DoLoad(torch::nn::Module& module, const std::vector<const SafetensorsFile*>& files,
+              const StrictLoadOptions& options, LoadReport* report) {
+  torch::NoGradGuard no_grad;
+  std::map<std::string, torch::Tensor> model;
+  for (const auto& p : module.named_parameters(true)) model[p.key()] = p.value();
+  for (const auto& b : module.named_buffers(true)) model[b.key()] = b.value();
+  for (auto& [name, t] : model) {
+    if (t.is_floating_point()) t.fill_(std::numeric_limits<double>::quiet_NaN());
+  }
+
+  std::map<std::string, const TensorView*> views;
+  for (const SafetensorsFile* f : files) {
+    if (!report->checkpoint.empty()) report->checkpoint += ", ";
+    report->checkpoint += f->path();
+    for (const auto& [name, view] : f->tensors()) {
+      if (!views.emplace(name, &view).second) {
+        report->errors.push_back("tensor " + name + " appears in more than one checkpoint file");
+      }
+    }
+  }
+  std::vector<std::string> keys;
+  keys.reserve(views.size());
+  for (const auto& kv : views) keys.push_back(kv.first);
+  auto mapped = MapCheckpointKeys(options.key_map, keys);
+  if (!mapped.ok()) return mapped.status();
+
+  struct Plan {
+    torch::Tensor* target;
+    const MappedKey* key;
+    const TensorView* view;
+  };
+  std::vector<Plan> plans;
+  std::set<std::string> filled;
+  std::set<std::string> unexpected_sources;
+  std::vector<Candidate> unused;
+  for (const MappedKey& m : *mapped) {
+    const TensorView& v = *views.at(m.source);
+    if (m.transform == KeyTransform::kLegacyPositionIds) {
+      const std::string tower = m.target.substr(0, m.target.find('.'));
+      auto pe = model.find(tower + ".embeddings.position_embedding.weight");
+      const int64_t len = pe == model.end() ? -1 : pe->second.size(0);
+      const std::string problem = CheckLegacyPositions(v, len);
+      if (problem.empty()) {
+        report->legacy_dropped.push_back(m.source);
+      } else {
+        report->errors.push_back("legacy buffer " + m.source + " " + problem);
+      }
+      continue;
+    }
+    auto it = model.find(m.target);
+    if (it == model.end()) {
+      bool ignore = false;
+      for (const auto& g : options.ignore_unexpected) {
+        ignore = ignore || GlobMatch(g, m.source) || GlobMatch(g, m.target);
+      }
+      if (!unexpected_sources.insert(m.source).second) continue;  // split entries: once
+      (ignore ? report->ignored : report->unexpected).push_back(m.source);
+      if (!ignore) unused.push_back({m.target, m.source});
+      continue;
+    }
+    if (!filled.insert(m.target).second) {
+      report->duplicated.push_back(m.target);
+      continue;
+    }
+    const torch::Tensor& param = it->second;
+    const std::vector<int64_t> expected(param.sizes().begin(), param.sizes().end());
+    std::vector<int64_t> found;
+    if (!TransformedShape(m.transform, v.shape, &found)) {
+      report->mismatched.push_back({m.target, m.source, ShapeString(expected),
+                                    ShapeString(v.shape) + " (cannot " +
+                                        KeyTransformName(m.transform) + ")"});
+      continue;
+    }
+    if (found != expected) {
+      report->mismatched.push_back(
+          {m.target, m.source, ShapeString(expected), ShapeString(found)});
+      continue;
+    }
+    c10::ScalarType src_type;
+    if (!ToScalarType(v.dtype, &src_type) ||
+        (param.is_floating_point() && !IsFloat(v.dtype))) {
+      report->errors.push_back("tensor " + m.source + " has dtype " + DTypeName(v.dtype) +
+                               ", which cannot fill " + m.target + " (" +
+                               ScalarName(param.scalar_type()) + ")");
+      continue;
+    }
+    if (src_type != param.scalar_type()) {
+      report->conversions.push_back({m.target, DTypeName(v.dtype), ScalarName(param.scalar_type())});
+    }
+    plans.push_back({&it->second, &m, &v});
+  }
+  std::vector<Candidate> pool = unused;  // suggest among unused keys, else among all
+  if (pool.empty()) {
+    for (const auto& m : *mapped) pool.push_back({m.target, m.source});
+  }
+  for (const auto& [name, t] : model) {
+    if (!filled.count(name)) report->missing.push_back({name, Nearest(name, pool)});
+  }
+  if (!report->ok()) return Status::Ok();  // caller turns the report into a Status
+
+  for (const Plan& p : plans) {
+    c10::ScalarType src_type = torch::kFloat32;
+    ToScalarType(p.view->dtype, &src_type);
+    torch::Tensor src = ApplyTransform(p.key->transform, CopyView(*p.view, src_type));
+    p.target->copy_(src);
+  }
+  for (const auto& [name, t] : model) {
+    if (t.is_floating_point() && torch::isnan(t).any().item<bool>()) report->nan.push_back(name);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status StrictLoad(torch::nn::Module& module, const std::vector<const SafetensorsFile*>& files,
+                  const StrictLoadOptions& options, LoadReport* report) {
+  try {
+    VIDX_RETURN_IF_ERROR(DoLoad(module, files, options, report));
+  } catch (const std::exception& e) {  // c10::Error derives from std::exception
+    return Status::Internal(std::string("loading the checkpoint failed in LibTorch: ") + e.what());
+  }
+  if (report->ok()) return Status::Ok();
+  std::string summary = "checkpoint " + report->checkpoint + " does not match the model (" +
+                        std::to_string(report->missing.size()) + " missing, " +
+                        std::to_string(report->unexpected.size()) + " unexpected, " +
+                        std::to_string(report->mismatched.size()) + " shape mismatches, " +
+                        std::to_string(report->nan.size()) + " with NaN, " +
+                        std::to_string(report->duplicated.size() + report->errors.size()) +
+                        " other)";
+  auto first = [](const std::vector<std::string>& v) { return v.empty() ? "" : v.front(); };
+  if (!report->missing.empty()) summary += "; first missing: " + report->missing.front().key;
+  if (!report->unexpected.empty()) summary += "; first unexpected: " + first(report->unexpected);
+  if (!report->mismatched.empty()) summary += "; first mismatch: " + report->mismatched.front().key;
+  if (!report->nan.empty()) summary += "; NaN in: " + first(report->nan);
+  if (!report->errors.empty()) summary += "; " + first(report->errors);
+  return Status::FailedPrecondition(summary);
+}
+
+}  // namespace vidx

@@ -1,0 +1,45 @@
+// StrictLoad: fills every parameter and persistent buffer of a torch::nn::Module from checkpoint
+// tensors, or refuses and says exactly why (DESIGN §4).
+//
+//  1. Every floating parameter/buffer of `module` is set to NaN first.
+//  2. Checkpoint keys go through the key map (names, q/k/v split, transposes, legacy buffers).
+//  3. Each model tensor must be matched by exactly one checkpoint tensor of the same shape
+//     (after the transform). Collected, all at once, into `report`: missing model keys (each
+//     with the nearest unused checkpoint key by edit distance), unexpected checkpoint keys
+//     (unless a glob of `ignore_unexpected` matches the key as written in the file or as
+//     renamed), shape mismatches, keys filled twice, unusable dtypes, legacy position_ids
+//     buffers whose content is not 0..n-1 (or whose length disagrees with the model).
+//  4. Only if nothing was found: tensors are copied, dtype conversions (F16/BF16/F64 -> the
+//     model's dtype, or F32 -> F16/BF16 for a half-precision model) are listed in the report.
+//  5. Any NaN left in any parameter afterwards is a failure (names listed).
+// Returns OK iff report->ok(); otherwise kFailedPrecondition whose message summarises the
+// report (the model's contents are then unspecified: do not use it).
+//
+// REQUIRES: files non-null and alive during the call; module already on its device and dtype.
+// Thread-safety: not safe to call concurrently on the same module.
+#ifndef VIDX_INDEXER_MODEL_STRICT_LOADER_H_
+#define VIDX_INDEXER_MODEL_STRICT_LOADER_H_
+
+#include <torch/torch.h>
+
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "indexer/model/key_map.h"
+#include "indexer/model/load_report.h"
+#include "indexer/model/safetensors.h"
+
+namespace vidx {
+
+struct StrictLoadOptions {
+  KeyMapSpec key_map;
+  std::vector<std::string> ignore_unexpected;  // globs; default none
+};
+
+Status StrictLoad(torch::nn::Module& module, const std::vector<const SafetensorsFile*>& files,
+                  const StrictLoadOptions& options, LoadReport* report);
+
+}  // namespace vidx
+
+#endif  // VIDX_INDEXER_MODEL_STRICT_LOADER_H_

@@ -1,0 +1,58 @@
+# vidx_model: CLIP towers (LibTorch), strict loader, key maps, preprocessing, ClipEncoder facade.
+# Only clip_model.cpp, strict_loader.cpp and clip_encoder.cpp include LibTorch; they share a
+# precompiled <torch/torch.h>. Everything else (config, key maps, preprocessing, report) and all
+# tests use torch-free headers.
+find_package(Torch REQUIRED)
+
+add_library(vidx_model STATIC
+  ${CMAKE_CURRENT_LIST_DIR}/clip_config.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/key_map.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/load_report.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/preprocess.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/clip_model.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/strict_loader.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/clip_encoder.cpp
+)
+vidx_project_target(vidx_model)
+target_link_libraries(vidx_model
+  PUBLIC vidx_model_base vidx_common
+  PRIVATE ${TORCH_LIBRARIES} nlohmann_json::nlohmann_json)
+# The C++ ABI LibTorch was built with (pip wheels may use the pre-C++11 one) must hold for every
+# caller of the std::string-based API too.
+if(TORCH_CXX_FLAGS)
+  separate_arguments(VIDX_TORCH_CXX_FLAGS UNIX_COMMAND "${TORCH_CXX_FLAGS}")
+  target_compile_options(vidx_model PUBLIC ${VIDX_TORCH_CXX_FLAGS})
+endif()
+set_source_files_properties(
+  ${CMAKE_CURRENT_LIST_DIR}/clip_config.cpp ${CMAKE_CURRENT_LIST_DIR}/key_map.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/load_report.cpp ${CMAKE_CURRENT_LIST_DIR}/preprocess.cpp
+  PROPERTIES SKIP_PRECOMPILE_HEADERS ON)
+target_precompile_headers(vidx_model PRIVATE <torch/torch.h>)
+
+if(VIDX_BUILD_TESTS)
+  # Tiny random CLIP models + reference embeddings from transformers, made once per build dir
+  # (the script keeps a stamp of itself and skips the work when nothing changed).
+  set(VIDX_TINY_MODELS ${PROJECT_BINARY_DIR}/tiny_models)
+  set(VIDX_MODEL_PYTHON ${PROJECT_SOURCE_DIR}/.venv/bin/python)
+  add_test(NAME model_tiny_clip_fixture
+    COMMAND sh -c "if [ ! -x '${VIDX_MODEL_PYTHON}' ]; then echo 'the Python reference environment ${VIDX_MODEL_PYTHON} is missing: create it as DESIGN.md section 7 says (venv --system-site-packages with transformers, safetensors, open_clip_torch)' >&2; exit 1; fi; exec '${VIDX_MODEL_PYTHON}' '${CMAKE_CURRENT_LIST_DIR}/tools/make_tiny_clip.py' --out '${VIDX_TINY_MODELS}'"
+    WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+  set_tests_properties(model_tiny_clip_fixture PROPERTIES FIXTURES_SETUP vidx_tiny_clip
+    TIMEOUT 300 LABELS model)
+
+  vidx_add_test(vidx_model_test
+    SOURCES
+      ${CMAKE_CURRENT_LIST_DIR}/clip_config_test.cpp
+      ${CMAKE_CURRENT_LIST_DIR}/key_map_test.cpp
+      ${CMAKE_CURRENT_LIST_DIR}/preprocess_test.cpp
+      ${CMAKE_CURRENT_LIST_DIR}/clip_encoder_test.cpp
+    LIBS vidx_model nlohmann_json::nlohmann_json
+    LABELS model
+    FIXTURES vidx_tiny_clip)
+  target_compile_definitions(vidx_model_test PRIVATE
+    VIDX_TINY_MODELS_DIR="${VIDX_TINY_MODELS}")
+endif()
+
+if(VIDX_MODEL_ONLY AND VIDX_BUILD_BENCH)
+  include(${PROJECT_SOURCE_DIR}/bench/model.cmake)
+endif()
