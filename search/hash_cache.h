@@ -2,6 +2,10 @@
 // (state_dir/catalog, RocksDB). Key "ckpt-hash/<absolute path>", value
 // "v1 <size> <mtime_ns> <inode> <device> <sha256>" (docs/storage.md).
 //
+// A thin owner of a Catalog (which implements HashCache itself): for callers that need only
+// the cache (`vidx model verify`). Code that holds a Catalog should pass it as the HashCache
+// instead of opening the database a second time.
+//
 // Open() takes the database's lock; when another process (the daemon) holds it, it opens
 // the database read-only instead: lookups work, Store() then does nothing.
 //
@@ -15,10 +19,7 @@
 
 #include "common/status.h"
 #include "indexer/model/checkpoint_hash.h"
-
-namespace rocksdb {
-class DB;
-}
+#include "search/catalog.h"
 
 namespace vidx {
 
@@ -30,12 +31,12 @@ class RocksHashCache : public HashCache {
 
   std::optional<std::string> Lookup(const FileIdentity& file) override;
   Status Store(const FileIdentity& file, const std::string& sha256) override;
-  bool read_only() const { return read_only_; }
+  bool read_only() const { return catalog_->read_only(); }
+  Catalog* catalog() { return catalog_.get(); }
 
  private:
-  RocksHashCache(std::unique_ptr<rocksdb::DB> db, bool read_only);
-  std::unique_ptr<rocksdb::DB> db_;
-  bool read_only_;
+  explicit RocksHashCache(std::unique_ptr<Catalog> catalog);
+  std::unique_ptr<Catalog> catalog_;
 };
 
 }  // namespace vidx
