@@ -1,0 +1,142 @@
+// vidx: argument parsing and wiring only. See DESIGN §3 for the command-line contract.
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include "cli/commands.h"
+#include "cli/logging.h"
+#include "config/config.h"
+
+namespace vidx {
+namespace {
+
+constexpr const char* kVersion = "0.1.0";
+
+// Loads the configuration the way DESIGN §3 says: --config, then $VIDX_CONFIG, then
+// /etc/vidx/vidx.yaml; a missing default file means built-in defaults.
+StatusOr<Config> LoadConfiguration(const std::string& cli_path) {
+  bool explicit_choice = false;
+  std::string path = ResolveConfigPath(cli_path, &explicit_choice);
+  StatusOr<Config> config = LoadConfigFile(path);
+  if (!config.ok() && !explicit_choice && config.status().code() == StatusCode::kInvalidArgument &&
+      config.status().message().find("does not exist") != std::string::npos) {
+    return ParseConfig("", "");  // no file anywhere: built-in defaults
+  }
+  return config;
+}
+
+int NotBuiltYet(const std::string& command) {
+  std::fprintf(stderr, "vidx: '%s' is not available in this version of vidx yet\n",
+               command.c_str());
+  return kExitUsage;
+}
+
+int Main(int argc, char** argv) {
+  CLI::App app{"vidx: index video libraries and search them in plain words"};
+  app.set_version_flag("--version", kVersion);
+  app.require_subcommand(1);
+  std::string config_path;
+  std::string log_level;
+  app.add_option("--config", config_path,
+                 "configuration file (default: $VIDX_CONFIG, then /etc/vidx/vidx.yaml)");
+  app.add_option("--log-level", log_level, "override logging.level")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
+
+  app.add_subcommand("daemon", "run the indexing service in the foreground (systemd runs this)");
+
+  std::vector<std::string> index_paths;
+  auto* index = app.add_subcommand("index", "index files and directories once, then exit");
+  index->add_option("PATH", index_paths, "files or directories")->required();
+
+  std::string query_text, query_image, query_like;
+  int k = 10;
+  bool json = false;
+  auto* search = app.add_subcommand("search", "search the index in plain words");
+  search->add_option("TEXT", query_text, "query; '+' and '-' combine terms: \"beach + dog - night\"");
+  search->add_option("-k", k, "number of files to return")->check(CLI::PositiveNumber);
+  search->add_option("--image", query_image, "query by a picture");
+  search->add_option("--like", query_like, "query by a video moment: VIDEO[@SECONDS]");
+  search->add_flag("--json", json, "machine-readable output");
+
+  auto* status = app.add_subcommand("status", "files known, indexed, failed, pending; generation");
+  status->add_flag("--json", json, "machine-readable output");
+
+  auto* model = app.add_subcommand("model", "inspect the model");
+  model->require_subcommand(1);
+  ModelVerifyArgs verify_args;
+  auto* verify = model->add_subcommand("verify", "strict load, determinism probe, fingerprint");
+  verify->add_flag("--json", verify_args.json, "machine-readable output");
+  verify->add_flag("--rehash", verify_args.rehash, "re-read the weights instead of the cached hash");
+  ModelTokenizeArgs tokenize_args;
+  auto* tokenize = model->add_subcommand("tokenize", "token ids for each text");
+  tokenize->add_option("TEXT", tokenize_args.texts, "texts")->required();
+  tokenize->add_flag("--json", tokenize_args.json, "machine-readable output");
+  ModelEmbedArgs embed_args;
+  auto* embed = model->add_subcommand("embed", "the L2-normalised embedding of a text or image");
+  auto* embed_text_opt = embed->add_option("--text", embed_args.text, "text to embed");
+  auto* embed_image_opt = embed->add_option("--image", embed_args.image, "image file to embed");
+  embed_text_opt->excludes(embed_image_opt);
+  embed->add_flag("--json", embed_args.json, "machine-readable output");
+
+  FramesArgs frames_args;
+  auto* frames = app.add_subcommand("frames", "the frames the sampler would take from a video");
+  frames->add_option("FILE", frames_args.file, "video file")->required();
+  frames->add_flag("--json", frames_args.json, "machine-readable output");
+  frames->add_option("--out", frames_args.out_dir, "write the frames as PNG images here");
+
+  app.add_subcommand("reindex", "ask the daemon to rebuild the index");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return kExitUsage;
+  }
+  if (*embed && !*embed_text_opt && !*embed_image_opt) {
+    std::fprintf(stderr, "vidx: model embed needs --text TEXT or --image FILE\n");
+    return kExitUsage;
+  }
+
+  StatusOr<Config> config = LoadConfiguration(config_path);
+  if (!config.ok()) return ReportError(config.status());
+  SetUpLogging(log_level.empty() ? config->logging.level : log_level);
+
+  if (*frames) return RunFrames(*config, frames_args);
+  if (*verify) return RunModelVerify(*config, verify_args);
+  if (*tokenize) return RunModelTokenize(*config, tokenize_args);
+  if (*embed) return RunModelEmbed(*config, embed_args);
+  for (const CLI::App* sub : app.get_subcommands()) {
+    std::string name = sub->get_name();
+    for (const CLI::App* inner : sub->get_subcommands()) name += " " + inner->get_name();
+    return NotBuiltYet(name);
+  }
+  return kExitUsage;
+}
+
+}  // namespace
+
+int ReportError(const Status& status) {
+  std::fprintf(stderr, "vidx: %s\n", status.message().c_str());
+  return status.code() == StatusCode::kInvalidArgument ? kExitUsage : kExitFailure;
+}
+
+}  // namespace vidx
+
+int main(int argc, char** argv) {
+  try {
+    return vidx::Main(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "vidx: internal error: %s\n", e.what());
+    return vidx::kExitFailure;
+  }
+}

@@ -1,0 +1,193 @@
+// vidx model verify | tokenize | embed.
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "cli/commands.h"
+#include "indexer/model/clip_config.h"
+#include "indexer/model/model_verifier.h"
+#include "indexer/video/image_io.h"
+#include "search/hash_cache.h"
+
+namespace vidx {
+namespace {
+
+using nlohmann::json;
+
+StatusOr<ClipEncoderOptions> EncoderOptions(const ModelOptions& m) {
+  ClipEncoderOptions o;
+  o.model_dir = m.path;
+  StatusOr<KeyMapSpec> key_map = BuiltinKeyMap(m.key_map_base);
+  if (!key_map.ok()) return key_map.status();
+  o.key_map = *key_map;
+  o.key_map.name = m.key_map;
+  for (const KeyRenameRule& r : m.key_map_rules) {
+    RenameRule rule;
+    rule.kind = r.regex ? RenameRule::Kind::kRegex : RenameRule::Kind::kPrefix;
+    rule.from = r.from;
+    rule.to = r.to;
+    o.key_map.rules.push_back(std::move(rule));
+  }
+  o.ignore_unexpected = m.ignore_unexpected;
+  o.device = m.device;
+  o.precision = m.precision;
+  o.threads = m.threads;
+  return o;
+}
+
+SamplingSpec Sampling(const SamplingOptions& s) {
+  SamplingSpec spec;
+  spec.fps = s.fps;
+  spec.max_frames = s.max_frames;
+  spec.keyframe_tolerance = s.keyframe_tolerance;
+  spec.clip_frames = s.clip_frames;
+  return spec;
+}
+
+// The checkpoint-hash cache in the state directory; null (with a warning) when the state
+// directory is not usable, so that verify still works for a user without access to it.
+std::unique_ptr<RocksHashCache> OpenHashCache(const Config& config) {
+  Status dir = EnsureStateDir(config);
+  if (dir.ok()) {
+    auto cache = RocksHashCache::Open(config.state_dir);
+    if (cache.ok()) return std::move(*cache);
+    dir = cache.status();
+  }
+  if (auto log = spdlog::get("vidx")) {
+    log->warn("checkpoint hashes are not cached: {}", dir.message());
+  }
+  return nullptr;
+}
+
+ModelVerification Verify(const Config& config, bool rehash, Status* setup_error) {
+  StatusOr<ClipEncoderOptions> options = EncoderOptions(config.model);
+  if (!options.ok()) {
+    *setup_error = options.status();
+    return {};
+  }
+  std::unique_ptr<RocksHashCache> cache = OpenHashCache(config);
+  return VerifyModel(*options, Sampling(config.sampling), cache.get(), rehash);
+}
+
+json Strings(const std::vector<std::string>& v) { return json(v); }
+
+}  // namespace
+
+int RunModelVerify(const Config& config, const ModelVerifyArgs& args) {
+  Status setup;
+  ModelVerification v = Verify(config, args.rehash, &setup);
+  if (!setup.ok()) return ReportError(setup);
+  const LoadReport& r = v.report;
+  if (args.json) {
+    json missing = json::array(), nearest = json::object(), mismatched = json::array();
+    for (const auto& m : r.missing) {
+      missing.push_back(m.key);
+      nearest[m.key] = m.nearest;
+    }
+    for (const auto& m : r.mismatched) {
+      mismatched.push_back({{"key", m.key}, {"expected", m.expected}, {"found", m.found}});
+    }
+    json conversions = json::array();
+    for (const auto& c : r.conversions) {
+      conversions.push_back({{"key", c.key}, {"from", c.from}, {"to", c.to}});
+    }
+    json out = {{"ok", v.ok},
+                {"model", config.model.path},
+                {"checkpoint_sha256", v.checkpoint_sha256},
+                {"hash_from_cache", v.hash_from_cache},
+                {"fingerprint", v.fingerprint},
+                {"missing", missing},
+                {"nearest", nearest},
+                {"unexpected", Strings(r.unexpected)},
+                {"mismatched", mismatched},
+                {"duplicated", Strings(r.duplicated)},
+                {"nan", Strings(r.nan)},
+                {"errors", Strings(r.errors)},
+                {"conversions", conversions},
+                {"deterministic", v.deterministic},
+                {"error", v.error},
+                {"seconds", {{"load", v.load_seconds}, {"hash", v.hash_seconds},
+                             {"probe", v.probe_seconds}}}};
+    std::cout << out.dump() << "\n";
+  } else if (v.ok) {
+    std::printf("model %s: OK\n", config.model.path.c_str());
+    std::printf("  device %s, precision %s, embedding size %d\n", v.encoder->device().c_str(),
+                v.encoder->precision().c_str(), v.encoder->dim());
+    std::printf("  checkpoint sha256 %s%s\n", v.checkpoint_sha256.c_str(),
+                v.hash_from_cache ? " (cached)" : "");
+    std::printf("  fingerprint       %s\n", v.fingerprint.c_str());
+    std::printf("  deterministic     yes\n");
+    for (const auto& c : r.conversions) {
+      std::printf("  converted %s from %s to %s\n", c.key.c_str(), c.from.c_str(), c.to.c_str());
+    }
+  } else {
+    std::fprintf(stderr, "vidx: model %s is not usable: %s\n", config.model.path.c_str(),
+                 v.error.c_str());
+    if (!r.ok()) std::fprintf(stderr, "%s", r.ToString().c_str());
+  }
+  return v.ok ? kExitOk : kExitFailure;
+}
+
+int RunModelTokenize(const Config& config, const ModelTokenizeArgs& args) {
+  StatusOr<std::unique_ptr<Tokenizer>> tokenizer = LoadModelTokenizer(config.model.path);
+  if (!tokenizer.ok()) return ReportError(tokenizer.status());
+  StatusOr<ClipConfig> clip = LoadClipConfig(config.model.path);
+  if (!clip.ok()) return ReportError(clip.status());
+  const int context = clip->text.max_position_embeddings;
+  json tokens = json::array();
+  for (const std::string& text : args.texts) {
+    std::vector<int32_t> ids = (*tokenizer)->Encode(text, context);
+    while (!ids.empty() && ids.back() == 0) ids.pop_back();  // drop the padding
+    tokens.push_back(ids);
+  }
+  if (args.json) {
+    std::cout << json{{"tokens", tokens}}.dump() << "\n";
+    return kExitOk;
+  }
+  for (size_t i = 0; i < args.texts.size(); ++i) {
+    std::string line;
+    for (const auto& id : tokens[i]) line += (line.empty() ? "" : " ") + std::to_string(id.get<int>());
+    std::printf("%s\n", line.c_str());
+  }
+  return kExitOk;
+}
+
+int RunModelEmbed(const Config& config, const ModelEmbedArgs& args) {
+  Status setup;
+  ModelVerification v = Verify(config, /*rehash=*/false, &setup);
+  if (!setup.ok()) return ReportError(setup);
+  if (!v.ok) {
+    return ReportError(Status::FailedPrecondition("model " + config.model.path +
+                                                  " is not usable: " + v.error));
+  }
+  std::vector<float> embedding;
+  if (!args.image.empty()) {
+    StatusOr<Frame> image = LoadImageRgb(args.image);
+    if (!image.ok()) return ReportError(image.status());
+    Status s = v.encoder->EncodeImages(image->rgb.data(), 1, image->height, image->width,
+                                       &embedding);
+    if (!s.ok()) return ReportError(s.WithContext(args.image));
+  } else {
+    std::vector<int32_t> ids = v.tokenizer->Encode(args.text, v.encoder->context_length());
+    std::vector<int64_t> ids64(ids.begin(), ids.end());
+    Status s = v.encoder->EncodeTokens(ids64.data(), 1, static_cast<int>(ids64.size()),
+                                       &embedding);
+    if (!s.ok()) return ReportError(s);
+  }
+  if (args.json) {
+    std::cout << json{{"embedding", embedding}, {"fingerprint", v.fingerprint}}.dump() << "\n";
+    return kExitOk;
+  }
+  for (size_t i = 0; i < embedding.size(); ++i) {
+    std::printf("%s%.7g", i == 0 ? "" : " ", embedding[i]);
+  }
+  std::printf("\n");
+  return kExitOk;
+}
+
+}  // namespace vidx

@@ -1,0 +1,48 @@
+// IndexSink: where the indexing pipeline hands each finished file. The catalog (search/)
+// implements it with one RocksDB WriteBatch per file; tests fake it. indexer/ knows nothing of
+// RocksDB or FAISS.
+//
+// Thread-safety: implementations must accept concurrent calls.
+#ifndef VIDX_INDEXER_PIPELINE_INDEX_SINK_H_
+#define VIDX_INDEXER_PIPELINE_INDEX_SINK_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "indexer/model/checkpoint_hash.h"
+
+namespace vidx {
+
+// One vector and the stretch of the video it stands for.
+struct Segment {
+  double start = 0;  // seconds from the start of the presentation
+  double end = 0;    // >= start
+  std::vector<float> vector;  // L2-normalised, the model's dimension
+};
+
+enum class FileOutcome { kIndexed, kFailed };
+
+struct FileResult {
+  FileIdentity file;         // path, size, mtime, inode, device when the file was read
+  std::string content_hash;  // ContentHash() of the file: recognises renames and moves
+  FileOutcome outcome = FileOutcome::kIndexed;
+  std::string error;         // one human-readable sentence when kFailed
+  double duration = 0;       // seconds
+  std::string codec;
+  std::vector<Segment> segments;  // empty when kFailed
+};
+
+class IndexSink {
+ public:
+  virtual ~IndexSink() = default;
+  // Records the file and all its segments atomically for the generation of `fingerprint`
+  // (replacing what that generation held for the same path). Either everything is stored or
+  // nothing is.
+  virtual Status Commit(const std::string& fingerprint, const FileResult& result) = 0;
+};
+
+}  // namespace vidx
+
+#endif  // VIDX_INDEXER_PIPELINE_INDEX_SINK_H_
