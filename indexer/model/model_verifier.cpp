@@ -102,6 +102,14 @@ ModelVerification VerifyModel(const ClipEncoderOptions& options, const SamplingS
     v.error = tokenizer.status().message();
     return v;
   }
+  const int model_vocab = (*encoder)->config().text.vocab_size;
+  if (static_cast<int>((*tokenizer)->vocab_size()) != model_vocab) {
+    v.error = "the tokenizer in " + options.model_dir + " has " +
+              std::to_string((*tokenizer)->vocab_size()) +
+              " tokens but config.json's text_config.vocab_size is " +
+              std::to_string(model_vocab);
+    return v;
+  }
   v.encoder = std::move(*encoder);
   v.tokenizer = std::move(*tokenizer);
   v.ok = true;
