@@ -2,7 +2,6 @@
 #include <cinttypes>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <string>
 
@@ -10,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/commands.h"
+#include "indexer/model/clip_config.h"
 #include "indexer/video/image_io.h"
 #include "indexer/video/sampler.h"
 
@@ -20,20 +20,14 @@ namespace fs = std::filesystem;
 
 constexpr int kDefaultInputSize = 224;  // CLIP's, when the model directory is not there yet
 
-// The square input side the model expects, from its preprocessor_config.json (crop_size),
-// or CLIP's 224 when the model is not installed: `frames` works without a model.
+// The square input side the model expects (its preprocessing's crop), or CLIP's 224 when the
+// model is not installed: `frames` works without a model.
 int ModelInputSize(const ModelOptions& model) {
-  fs::path file = fs::path(model.path) / "preprocessor_config.json";
-  std::ifstream in(file);
-  if (!in) return kDefaultInputSize;
-  nlohmann::json j = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.contains("crop_size")) return kDefaultInputSize;
-  const nlohmann::json& crop = j["crop_size"];
-  if (crop.is_number_integer()) return crop.get<int>();
-  if (crop.is_object() && crop.contains("height") && crop["height"].is_number_integer()) {
-    return crop["height"].get<int>();
-  }
-  return kDefaultInputSize;
+  StatusOr<ClipConfig> clip = LoadClipConfig(model.path);
+  if (!clip.ok()) return kDefaultInputSize;
+  StatusOr<PreprocessConfig> pp = LoadPreprocessConfig(model.path, clip->vision);
+  if (!pp.ok() || pp->output_height() <= 0) return kDefaultInputSize;
+  return pp->output_height();
 }
 
 std::string FrameFileName(size_t index, double t) {

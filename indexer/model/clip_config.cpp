@@ -1,5 +1,6 @@
 #include "indexer/model/clip_config.h"
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -145,7 +146,15 @@ StatusOr<json> SubConfig(const json& root, const std::string& name, const std::s
 
 Status ReadFile(const std::string& path, std::string* out) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::NotFound(path + ": cannot open");
+  if (!in) {
+    std::error_code ec;
+    const std::filesystem::path dir = std::filesystem::path(path).parent_path();
+    if (!dir.empty() && !std::filesystem::is_directory(dir, ec)) {
+      return Status::NotFound("model directory " + dir.string() + " does not exist");
+    }
+    if (!std::filesystem::exists(path, ec)) return Status::NotFound(path + " does not exist");
+    return Status::IoError(path + " cannot be read");
+  }
   std::ostringstream s;
   s << in.rdbuf();
   if (in.bad()) return Status::IoError(path + ": read failed");
