@@ -6,6 +6,8 @@
 #include <filesystem>
 
 #include <gtest/gtest.h>
+
+#include "tests/temp_dir.h"
 #include <rocksdb/db.h>
 #include <rocksdb/env.h>
 #include <rocksdb/file_system.h>
@@ -17,20 +19,9 @@ namespace fs = std::filesystem;
 
 constexpr uint32_t kDim = 4;
 
-class TempDir {
+class TempDir : public testing::TempDir {
  public:
-  TempDir() {
-    static std::atomic<int> n{0};
-    path_ = fs::temp_directory_path() /
-            ("vidx_catalog_" + std::to_string(::getpid()) + "_" + std::to_string(n++));
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  std::string str() const { return path_.string(); }
-
- private:
-  fs::path path_;
+  TempDir() : testing::TempDir("vidx_catalog") {}
 };
 
 FileResult MakeFile(const std::string& path, const std::string& hash, int segments,

@@ -10,6 +10,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/temp_dir.h"
+
 namespace vidx {
 namespace {
 
@@ -17,20 +19,9 @@ namespace fs = std::filesystem;
 
 constexpr uint32_t kDim = 16;
 
-class TempDir {
+class TempDir : public testing::TempDir {
  public:
-  TempDir() {
-    static std::atomic<int> n{0};
-    path_ = fs::temp_directory_path() /
-            ("vidx_loader_" + std::to_string(::getpid()) + "_" + std::to_string(n++));
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  std::string str() const { return path_.string(); }
-
- private:
-  fs::path path_;
+  TempDir() : testing::TempDir("vidx_loader") {}
 };
 
 class IndexLoaderTest : public ::testing::Test {

@@ -13,6 +13,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/temp_dir.h"
+
 namespace vidx {
 namespace {
 
@@ -90,19 +92,9 @@ std::unique_ptr<VectorIndex> BuildOk(const std::string& factory, const std::vect
   return index.ok() ? std::move(index).value() : nullptr;
 }
 
-class TempDir {
+class TempDir : public testing::TempDir {
  public:
-  TempDir() {
-    static std::atomic<int> n{0};
-    path_ = fs::temp_directory_path() /
-            ("vidx_vindex_" + std::to_string(::getpid()) + "_" + std::to_string(n++));
-    fs::remove_all(path_);
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  std::string str() const { return path_.string(); }
-
- private:
-  fs::path path_;
+  TempDir() : testing::TempDir("vidx_vindex") {}
 };
 
 TEST(VectorIndexTest, FlatIsExact) {

@@ -298,15 +298,8 @@ Status SamplingRun::Seek(int64_t ts) {
                             std::numeric_limits<int64_t>::max(), 0);
   }
   if (rc == AVERROR_EXIT) return DeadlineStatus();
-  avcodec_flush_buffers(dec_.get());
-  pending_.Clear();
-  draining_ = eof_ = false;
-  pos_ = kNoPts;
-  live_ = true;
-  await_key_ = true;
-  dropped_waiting_ = 0;
-  skip_before_ = kNoPts;
   // A failed seek leaves the demuxer where it was: decoding simply goes on from there.
+  ResetAfterSeek(/*await_key=*/true);
   return Status::Ok();
 }
 
@@ -347,14 +340,19 @@ Status SamplingRun::SeekToStart() {
                             start_ts_, start_ts_, 0);
   }
   if (rc == AVERROR_EXIT) return DeadlineStatus();
+  ResetAfterSeek(/*await_key=*/false);
+  return Status::Ok();
+}
+
+void SamplingRun::ResetAfterSeek(bool await_key) {
   avcodec_flush_buffers(dec_.get());
   pending_.Clear();
   draining_ = eof_ = false;
   pos_ = kNoPts;
   live_ = true;
-  await_key_ = false;
+  await_key_ = await_key;
+  dropped_waiting_ = 0;
   skip_before_ = kNoPts;
-  return Status::Ok();
 }
 
 // Without a keyframe index a timestamp seek may land anywhere (MPEG-TS seeks by PES

@@ -61,6 +61,8 @@ class SamplingRun {
   Status ForwardTo(int64_t t, double target);
   // Seeks so that decoding resumes at or before demuxer time `ts`.
   Status Seek(int64_t ts);
+  // Decoder and position state after any seek; `await_key`: drop pictures until a keyframe.
+  void ResetAfterSeek(bool await_key);
   // Seeks to the indexed keyframe presented at `key` (a keyframes_ value). Demuxers disagree
   // on whether their seek compares decoding or presentation times, so the seek aims early
   // enough for both and the packets before that keyframe are then skipped unread by the
