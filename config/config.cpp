@@ -51,7 +51,7 @@ class Reader {
     }
     std::set<std::string> seen;
     for (auto it = node.begin(); it != node.end(); ++it) {
-      const YAML::Node& key = it->first;
+      const YAML::Node key = it->first;  // a copy: it-> yields a temporary proxy
       if (!key.IsScalar()) return ErrorAt(key.Mark(), "keys must be plain names");
       std::string name = key.Scalar();
       std::string dotted = prefix.empty() ? name : prefix + "." + name;

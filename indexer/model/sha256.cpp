@@ -133,6 +133,7 @@ void Sha256::Reset() {
 }
 
 void Sha256::Update(const void* data, size_t n) {
+  if (n == 0) return;  // data may be null for an empty buffer (memcpy must not see it)
   const uint8_t* p = static_cast<const uint8_t*>(data);
   total_ += n;
   if (buf_len_ > 0) {

@@ -85,3 +85,18 @@ TEST(Sha256Test, MissingFileIsNotFound) {
 
 }  // namespace
 }  // namespace vidx
+
+namespace vidx {
+namespace {
+
+// An empty update may come with a null pointer (an empty vector's data()).
+TEST(Sha256Test, EmptyUpdateWithNullPointer) {
+  Sha256 h;
+  h.Update("ab", 2);
+  h.Update(nullptr, 0);
+  h.Update("c", 1);
+  EXPECT_EQ(h.HexDigest(), Sha256Hex("abc"));
+}
+
+}  // namespace
+}  // namespace vidx
