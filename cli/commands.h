@@ -7,7 +7,10 @@
 #include <string>
 #include <vector>
 
+#include "common/status.h"
 #include "config/config.h"
+#include "indexer/model/clip_encoder.h"
+#include "indexer/model/model_verifier.h"
 
 namespace vidx {
 
@@ -40,6 +43,31 @@ struct ModelEmbedArgs {
   bool json = false;
 };
 int RunModelEmbed(const Config& config, const ModelEmbedArgs& args);
+
+struct IndexArgs {
+  std::vector<std::string> paths;
+  bool json = false;  // summary as JSON
+};
+int RunIndex(const Config& config, const IndexArgs& args);
+
+struct SearchArgs {
+  std::string text;
+  std::string image;
+  std::string like;
+  int k = 10;
+  bool json = false;
+};
+int RunSearch(const Config& config, const SearchArgs& args);
+
+struct StatusArgs {
+  bool json = false;
+};
+int RunStatus(const Config& config, const StatusArgs& args);
+
+// The model options and sampling spec the configuration describes (shared by the commands
+// that load the model).
+StatusOr<ClipEncoderOptions> EncoderOptions(const ModelOptions& m);
+SamplingSpec Sampling(const SamplingOptions& s);
 
 // Prints "vidx: <message>" to stderr and returns the exit code that fits `status`
 // (2 for kInvalidArgument, 1 otherwise).

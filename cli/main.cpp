@@ -48,22 +48,23 @@ int Main(int argc, char** argv) {
 
   app.add_subcommand("daemon", "run the indexing service in the foreground (systemd runs this)");
 
-  std::vector<std::string> index_paths;
+  IndexArgs index_args;
   auto* index = app.add_subcommand("index", "index files and directories once, then exit");
-  index->add_option("PATH", index_paths, "files or directories")->required();
+  index->add_option("PATH", index_args.paths, "files or directories")->required();
+  index->add_flag("--json", index_args.json, "summary as JSON");
 
-  std::string query_text, query_image, query_like;
-  int k = 10;
-  bool json = false;
+  SearchArgs search_args;
   auto* search = app.add_subcommand("search", "search the index in plain words");
-  search->add_option("TEXT", query_text, "query; '+' and '-' combine terms: \"beach + dog - night\"");
-  search->add_option("-k", k, "number of files to return")->check(CLI::PositiveNumber);
-  search->add_option("--image", query_image, "query by a picture");
-  search->add_option("--like", query_like, "query by a video moment: VIDEO[@SECONDS]");
-  search->add_flag("--json", json, "machine-readable output");
+  search->add_option("TEXT", search_args.text,
+                     "query; '+' and '-' combine terms: \"beach + dog - night\"");
+  search->add_option("-k", search_args.k, "number of files to return")->check(CLI::PositiveNumber);
+  search->add_option("--image", search_args.image, "query by a picture");
+  search->add_option("--like", search_args.like, "query by a video moment: VIDEO[@SECONDS]");
+  search->add_flag("--json", search_args.json, "machine-readable output");
 
+  StatusArgs status_args;
   auto* status = app.add_subcommand("status", "files known, indexed, failed, pending; generation");
-  status->add_flag("--json", json, "machine-readable output");
+  status->add_flag("--json", status_args.json, "machine-readable output");
 
   auto* model = app.add_subcommand("model", "inspect the model");
   model->require_subcommand(1);
@@ -112,6 +113,9 @@ int Main(int argc, char** argv) {
   SetUpLogging(log_level.empty() ? config->logging.level : log_level);
 
   if (*frames) return RunFrames(*config, frames_args);
+  if (*index) return RunIndex(*config, index_args);
+  if (*search) return RunSearch(*config, search_args);
+  if (*status) return RunStatus(*config, status_args);
   if (*verify) return RunModelVerify(*config, verify_args);
   if (*tokenize) return RunModelTokenize(*config, tokenize_args);
   if (*embed) return RunModelEmbed(*config, embed_args);

@@ -3,6 +3,7 @@
 #include <iostream>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -15,9 +16,6 @@
 #include "search/hash_cache.h"
 
 namespace vidx {
-namespace {
-
-using nlohmann::json;
 
 StatusOr<ClipEncoderOptions> EncoderOptions(const ModelOptions& m) {
   ClipEncoderOptions o;
@@ -36,7 +34,8 @@ StatusOr<ClipEncoderOptions> EncoderOptions(const ModelOptions& m) {
   o.ignore_unexpected = m.ignore_unexpected;
   o.device = m.device;
   o.precision = m.precision;
-  o.threads = m.threads;
+  // model.threads 0 means all cores; LibTorch alone would start with one intra-op thread here.
+  o.threads = m.threads > 0 ? m.threads : static_cast<int>(std::thread::hardware_concurrency());
   return o;
 }
 
@@ -48,6 +47,10 @@ SamplingSpec Sampling(const SamplingOptions& s) {
   spec.clip_frames = s.clip_frames;
   return spec;
 }
+
+namespace {
+
+using nlohmann::json;
 
 // The checkpoint-hash cache in the state directory; null (with a warning) when the state
 // directory is not usable, so that verify still works for a user without access to it.

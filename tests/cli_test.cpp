@@ -112,7 +112,7 @@ TEST_F(CliTest, ConfigFromEnvironment) {
 }
 
 TEST_F(CliTest, CommandsNotBuiltYetSaySoAndExitTwo) {
-  for (const char* command : {"daemon", "index /tmp", "search dog", "status", "reindex"}) {
+  for (const char* command : {"daemon", "reindex"}) {
     CommandResult r = Vidx(command);
     EXPECT_EQ(r.exit_code, 2) << command;
     EXPECT_NE(r.err.find("not available"), std::string::npos) << command << ": " << r.err;

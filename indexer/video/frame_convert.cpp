@@ -72,8 +72,12 @@ void DisplaySize(int width, int height, AVRational sar, int rotation, int* displ
   *display_height = dh;
 }
 
-FrameConverter::FrameConverter(int rotation, int output_size, AVRational fallback_sar)
-    : rotation_(rotation), output_size_(output_size), fallback_sar_(fallback_sar) {}
+FrameConverter::FrameConverter(int rotation, int output_size, AVRational fallback_sar,
+                               int resize_shortest)
+    : rotation_(rotation),
+      output_size_(output_size),
+      resize_shortest_(std::max(resize_shortest, output_size)),
+      fallback_sar_(fallback_sar) {}
 
 Status FrameConverter::Convert(const AVFrame& frame, Frame* out) {
   if (frame.width <= 0 || frame.height <= 0 || frame.format < 0) {
@@ -88,9 +92,9 @@ Status FrameConverter::Convert(const AVFrame& frame, Frame* out) {
   int rot_w = disp_w, rot_h = disp_h;  // scaled size in displayed orientation
   int out_w = disp_w, out_h = disp_h;
   if (output_size_ > 0) {
-    const double scale = static_cast<double>(output_size_) / std::min(disp_w, disp_h);
-    rot_w = std::max(output_size_, ClampSide(disp_w * scale));
-    rot_h = std::max(output_size_, ClampSide(disp_h * scale));
+    const double scale = static_cast<double>(resize_shortest_) / std::min(disp_w, disp_h);
+    rot_w = std::max(resize_shortest_, ClampSide(disp_w * scale));
+    rot_h = std::max(resize_shortest_, ClampSide(disp_h * scale));
     out_w = out_h = output_size_;
   }
   const bool swapped = rotation_ == 90 || rotation_ == 270;

@@ -2,8 +2,8 @@
 //
 // Geometry, in this order: sample aspect ratio (the width is stretched or narrowed to
 // width*SAR; the height is kept), then rotation (clockwise, a multiple of 90°), then, when
-// output_size > 0, the shortest side is scaled to output_size (bicubic) and the centre
-// output_size x output_size square is kept. With output_size == 0 the displayed size is kept.
+// output_size > 0, the shortest side is scaled to resize_shortest (0 = output_size; bicubic)
+// and the centre output_size x output_size square is kept. With output_size == 0 the displayed size is kept.
 // Scaling happens once, in swscale, before the (lossless) rotation and crop.
 //
 // Thread-safety: not thread-safe (caches a SwsContext); use one converter per thread.
@@ -30,8 +30,10 @@ void DisplaySize(int width, int height, AVRational sar, int rotation, int* displ
 
 class FrameConverter {
  public:
-  // `rotation`: clockwise degrees (multiple of 90); `output_size` as in SamplerOptions.
-  FrameConverter(int rotation, int output_size, AVRational fallback_sar);
+  // `rotation`: clockwise degrees (multiple of 90); `output_size` and `resize_shortest` as in
+  // SamplerOptions (REQUIRES: resize_shortest is 0 or >= output_size).
+  FrameConverter(int rotation, int output_size, AVRational fallback_sar,
+                 int resize_shortest = 0);
 
   // Fills out->width/height/rgb from `frame` (out->t and out->target are left alone).
   // Fails (kCorruption/kInternal) on frames swscale cannot handle.
@@ -40,6 +42,7 @@ class FrameConverter {
  private:
   int rotation_;
   int output_size_;
+  int resize_shortest_;
   AVRational fallback_sar_;
   ffmpeg::SwsPtr sws_;
   std::vector<uint8_t> scaled_;  // scaled, not yet rotated/cropped RGB24 (padded rows)

@@ -46,9 +46,12 @@ Status FrameSampler::Sample(const std::string& path, VideoInfo* info, const Fram
   }
   if (!(options_.fps > 0) || !std::isfinite(options_.fps) || options_.max_frames <= 0 ||
       options_.output_size < 0 || options_.max_dimension <= 0 ||
+      (options_.resize_shortest != 0 && options_.output_size > 0 &&
+       options_.resize_shortest < options_.output_size) ||
       !(options_.keyframe_tolerance == options_.keyframe_tolerance)) {
     return Status::InvalidArgument(path + ": invalid sampler options (fps and max_frames must "
-                                          "be positive, output_size not negative)");
+                                          "be positive, output_size not negative, resize_shortest "
+                                          "0 or at least output_size)");
   }
   MediaInputOptions in_opts;
   in_opts.kind = MediaKind::kVideo;

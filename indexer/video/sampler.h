@@ -10,8 +10,9 @@
 //  * Reported times are presentation times of the frames actually decoded, in seconds from
 //    the start of the presentation (a stream whose first timestamp is 5 s reports 0).
 //  * Output pixels are packed RGB24, upright (rotation metadata applied), with square pixels
-//    (sample aspect ratio applied); when `output_size` > 0 the shortest side is resized to it
-//    (bicubic) and the centre is cropped to output_size x output_size.
+//    (sample aspect ratio applied); when `output_size` > 0 the shortest side is resized to
+//    `resize_shortest` (default: output_size; bicubic) and the centre is cropped to
+//    output_size x output_size.
 //  * Only the `file` protocol is used and playlist-like demuxers (HLS, concat, ...) are
 //    refused, so a media file can never make vidx read another file or the network.
 //  * Limits: probe size, width/height (max_dimension), and wall time per file.
@@ -37,6 +38,10 @@ struct SamplerOptions {
   int max_frames = 512;             // per file; > 0
   double keyframe_tolerance = -1;   // seconds; < 0 = auto (half the sampling interval), 0 = exact
   int output_size = 224;            // square output side; 0 = keep the displayed size, no crop
+  // Shortest side before the centre crop (CLIP's "shortest_edge" when it differs from the
+  // crop). 0 (default) = output_size. When > 0 it must be >= output_size; ignored when
+  // output_size is 0.
+  int resize_shortest = 0;
   int64_t max_probe_bytes = 5 << 20;  // bytes FFmpeg may read to find the streams
   int max_dimension = 8192;         // refuse streams wider or taller than this
   double max_seconds = 120;         // wall-clock budget for one file; past it, kDeadlineExceeded

@@ -37,7 +37,8 @@ Status SamplingRun::Init(VideoInfo* info) {
 
   const int rotation = StreamRotation(st_);
   const AVRational sar = av_guess_sample_aspect_ratio(fmt, st_, nullptr);
-  conv_ = std::make_unique<FrameConverter>(rotation, options_.output_size, sar);
+  conv_ = std::make_unique<FrameConverter>(rotation, options_.output_size, sar,
+                                          options_.resize_shortest);
 
   if (fmt->start_time != AV_NOPTS_VALUE) {
     start_ts_ = av_rescale_q(fmt->start_time, AV_TIME_BASE_Q, tb_);

@@ -1,0 +1,149 @@
+#include "search/index_service.h"
+
+#include <filesystem>
+#include <utility>
+
+#include <spdlog/spdlog.h>
+
+#include "indexer/pipeline/file_scan.h"
+#include "search/index_loader.h"
+
+namespace vidx {
+
+StatusOr<std::unique_ptr<IndexService>> IndexService::Open(Catalog* catalog,
+                                                           const std::string& state_dir,
+                                                           const std::string& factory,
+                                                           const std::string& fingerprint,
+                                                           uint32_t dimension) {
+  StatusOr<Generation> gen = catalog->FindGeneration(fingerprint);
+  if (!gen.ok() && gen.status().code() == StatusCode::kNotFound) {
+    gen = catalog->CreateGeneration(fingerprint, dimension);
+  }
+  if (!gen.ok()) return gen.status();
+  if (gen->dimension != dimension) {
+    return Status::FailedPrecondition("generation " + std::to_string(gen->id) + " holds vectors of " +
+                                      std::to_string(gen->dimension) + " floats, the model makes " +
+                                      std::to_string(dimension));
+  }
+  StatusOr<OpenedIndex> opened = OpenIndexForGeneration(*catalog, gen->id, factory, state_dir);
+  if (!opened.ok()) return opened.status();
+  return std::unique_ptr<IndexService>(
+      new IndexService(catalog, state_dir, *gen, std::move(opened->index)));
+}
+
+IndexService::IndexService(Catalog* catalog, std::string state_dir, Generation generation,
+                           std::unique_ptr<VectorIndex> index)
+    : catalog_(catalog),
+      state_dir_(std::move(state_dir)),
+      generation_(std::move(generation)),
+      index_(std::move(index)) {}
+
+void IndexService::Apply(const CommitReceipt& receipt, const FileResult* result) {
+  if (receipt.generation != generation_.id) return;
+  Status s;
+  if (!receipt.removed_ids.empty()) {
+    s = index_->Remove(receipt.removed_ids.size(), receipt.removed_ids.data());
+  }
+  if (s.ok() && receipt.deletion_seq != 0) index_->MarkDeletionsApplied(receipt.deletion_seq);
+  if (s.ok() && result != nullptr && !receipt.added_ids.empty()) {
+    if (receipt.added_ids.size() != result->segments.size()) {
+      s = Status::Internal("commit receipt does not match the file's segments");
+    } else {
+      const size_t dim = generation_.dimension;
+      std::vector<float> x(receipt.added_ids.size() * dim);
+      for (size_t i = 0; i < result->segments.size(); ++i) {
+        std::copy(result->segments[i].vector.begin(), result->segments[i].vector.end(),
+                  x.begin() + static_cast<ptrdiff_t>(i * dim));
+      }
+      s = index_->Add(receipt.added_ids.size(), receipt.added_ids.data(), x.data());
+    }
+  }
+  if (!s.ok()) {
+    std::lock_guard<std::mutex> lock(error_mu_);
+    if (index_error_.ok()) index_error_ = s;
+  }
+}
+
+Status IndexService::Commit(const std::string& fingerprint, const FileResult& result) {
+  StatusOr<CommitReceipt> receipt = catalog_->CommitFile(
+      fingerprint, result, [&](const CommitReceipt& r) { Apply(r, &result); });
+  return receipt.status();
+}
+
+std::optional<KnownFile> IndexService::Find(const std::string& path) {
+  StatusOr<FileRecord> rec = catalog_->GetFile(generation_.id, path);
+  if (!rec.ok()) return std::nullopt;
+  KnownFile k;
+  k.file = rec->file;
+  k.failed = rec->status == FileStatus::kFailed;
+  return k;
+}
+
+std::vector<std::string> IndexService::FindByContentHash(const std::string& content_hash) {
+  std::vector<std::string> paths;
+  StatusOr<std::vector<FileRecord>> recs =
+      catalog_->FilesByContentHash(generation_.id, content_hash);
+  if (!recs.ok()) return paths;
+  for (const FileRecord& r : *recs) paths.push_back(r.file.path);
+  return paths;
+}
+
+Status IndexService::Rename(const std::string& old_path, const FileIdentity& renamed) {
+  StatusOr<std::vector<CommitReceipt>> receipts = catalog_->RenameFile(old_path, renamed);
+  if (!receipts.ok()) return receipts.status();
+  for (const CommitReceipt& r : *receipts) Apply(r, nullptr);
+  return Status::Ok();
+}
+
+Status IndexService::RemoveVanished(const std::vector<std::string>& roots, int64_t* removed) {
+  *removed = 0;
+  std::vector<std::string> gone;
+  Status s = catalog_->ForEachFile(generation_.id, [&](const FileRecord& r) {
+    for (const std::string& root : roots) {
+      std::error_code ec;
+      if (PathIsUnder(r.file.path, root) && !std::filesystem::exists(r.file.path, ec) && !ec) {
+        gone.push_back(r.file.path);
+        break;
+      }
+    }
+    return Status::Ok();
+  });
+  VIDX_RETURN_IF_ERROR(s);
+  for (const std::string& path : gone) {
+    StatusOr<std::vector<CommitReceipt>> receipts = catalog_->RemoveFile(path);
+    if (!receipts.ok()) return receipts.status().WithContext("removing " + path);
+    for (const CommitReceipt& r : *receipts) Apply(r, nullptr);
+    ++*removed;
+  }
+  return Status::Ok();
+}
+
+Status IndexService::Finish(bool* flipped) {
+  if (flipped != nullptr) *flipped = false;
+  {
+    std::lock_guard<std::mutex> lock(error_mu_);
+    if (index_error_.ok()) {
+      VIDX_RETURN_IF_ERROR(index_->Save(SnapshotDir(state_dir_, generation_.id), generation_.id));
+    } else if (auto log = spdlog::get("vidx")) {
+      // The catalog holds everything; the next start rebuilds the index from it.
+      log->warn("vector index not snapshotted ({}); it will be rebuilt from the catalog",
+                index_error_.message());
+    }
+  }
+  StatusOr<Generation> current = catalog_->GetGeneration(generation_.id);
+  VIDX_RETURN_IF_ERROR(current.status());
+  generation_ = *current;
+  if (generation_.state != GenerationState::kBuilding) return Status::Ok();
+  std::optional<Generation> old = catalog_->ActiveGeneration();
+  VIDX_RETURN_IF_ERROR(catalog_->SetActive(generation_.id));
+  if (flipped != nullptr) *flipped = true;
+  if (old) {
+    VIDX_RETURN_IF_ERROR(catalog_->DeleteGeneration(old->id));
+    VIDX_RETURN_IF_ERROR(RemoveSnapshot(state_dir_, old->id));
+  }
+  current = catalog_->GetGeneration(generation_.id);
+  if (current.ok()) generation_ = *current;
+  return Status::Ok();
+}
+
+}  // namespace vidx

@@ -1,0 +1,176 @@
+#include "search/query_engine.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <map>
+#include <sstream>
+
+#include "indexer/video/image_io.h"
+
+namespace vidx {
+
+std::vector<std::pair<int, std::string>> ParseTextTerms(const std::string& text) {
+  std::vector<std::pair<int, std::string>> terms;
+  std::istringstream in(text);
+  std::string word, current;
+  int sign = 1;
+  auto close = [&] {
+    if (!current.empty()) terms.emplace_back(sign, current);
+    current.clear();
+  };
+  while (in >> word) {
+    if (word == "+" || word == "-") {
+      close();
+      sign = word == "+" ? 1 : -1;
+    } else {
+      current += (current.empty() ? "" : " ") + word;
+    }
+  }
+  close();
+  return terms;
+}
+
+std::vector<Moment> MergeMoments(std::vector<Moment> hits) {
+  std::sort(hits.begin(), hits.end(),
+            [](const Moment& a, const Moment& b) { return a.start < b.start; });
+  std::vector<Moment> merged;
+  for (const Moment& m : hits) {
+    if (!merged.empty() && m.start <= merged.back().end + 1e-3) {
+      merged.back().end = std::max(merged.back().end, m.end);
+      merged.back().score = std::max(merged.back().score, m.score);
+    } else {
+      merged.push_back(m);
+    }
+  }
+  std::stable_sort(merged.begin(), merged.end(),
+                   [](const Moment& a, const Moment& b) { return a.score > b.score; });
+  return merged;
+}
+
+QueryEngine::QueryEngine(const ClipEncoder* encoder, const Tokenizer* tokenizer,
+                         std::string model_fingerprint, const Catalog* catalog,
+                         Generation generation, const VectorIndex* index,
+                         SamplerOptions sampler)
+    : encoder_(encoder),
+      tokenizer_(tokenizer),
+      model_fingerprint_(std::move(model_fingerprint)),
+      catalog_(catalog),
+      generation_(std::move(generation)),
+      index_(index),
+      sampler_(std::move(sampler)) {}
+
+StatusOr<std::vector<float>> QueryEngine::Embed(const Query& query) const {
+  const size_t dim = static_cast<size_t>(encoder_->dim());
+  std::vector<float> sum(dim, 0.0f);
+  int terms = 0;
+  auto add = [&](const std::vector<float>& v, int sign) {
+    for (size_t i = 0; i < dim; ++i) sum[i] += static_cast<float>(sign) * v[i];
+    ++terms;
+  };
+  for (const auto& [sign, text] : ParseTextTerms(query.text)) {
+    std::vector<int32_t> ids = tokenizer_->Encode(text, encoder_->context_length());
+    std::vector<int64_t> ids64(ids.begin(), ids.end());
+    std::vector<float> v;
+    VIDX_RETURN_IF_ERROR(encoder_->EncodeTokens(ids64.data(), 1, static_cast<int>(ids64.size()), &v));
+    add(v, sign);
+  }
+  if (!query.image.empty()) {
+    StatusOr<Frame> image = LoadImageRgb(query.image);
+    if (!image.ok()) return image.status();
+    std::vector<float> v;
+    Status s = encoder_->EncodeImages(image->rgb.data(), 1, image->height, image->width, &v);
+    if (!s.ok()) return s.WithContext(query.image);
+    add(v, 1);
+  }
+  if (!query.like.empty()) {
+    std::string path = query.like;
+    double seconds = -1;
+    const size_t at = path.rfind('@');
+    if (at != std::string::npos) {
+      const std::string tail = path.substr(at + 1);
+      char* end = nullptr;
+      const double t = std::strtod(tail.c_str(), &end);
+      if (!tail.empty() && end != nullptr && *end == '\0' && std::isfinite(t) && t >= 0) {
+        seconds = t;
+        path = path.substr(0, at);
+      }
+    }
+    FrameSampler sampler(sampler_);
+    VideoInfo info;
+    std::vector<Frame> frames;
+    VIDX_RETURN_IF_ERROR(sampler.SampleAll(path, &info, &frames));
+    if (frames.empty()) return Status::InvalidArgument(path + ": no frame could be decoded");
+    if (seconds < 0) seconds = info.duration / 2;
+    const Frame* best = &frames[0];
+    for (const Frame& f : frames) {
+      if (std::fabs(f.t - seconds) < std::fabs(best->t - seconds)) best = &f;
+    }
+    std::vector<float> v;
+    Status s = encoder_->EncodePreparedImages(best->rgb.data(), 1, best->height, best->width, &v);
+    if (!s.ok()) return s.WithContext(path);
+    add(v, 1);
+  }
+  if (terms == 0) return Status::InvalidArgument("the query is empty: give TEXT, --image or --like");
+  double norm = 0;
+  for (float x : sum) norm += static_cast<double>(x) * x;
+  norm = std::sqrt(norm);
+  if (!(norm > 1e-6)) return Status::InvalidArgument("the query's terms cancel each other out");
+  for (float& x : sum) x = static_cast<float>(x / norm);
+  return sum;
+}
+
+StatusOr<SearchResponse> QueryEngine::Search(const Query& query) const {
+  if (model_fingerprint_ != generation_.fingerprint) {
+    return Status::FailedPrecondition(
+        "the index was built with feature fingerprint " + generation_.fingerprint +
+        " but the configured model and sampling give " + model_fingerprint_ +
+        "; run `vidx index` with this configuration first");
+  }
+  if (query.k <= 0) return Status::InvalidArgument("-k must be positive");
+  StatusOr<std::vector<float>> q = Embed(query);
+  if (!q.ok()) return q.status();
+  SearchResponse response;
+  response.fingerprint = generation_.fingerprint;
+  const size_t live = index_->size();
+  if (live == 0) return response;
+
+  // Over-fetch segments; widen until k files are covered or every vector was seen.
+  size_t fetch = std::min(live, static_cast<size_t>(query.k) * 20);
+  std::map<std::string, std::vector<Moment>> by_file;
+  for (;;) {
+    StatusOr<SearchResults> hits = index_->Search(1, q->data(), fetch);
+    if (!hits.ok()) return hits.status();
+    by_file.clear();
+    for (size_t j = 0; j < hits->k; ++j) {
+      const int64_t id = hits->ids[j];
+      if (id < 0) continue;
+      StatusOr<VectorRecord> rec = catalog_->GetVector(generation_.id, static_cast<uint64_t>(id));
+      if (!rec.ok()) continue;  // removed since the index was loaded
+      by_file[rec->path].push_back({rec->start, rec->end, hits->scores[j]});
+    }
+    if (by_file.size() >= static_cast<size_t>(query.k) || fetch >= live) break;
+    fetch = std::min(live, fetch * 4);
+  }
+  for (auto& [path, moments] : by_file) {
+    FileHit hit;
+    hit.path = path;
+    float best = moments.front().score;
+    for (const Moment& m : moments) best = std::max(best, m.score);
+    moments.erase(std::remove_if(moments.begin(), moments.end(),
+                                 [&](const Moment& m) { return m.score < best - kMomentMargin; }),
+                  moments.end());
+    hit.moments = MergeMoments(std::move(moments));
+    if (hit.moments.size() > kMaxMoments) hit.moments.resize(kMaxMoments);
+    hit.score = best;
+    response.results.push_back(std::move(hit));
+  }
+  std::stable_sort(response.results.begin(), response.results.end(),
+                   [](const FileHit& a, const FileHit& b) { return a.score > b.score; });
+  if (response.results.size() > static_cast<size_t>(query.k)) {
+    response.results.resize(static_cast<size_t>(query.k));
+  }
+  return response;
+}
+
+}  // namespace vidx

@@ -1,0 +1,89 @@
+// QueryEngine: turns a query (text with +/- terms, a picture, a video moment) into one
+// embedding with the model, searches the active generation's VectorIndex, and groups the
+// nearest segments by file (file score = its best segment). Moments: a file's hit segments
+// scoring at least (file score - kMomentMargin), merged where adjacent or overlapping, each
+// scored by its best segment, best first, at most kMaxMoments.
+//
+// A model whose fingerprint differs from the generation's is refused (kFailedPrecondition):
+// vectors of two feature spaces are never compared.
+//
+// Thread-safety: Search may be called concurrently; everything passed in is not owned and
+// must outlive the engine.
+#ifndef VIDX_SEARCH_QUERY_ENGINE_H_
+#define VIDX_SEARCH_QUERY_ENGINE_H_
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/status.h"
+#include "indexer/model/clip_encoder.h"
+#include "indexer/model/tokenizer.h"
+#include "indexer/video/sampler.h"
+#include "search/catalog.h"
+#include "search/vector_index.h"
+
+namespace vidx {
+
+// Cosine below a file's best segment within which other segments still make moments.
+constexpr float kMomentMargin = 0.02f;
+constexpr size_t kMaxMoments = 10;
+
+struct Query {
+  std::string text;   // "beach + dog - night": each term embedded; + adds, - subtracts
+  std::string image;  // a picture file, added as a term
+  std::string like;   // VIDEO[@SECONDS]: the sampled frame nearest SECONDS (default: middle)
+  int k = 10;         // files to return
+};
+
+struct Moment {
+  double start = 0;
+  double end = 0;
+  float score = 0;
+};
+
+struct FileHit {
+  std::string path;
+  float score = 0;
+  std::vector<Moment> moments;  // best first
+};
+
+struct SearchResponse {
+  std::string fingerprint;
+  std::vector<FileHit> results;  // best first, at most k
+};
+
+// Signed terms of a text query: words "+" and "-" (standing alone) switch the sign of the
+// term that follows; the first term is positive. Empty terms are dropped.
+std::vector<std::pair<int, std::string>> ParseTextTerms(const std::string& text);
+
+// Sorts hits by start and merges those that overlap or touch (within 1 ms); the merged
+// score is the best. Result ordered best first.
+std::vector<Moment> MergeMoments(std::vector<Moment> hits);
+
+class QueryEngine {
+ public:
+  // `sampler` must be the options the generation was built with (for --like).
+  QueryEngine(const ClipEncoder* encoder, const Tokenizer* tokenizer,
+              std::string model_fingerprint, const Catalog* catalog, Generation generation,
+              const VectorIndex* index, SamplerOptions sampler);
+
+  // The normalised query embedding. kInvalidArgument for an empty query or terms that
+  // cancel out; file errors name the file.
+  StatusOr<std::vector<float>> Embed(const Query& query) const;
+  // Embed + search. kFailedPrecondition when the fingerprints differ.
+  StatusOr<SearchResponse> Search(const Query& query) const;
+
+ private:
+  const ClipEncoder* encoder_;
+  const Tokenizer* tokenizer_;
+  const std::string model_fingerprint_;
+  const Catalog* catalog_;
+  const Generation generation_;
+  const VectorIndex* index_;
+  const SamplerOptions sampler_;
+};
+
+}  // namespace vidx
+
+#endif  // VIDX_SEARCH_QUERY_ENGINE_H_
