@@ -298,7 +298,8 @@ TEST_F(ModelTest, RejectsBadInputsAndOptions) {
   o.model_dir = TinyModels() + "/no_such_model";
   auto missing = ClipEncoder::Load(o, nullptr);
   EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
-  EXPECT_NE(missing.status().message().find("config.json"), std::string::npos);
+  EXPECT_NE(missing.status().message().find("no_such_model does not exist"), std::string::npos)
+      << missing.status().message();
 }
 
 }  // namespace

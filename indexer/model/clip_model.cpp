@@ -5,15 +5,39 @@
 #include <string>
 
 namespace vidx {
-namespace {
 
-namespace nn = torch::nn;
-
-nn::LayerNorm MakeLayerNorm(int64_t dim, double eps) {
-  return nn::LayerNorm(nn::LayerNormOptions({dim}).eps(eps));
+LinearImpl::LinearImpl(int64_t in, int64_t out, bool with_bias) {
+  weight = register_parameter("weight", torch::empty({out, in}));
+  if (with_bias) bias = register_parameter("bias", torch::empty({out}));
 }
 
-}  // namespace
+torch::Tensor LinearImpl::forward(const torch::Tensor& x) { return torch::linear(x, weight, bias); }
+
+LayerNormImpl::LayerNormImpl(int64_t dim, double eps) : dim_(dim), eps_(eps) {
+  weight = register_parameter("weight", torch::empty({dim}));
+  bias = register_parameter("bias", torch::empty({dim}));
+}
+
+torch::Tensor LayerNormImpl::forward(const torch::Tensor& x) {
+  return torch::layer_norm(x, {dim_}, weight, bias, eps_);
+}
+
+EmbeddingImpl::EmbeddingImpl(int64_t count, int64_t dim) {
+  weight = register_parameter("weight", torch::empty({count, dim}));
+}
+
+torch::Tensor EmbeddingImpl::forward(const torch::Tensor& ids) {
+  return torch::embedding(weight, ids);
+}
+
+PatchConvImpl::PatchConvImpl(int64_t in_channels, int64_t out_channels, int64_t patch)
+    : patch_(patch) {
+  weight = register_parameter("weight", torch::empty({out_channels, in_channels, patch, patch}));
+}
+
+torch::Tensor PatchConvImpl::forward(const torch::Tensor& x) {
+  return torch::conv2d(x, weight, /*bias=*/{}, /*stride=*/{patch_, patch_});
+}
 
 ClipAttentionImpl::ClipAttentionImpl(const ClipTowerConfig& c)
     : heads_(c.num_attention_heads),
@@ -21,10 +45,10 @@ ClipAttentionImpl::ClipAttentionImpl(const ClipTowerConfig& c)
       scale_(1.0 / std::sqrt(static_cast<double>(c.hidden_size / c.num_attention_heads))) {
   const int64_t d = c.hidden_size;
   // Registration order follows HF (k, v, q, out) so named_parameters() reads like its state dict.
-  k_proj_ = register_module("k_proj", nn::Linear(nn::LinearOptions(d, d).bias(true)));
-  v_proj_ = register_module("v_proj", nn::Linear(nn::LinearOptions(d, d).bias(true)));
-  q_proj_ = register_module("q_proj", nn::Linear(nn::LinearOptions(d, d).bias(true)));
-  out_proj_ = register_module("out_proj", nn::Linear(nn::LinearOptions(d, d).bias(true)));
+  k_proj_ = register_module("k_proj", Linear(d, d, true));
+  v_proj_ = register_module("v_proj", Linear(d, d, true));
+  q_proj_ = register_module("q_proj", Linear(d, d, true));
+  out_proj_ = register_module("out_proj", Linear(d, d, true));
 }
 
 torch::Tensor ClipAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& mask) {
@@ -44,8 +68,8 @@ torch::Tensor ClipAttentionImpl::forward(const torch::Tensor& x, const torch::Te
 }
 
 ClipMlpImpl::ClipMlpImpl(const ClipTowerConfig& c) : act_(c.hidden_act) {
-  fc1_ = register_module("fc1", nn::Linear(c.hidden_size, c.intermediate_size));
-  fc2_ = register_module("fc2", nn::Linear(c.intermediate_size, c.hidden_size));
+  fc1_ = register_module("fc1", Linear(c.hidden_size, c.intermediate_size, true));
+  fc2_ = register_module("fc2", Linear(c.intermediate_size, c.hidden_size, true));
 }
 
 torch::Tensor ClipMlpImpl::forward(const torch::Tensor& x) {
@@ -60,9 +84,9 @@ torch::Tensor ClipMlpImpl::forward(const torch::Tensor& x) {
 
 ClipEncoderLayerImpl::ClipEncoderLayerImpl(const ClipTowerConfig& c) {
   self_attn_ = register_module("self_attn", ClipAttention(c));
-  layer_norm1_ = register_module("layer_norm1", MakeLayerNorm(c.hidden_size, c.layer_norm_eps));
+  layer_norm1_ = register_module("layer_norm1", LayerNorm(c.hidden_size, c.layer_norm_eps));
   mlp_ = register_module("mlp", ClipMlp(c));
-  layer_norm2_ = register_module("layer_norm2", MakeLayerNorm(c.hidden_size, c.layer_norm_eps));
+  layer_norm2_ = register_module("layer_norm2", LayerNorm(c.hidden_size, c.layer_norm_eps));
 }
 
 torch::Tensor ClipEncoderLayerImpl::forward(const torch::Tensor& x, const torch::Tensor& mask) {
@@ -71,7 +95,7 @@ torch::Tensor ClipEncoderLayerImpl::forward(const torch::Tensor& x, const torch:
 }
 
 ClipEncoderStackImpl::ClipEncoderStackImpl(const ClipTowerConfig& c) {
-  layers_ = register_module("layers", nn::ModuleList());
+  layers_ = register_module("layers", torch::nn::ModuleList());
   for (int i = 0; i < c.num_hidden_layers; ++i) {
     layer_list_.push_back(ClipEncoderLayer(c));
     layers_->push_back(layer_list_.back());
@@ -84,9 +108,9 @@ torch::Tensor ClipEncoderStackImpl::forward(torch::Tensor x, const torch::Tensor
 }
 
 ClipTextEmbeddingsImpl::ClipTextEmbeddingsImpl(const ClipTowerConfig& c) {
-  token_embedding_ = register_module("token_embedding", nn::Embedding(c.vocab_size, c.hidden_size));
+  token_embedding_ = register_module("token_embedding", Embedding(c.vocab_size, c.hidden_size));
   position_embedding_ =
-      register_module("position_embedding", nn::Embedding(c.max_position_embeddings, c.hidden_size));
+      register_module("position_embedding", Embedding(c.max_position_embeddings, c.hidden_size));
 }
 
 torch::Tensor ClipTextEmbeddingsImpl::forward(const torch::Tensor& ids) {
@@ -99,12 +123,10 @@ ClipVisionEmbeddingsImpl::ClipVisionEmbeddingsImpl(const ClipTowerConfig& c) {
   class_embedding_ = register_parameter("class_embedding", torch::empty({c.hidden_size}));
   patch_embedding_ = register_module(
       "patch_embedding",
-      nn::Conv2d(nn::Conv2dOptions(c.num_channels, c.hidden_size, c.patch_size)
-                     .stride(c.patch_size)
-                     .bias(false)));
+      PatchConv(c.num_channels, c.hidden_size, c.patch_size));
   const int64_t grid = c.image_size / c.patch_size;
   position_embedding_ =
-      register_module("position_embedding", nn::Embedding(grid * grid + 1, c.hidden_size));
+      register_module("position_embedding", Embedding(grid * grid + 1, c.hidden_size));
 }
 
 torch::Tensor ClipVisionEmbeddingsImpl::forward(const torch::Tensor& pixels) {
@@ -120,7 +142,7 @@ ClipTextTransformerImpl::ClipTextTransformerImpl(const ClipTowerConfig& c)
   embeddings_ = register_module("embeddings", ClipTextEmbeddings(c));
   encoder_ = register_module("encoder", ClipEncoderStack(c));
   final_layer_norm_ =
-      register_module("final_layer_norm", MakeLayerNorm(c.hidden_size, c.layer_norm_eps));
+      register_module("final_layer_norm", LayerNorm(c.hidden_size, c.layer_norm_eps));
 }
 
 torch::Tensor ClipTextTransformerImpl::forward(const torch::Tensor& ids) {
@@ -144,10 +166,10 @@ torch::Tensor ClipTextTransformerImpl::forward(const torch::Tensor& ids) {
 
 ClipVisionTransformerImpl::ClipVisionTransformerImpl(const ClipTowerConfig& c) {
   embeddings_ = register_module("embeddings", ClipVisionEmbeddings(c));
-  pre_layrnorm_ = register_module("pre_layrnorm", MakeLayerNorm(c.hidden_size, c.layer_norm_eps));
+  pre_layrnorm_ = register_module("pre_layrnorm", LayerNorm(c.hidden_size, c.layer_norm_eps));
   encoder_ = register_module("encoder", ClipEncoderStack(c));
   post_layernorm_ =
-      register_module("post_layernorm", MakeLayerNorm(c.hidden_size, c.layer_norm_eps));
+      register_module("post_layernorm", LayerNorm(c.hidden_size, c.layer_norm_eps));
 }
 
 torch::Tensor ClipVisionTransformerImpl::forward(const torch::Tensor& pixels) {
@@ -161,10 +183,10 @@ ClipModelImpl::ClipModelImpl(const ClipConfig& c) : config_(c) {
   vision_model_ = register_module("vision_model", ClipVisionTransformer(c.vision));
   visual_projection_ = register_module(
       "visual_projection",
-      nn::Linear(nn::LinearOptions(c.vision.hidden_size, c.projection_dim).bias(false)));
+      Linear(c.vision.hidden_size, c.projection_dim, false));
   text_projection_ = register_module(
       "text_projection",
-      nn::Linear(nn::LinearOptions(c.text.hidden_size, c.projection_dim).bias(false)));
+      Linear(c.text.hidden_size, c.projection_dim, false));
   logit_scale_ = register_parameter("logit_scale", torch::empty({}));
 }
 

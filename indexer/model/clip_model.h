@@ -17,6 +17,50 @@
 
 namespace vidx {
 
+// Parameter holders for the building blocks. Unlike Linear and friends they do not
+// draw random initial values (the strict loader overwrites every value; drawing 150 M random
+// numbers for a ViT-B/32 cost a second of start-up). Parameter names ("weight", "bias") and the
+// forward computations are those of the torch::nn modules.
+class LinearImpl : public torch::nn::Module {
+ public:
+  LinearImpl(int64_t in, int64_t out, bool bias);
+  torch::Tensor forward(const torch::Tensor& x);
+  torch::Tensor weight, bias;  // bias undefined when the layer has none
+};
+TORCH_MODULE(Linear);
+
+class LayerNormImpl : public torch::nn::Module {
+ public:
+  LayerNormImpl(int64_t dim, double eps);
+  torch::Tensor forward(const torch::Tensor& x);
+  torch::Tensor weight, bias;
+
+ private:
+  int64_t dim_;
+  double eps_;
+};
+TORCH_MODULE(LayerNorm);
+
+class EmbeddingImpl : public torch::nn::Module {
+ public:
+  EmbeddingImpl(int64_t count, int64_t dim);
+  torch::Tensor forward(const torch::Tensor& ids);
+  torch::Tensor weight;
+};
+TORCH_MODULE(Embedding);
+
+// Square kernel, stride = kernel, no padding, no bias: CLIP's patch embedding.
+class PatchConvImpl : public torch::nn::Module {
+ public:
+  PatchConvImpl(int64_t in_channels, int64_t out_channels, int64_t patch);
+  torch::Tensor forward(const torch::Tensor& x);
+  torch::Tensor weight;
+
+ private:
+  int64_t patch_;
+};
+TORCH_MODULE(PatchConv);
+
 class ClipAttentionImpl : public torch::nn::Module {
  public:
   explicit ClipAttentionImpl(const ClipTowerConfig& c);
@@ -27,7 +71,7 @@ class ClipAttentionImpl : public torch::nn::Module {
   int64_t heads_;
   int64_t head_dim_;
   double scale_;
-  torch::nn::Linear k_proj_{nullptr}, v_proj_{nullptr}, q_proj_{nullptr}, out_proj_{nullptr};
+  Linear k_proj_{nullptr}, v_proj_{nullptr}, q_proj_{nullptr}, out_proj_{nullptr};
 };
 TORCH_MODULE(ClipAttention);
 
@@ -38,7 +82,7 @@ class ClipMlpImpl : public torch::nn::Module {
 
  private:
   Activation act_;
-  torch::nn::Linear fc1_{nullptr}, fc2_{nullptr};
+  Linear fc1_{nullptr}, fc2_{nullptr};
 };
 TORCH_MODULE(ClipMlp);
 
@@ -49,9 +93,9 @@ class ClipEncoderLayerImpl : public torch::nn::Module {
 
  private:
   ClipAttention self_attn_{nullptr};
-  torch::nn::LayerNorm layer_norm1_{nullptr};
+  LayerNorm layer_norm1_{nullptr};
   ClipMlp mlp_{nullptr};
-  torch::nn::LayerNorm layer_norm2_{nullptr};
+  LayerNorm layer_norm2_{nullptr};
 };
 TORCH_MODULE(ClipEncoderLayer);
 
@@ -73,7 +117,7 @@ class ClipTextEmbeddingsImpl : public torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& ids);
 
  private:
-  torch::nn::Embedding token_embedding_{nullptr}, position_embedding_{nullptr};
+  Embedding token_embedding_{nullptr}, position_embedding_{nullptr};
 };
 TORCH_MODULE(ClipTextEmbeddings);
 
@@ -84,8 +128,8 @@ class ClipVisionEmbeddingsImpl : public torch::nn::Module {
 
  private:
   torch::Tensor class_embedding_;
-  torch::nn::Conv2d patch_embedding_{nullptr};
-  torch::nn::Embedding position_embedding_{nullptr};
+  PatchConv patch_embedding_{nullptr};
+  Embedding position_embedding_{nullptr};
 };
 TORCH_MODULE(ClipVisionEmbeddings);
 
@@ -99,7 +143,7 @@ class ClipTextTransformerImpl : public torch::nn::Module {
   int64_t eos_token_id_;
   ClipTextEmbeddings embeddings_{nullptr};
   ClipEncoderStack encoder_{nullptr};
-  torch::nn::LayerNorm final_layer_norm_{nullptr};
+  LayerNorm final_layer_norm_{nullptr};
 };
 TORCH_MODULE(ClipTextTransformer);
 
@@ -111,9 +155,9 @@ class ClipVisionTransformerImpl : public torch::nn::Module {
 
  private:
   ClipVisionEmbeddings embeddings_{nullptr};
-  torch::nn::LayerNorm pre_layrnorm_{nullptr};
+  LayerNorm pre_layrnorm_{nullptr};
   ClipEncoderStack encoder_{nullptr};
-  torch::nn::LayerNorm post_layernorm_{nullptr};
+  LayerNorm post_layernorm_{nullptr};
 };
 TORCH_MODULE(ClipVisionTransformer);
 
@@ -129,8 +173,8 @@ class ClipModelImpl : public torch::nn::Module {
   ClipConfig config_;
   ClipTextTransformer text_model_{nullptr};
   ClipVisionTransformer vision_model_{nullptr};
-  torch::nn::Linear visual_projection_{nullptr};
-  torch::nn::Linear text_projection_{nullptr};
+  Linear visual_projection_{nullptr};
+  Linear text_projection_{nullptr};
   torch::Tensor logit_scale_;
 };
 TORCH_MODULE(ClipModel);
