@@ -26,6 +26,7 @@ enum class StatusCode {
   kDeadlineExceeded,    // a time limit ran out
   kResourceExhausted,   // a size or count limit was hit
   kInternal,            // a bug or an unexpected library failure
+  kUnavailable,         // a service is not there (e.g. no daemon answers on the socket)
 };
 
 const char* StatusCodeName(StatusCode code);
@@ -51,6 +52,7 @@ class [[nodiscard]] Status {
     return {StatusCode::kResourceExhausted, std::move(m)};
   }
   static Status Internal(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
+  static Status Unavailable(std::string m) { return {StatusCode::kUnavailable, std::move(m)}; }
 
   bool ok() const { return code_ == StatusCode::kOk; }
   StatusCode code() const { return code_; }
@@ -82,6 +84,7 @@ inline const char* StatusCodeName(StatusCode code) {
     case StatusCode::kDeadlineExceeded: return "deadline exceeded";
     case StatusCode::kResourceExhausted: return "resource exhausted";
     case StatusCode::kInternal: return "internal error";
+    case StatusCode::kUnavailable: return "unavailable";
   }
   return "unknown";
 }
