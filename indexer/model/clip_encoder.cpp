@@ -140,6 +140,7 @@ StatusOr<std::unique_ptr<ClipEncoder>> ClipEncoder::Load(const ClipEncoderOption
   StrictLoadOptions lo;
   lo.key_map = options.key_map;
   lo.ignore_unexpected = options.ignore_unexpected;
+  lo.alias_checkpoint = options.map_weights;
   VIDX_RETURN_IF_ERROR(StrictLoad(*impl->model, raw, lo, report));
   return std::unique_ptr<ClipEncoder>(new ClipEncoder(std::move(impl)));
 }

@@ -34,6 +34,11 @@ struct ClipEncoderOptions {
   // > 0: at::set_num_threads(threads) — process-wide, LibTorch has no per-model setting.
   // 0 (default): leave LibTorch's setting alone.
   int threads = 0;
+  // CPU float32 weights stored as F32 alias the memory-mapped checkpoint instead of being
+  // copied (StrictLoadOptions::alias_checkpoint): faster loading and one copy of the weights
+  // in memory, but the file must not be rewritten in place while the encoder lives (replacing
+  // it by rename is fine). Default off; meant for short-lived processes.
+  bool map_weights = false;
 };
 
 // Embeddings of the fixed synthetic probe (see Probe()).

@@ -52,10 +52,11 @@ class ModelTest : public ::testing::Test {
   }
 
   std::unique_ptr<ClipEncoder> MustLoad(const std::string& dir, const std::string& key_map = "hf",
-                                        LoadReport* report = nullptr) {
+                                        LoadReport* report = nullptr, bool map_weights = false) {
     ClipEncoderOptions o;
     o.model_dir = TinyModels() + "/" + dir;
     o.key_map = BuiltinKeyMap(key_map).value();
+    o.map_weights = map_weights;
     LoadReport local;
     auto enc = ClipEncoder::Load(o, report ? report : &local);
     EXPECT_TRUE(enc.ok()) << enc.status().ToString() << "\n"
@@ -64,9 +65,10 @@ class ModelTest : public ::testing::Test {
   }
 
   // Loading must fail; returns the report.
-  LoadReport MustRefuse(const std::string& variant) {
+  LoadReport MustRefuse(const std::string& variant, bool map_weights = false) {
     ClipEncoderOptions o;
     o.model_dir = TinyModels() + "/variants/" + variant;
+    o.map_weights = map_weights;
     LoadReport report;
     auto enc = ClipEncoder::Load(o, &report);
     EXPECT_FALSE(enc.ok()) << variant << " loaded but must be refused";
@@ -131,11 +133,14 @@ TEST_P(ParityTest, ThroughPreprocessingMatchesClipImageProcessor) {
 INSTANTIATE_TEST_SUITE_P(TinyConfigs, ParityTest, ::testing::Values("tiny_a", "tiny_b", "tiny_c"));
 
 TEST_F(ModelTest, OpenAILayoutLoadsWithOpenAIKeyMap) {
-  auto enc = MustLoad("variants/layout_openai", "openai");
-  ASSERT_NE(enc, nullptr);
-  const Diff d = ParityAgainst(*enc, "tiny_a");
-  EXPECT_GE(d.worst_cos, 0.99999);
-  EXPECT_LE(d.max_abs, 1e-4);
+  // Mapped weights too: transposed and q/k/v-split tensors are copied, the others aliased.
+  for (bool map_weights : {false, true}) {
+    auto enc = MustLoad("variants/layout_openai", "openai", nullptr, map_weights);
+    ASSERT_NE(enc, nullptr);
+    const Diff d = ParityAgainst(*enc, "tiny_a");
+    EXPECT_GE(d.worst_cos, 0.99999);
+    EXPECT_LE(d.max_abs, 1e-4);
+  }
 }
 
 TEST_F(ModelTest, OpenClipLayoutLoadsWithOpenClipKeyMap) {
@@ -223,6 +228,44 @@ TEST_F(ModelTest, NaNInCheckpointIsRefused) {
   LoadReport r = MustRefuse("nan");
   EXPECT_EQ(r.nan, std::vector<std::string>{"vision_model.pre_layrnorm.weight"});
   EXPECT_TRUE(r.missing.empty());
+}
+
+TEST_F(ModelTest, NaNInCheckpointIsRefusedWhenWeightsAreMapped) {
+  LoadReport r = MustRefuse("nan", /*map_weights=*/true);
+  EXPECT_EQ(r.nan, std::vector<std::string>{"vision_model.pre_layrnorm.weight"});
+  EXPECT_TRUE(r.missing.empty());
+}
+
+// Weights aliasing the mapped checkpoint give the same bits as copied ones, and stay valid
+// after Load() has released its SafetensorsFile (the tensors keep the mapping alive).
+TEST_F(ModelTest, MappedWeightsGiveTheSameEmbeddingsAsCopiedOnes) {
+  for (const std::string name : {"tiny_a", "tiny_b", "tiny_c"}) {
+    auto copied = MustLoad(name);
+    auto mapped = MustLoad(name, "hf", nullptr, /*map_weights=*/true);
+    ASSERT_TRUE(copied && mapped);
+    const nlohmann::json meta = Meta(name);
+    const std::string r = TinyModels() + "/" + name + "/ref/";
+    std::vector<float> pixels = ReadRaw<float>(r + "pixels.f32");
+    std::vector<int64_t> ids = ReadRaw<int64_t>(r + "ids.i64");
+    std::vector<float> img_c, img_m, txt_c, txt_m;
+    ASSERT_TRUE(copied->EncodePixels(pixels.data(), meta["pixels"][0], &img_c).ok());
+    ASSERT_TRUE(mapped->EncodePixels(pixels.data(), meta["pixels"][0], &img_m).ok());
+    ASSERT_TRUE(copied->EncodeTokens(ids.data(), meta["ids"][0], meta["ids"][1], &txt_c).ok());
+    ASSERT_TRUE(mapped->EncodeTokens(ids.data(), meta["ids"][0], meta["ids"][1], &txt_m).ok());
+    EXPECT_EQ(img_c, img_m) << name;  // bit-identical
+    EXPECT_EQ(txt_c, txt_m) << name;
+    auto p_c = copied->Probe();
+    auto p_m = mapped->Probe();
+    ASSERT_TRUE(p_c.ok() && p_m.ok());
+    EXPECT_EQ(p_c->image, p_m->image) << name;
+    EXPECT_EQ(p_c->text, p_m->text) << name;
+  }
+  // Half-precision files cannot alias a float32 model: converted copies, as without mapping.
+  LoadReport report;
+  auto f16 = MustLoad("variants/f16", "hf", &report, /*map_weights=*/true);
+  ASSERT_NE(f16, nullptr);
+  EXPECT_GT(report.conversions.size(), 30u);
+  EXPECT_GE(ParityAgainst(*f16, "tiny_a").worst_cos, 0.999);
 }
 
 TEST_F(ModelTest, HalfPrecisionCheckpointsLoadWithReportedConversions) {

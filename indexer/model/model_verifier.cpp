@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <future>
 
 #include "indexer/model/fingerprint.h"
 
@@ -46,6 +47,10 @@ StatusOr<std::unique_ptr<Tokenizer>> LoadModelTokenizer(const std::string& model
 ModelVerification VerifyModel(const ClipEncoderOptions& options, const SamplingSpec& sampling,
                               HashCache* cache, bool rehash) {
   ModelVerification v;
+  // The tokenizer does not depend on the weights: it is read and checked on a second thread
+  // while the weights load (mostly page mapping, one core) and the probe runs.
+  std::future<StatusOr<std::unique_ptr<Tokenizer>>> tokenizer_future = std::async(
+      std::launch::async, [dir = options.model_dir] { return LoadModelTokenizer(dir); });
   auto start = std::chrono::steady_clock::now();
   StatusOr<std::unique_ptr<ClipEncoder>> encoder = ClipEncoder::Load(options, &v.report);
   v.load_seconds = SecondsSince(start);
@@ -97,7 +102,7 @@ ModelVerification VerifyModel(const ClipEncoderOptions& options, const SamplingS
               std::string(on_cpu ? "bit-exact required on cpu" : "tolerance exceeded") + ")";
     return v;
   }
-  StatusOr<std::unique_ptr<Tokenizer>> tokenizer = LoadModelTokenizer(options.model_dir);
+  StatusOr<std::unique_ptr<Tokenizer>> tokenizer = tokenizer_future.get();
   if (!tokenizer.ok()) {
     v.error = tokenizer.status().message();
     return v;

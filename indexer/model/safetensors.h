@@ -13,7 +13,10 @@
 // crash, never an out-of-bounds read.
 //
 // The data is memory-mapped once (read-only, MAP_PRIVATE); TensorView::data points into the
-// mapping and stays valid while the SafetensorsFile lives.
+// mapping and stays valid while the SafetensorsFile, or any copy of bytes(), lives. The pages
+// are read-only: writing through TensorView::data faults. A mapping shows the file as it is on
+// disk: a file truncated or rewritten in place while mapped may raise SIGBUS or change the data
+// on pages not yet read (files replaced by rename are safe).
 //
 // Thread-safety: immutable after Open(); const methods may be used from several threads.
 #ifndef VIDX_INDEXER_MODEL_SAFETENSORS_H_
@@ -63,6 +66,17 @@ class SafetensorsFile {
   const std::map<std::string, TensorView>& tensors() const { return tensors_; }
   const std::map<std::string, std::string>& metadata() const { return metadata_; }
 
+  // Shared ownership of the file's bytes (the mapping, or the FromBuffer copy): every
+  // TensorView::data of this file stays valid while a copy of it lives, also after this object
+  // is destroyed. Tensors that alias the checkpoint (zero-copy loading) hold one.
+  std::shared_ptr<const void> bytes() const { return bytes_; }
+
+  // Asks the kernel to map all the tensor data now (MADV_POPULATE_READ; MADV_WILLNEED on
+  // kernels before 5.14), which costs far less than one page fault per 4 KiB page when the
+  // tensors are read later. Reads the file from disk when it is not in the page cache.
+  // Advisory: a failure changes nothing. No effect for FromBuffer().
+  void Prefetch() const;
+
  private:
   SafetensorsFile() = default;
   static StatusOr<std::unique_ptr<SafetensorsFile>> Parse(std::unique_ptr<SafetensorsFile> f);
@@ -70,8 +84,9 @@ class SafetensorsFile {
   std::string path_;
   const uint8_t* base_ = nullptr;  // whole file
   size_t size_ = 0;
-  void* mapping_ = nullptr;        // munmap on destruction when non-null
-  std::vector<uint8_t> owned_;     // FromBuffer storage
+  size_t data_offset_ = 0;         // first byte after the header
+  bool mapped_ = false;            // base_ is an mmap (Open), not a heap copy (FromBuffer)
+  std::shared_ptr<const void> bytes_;  // owns base_: munmap or delete[] with the last copy
   std::map<std::string, TensorView> tensors_;
   std::map<std::string, std::string> metadata_;
 };

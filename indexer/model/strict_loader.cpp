@@ -1,8 +1,11 @@
 #include "indexer/model/strict_loader.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <limits>
 #include <map>
+#include <memory>
 #include <set>
 
 namespace vidx {
@@ -72,14 +75,67 @@ torch::Tensor CopyView(const TensorView& v, c10::ScalarType type) {
   return t;
 }
 
+bool Aligned(const TensorView& v) {
+  return reinterpret_cast<uintptr_t>(v.data) % DTypeSize(v.dtype) == 0;
+}
+
+// A CPU tensor over the view's bytes: no copy when they are aligned for their dtype (the
+// tensor must then not outlive the file, nor be written to), else a copy.
+torch::Tensor SourceTensor(const TensorView& v, c10::ScalarType type) {
+  if (v.nbytes == 0 || !Aligned(v)) return CopyView(v, type);
+  return torch::from_blob(const_cast<uint8_t*>(v.data), v.shape,
+                          torch::TensorOptions().dtype(type));
+}
+
+// The checkpoint tensor as a model tensor sharing the file's bytes (keeps them alive).
+torch::Tensor AliasView(const TensorView& v, const SafetensorsFile& file) {
+  std::shared_ptr<const void> keep = file.bytes();
+  return torch::from_blob(const_cast<uint8_t*>(v.data), v.shape,
+                          [keep](void*) mutable { keep.reset(); },
+                          torch::TensorOptions().dtype(torch::kFloat32));
+}
+
+// A strided view; copy_ reads it as such (no intermediate contiguous copy).
 torch::Tensor ApplyTransform(KeyTransform t, const torch::Tensor& x) {
   switch (t) {
-    case KeyTransform::kTranspose: return x.t().contiguous();
-    case KeyTransform::kSplitQ: return x.chunk(3, 0)[0].contiguous();
-    case KeyTransform::kSplitK: return x.chunk(3, 0)[1].contiguous();
-    case KeyTransform::kSplitV: return x.chunk(3, 0)[2].contiguous();
+    case KeyTransform::kTranspose: return x.t();
+    case KeyTransform::kSplitQ: return x.chunk(3, 0)[0];
+    case KeyTransform::kSplitK: return x.chunk(3, 0)[1];
+    case KeyTransform::kSplitV: return x.chunk(3, 0)[2];
     default: return x;
   }
+}
+
+bool IsNaNBits(const uint8_t* p) {
+  uint32_t bits;
+  std::memcpy(&bits, p, 4);
+  return (bits & 0x7fffffffu) > 0x7f800000u;  // exponent all ones, mantissa not zero
+}
+
+// Whether 1024 floats hold a NaN. A fixed trip count and no early exit let the compiler
+// vectorise this at -O2.
+bool BlockHasNaN(const uint8_t* p) {
+  uint32_t any = 0;
+  for (size_t k = 0; k < 1024; ++k) any |= static_cast<uint32_t>(IsNaNBits(p + k * 4));
+  return any != 0;
+}
+
+// Whether a floating tensor holds a NaN. Contiguous CPU float32 (the common case, and the
+// checkpoint-aliasing one) is scanned in place by bit pattern, without allocating a mask.
+bool HasNaN(const torch::Tensor& t) {
+  if (!t.is_cpu() || t.scalar_type() != torch::kFloat32 || !t.is_contiguous()) {
+    return torch::isnan(t).any().item<bool>();
+  }
+  const uint8_t* p = static_cast<const uint8_t*>(t.data_ptr());
+  const size_t n = static_cast<size_t>(t.numel());
+  size_t i = 0;
+  for (; i + 1024 <= n; i += 1024) {
+    if (BlockHasNaN(p + i * 4)) return true;
+  }
+  for (; i < n; ++i) {
+    if (IsNaNBits(p + i * 4)) return true;
+  }
+  return false;
 }
 
 // Checks a legacy position_ids buffer; "" when it is arange(expected_len).
@@ -122,15 +178,14 @@ Status DoLoad(torch::nn::Module& module, const std::vector<const SafetensorsFile
   std::map<std::string, torch::Tensor> model;
   for (const auto& p : module.named_parameters(true)) model[p.key()] = p.value();
   for (const auto& b : module.named_buffers(true)) model[b.key()] = b.value();
-  for (auto& [name, t] : model) {
-    if (t.is_floating_point()) t.fill_(std::numeric_limits<double>::quiet_NaN());
-  }
 
   std::map<std::string, const TensorView*> views;
+  std::map<const TensorView*, const SafetensorsFile*> file_of;
   for (const SafetensorsFile* f : files) {
     if (!report->checkpoint.empty()) report->checkpoint += ", ";
     report->checkpoint += f->path();
     for (const auto& [name, view] : f->tensors()) {
+      file_of[&view] = f;
       if (!views.emplace(name, &view).second) {
         report->errors.push_back("tensor " + name + " appears in more than one checkpoint file");
       }
@@ -146,6 +201,7 @@ Status DoLoad(torch::nn::Module& module, const std::vector<const SafetensorsFile
     torch::Tensor* target;
     const MappedKey* key;
     const TensorView* view;
+    bool alias;  // the target takes the checkpoint's bytes as its storage
   };
   std::vector<Plan> plans;
   std::set<std::string> filled;
@@ -205,7 +261,10 @@ Status DoLoad(torch::nn::Module& module, const std::vector<const SafetensorsFile
     if (src_type != param.scalar_type()) {
       report->conversions.push_back({m.target, DTypeName(v.dtype), ScalarName(param.scalar_type())});
     }
-    plans.push_back({&it->second, &m, &v});
+    const bool alias = options.alias_checkpoint && m.transform == KeyTransform::kIdentity &&
+                       v.dtype == DType::kF32 && param.scalar_type() == torch::kFloat32 &&
+                       param.is_cpu() && v.nbytes > 0 && Aligned(v);
+    plans.push_back({&it->second, &m, &v, alias});
   }
   std::vector<Candidate> pool = unused;  // suggest among unused keys, else among all
   if (pool.empty()) {
@@ -216,14 +275,35 @@ Status DoLoad(torch::nn::Module& module, const std::vector<const SafetensorsFile
   }
   if (!report->ok()) return Status::Ok();  // caller turns the report into a Status
 
+  // Every floating tensor that is not about to be replaced by the checkpoint's bytes starts as
+  // NaN, so that whatever the copies below fail to fill is caught by the NaN check.
+  std::set<const torch::Tensor*> aliased;
+  bool prefetch = false;
   for (const Plan& p : plans) {
+    if (p.alias) {
+      aliased.insert(p.target);
+      prefetch = true;
+    }
+  }
+  for (auto& [name, t] : model) {
+    if (t.is_floating_point() && !aliased.count(&t)) {
+      t.fill_(std::numeric_limits<double>::quiet_NaN());
+    }
+  }
+  if (prefetch) {
+    for (const SafetensorsFile* f : files) f->Prefetch();
+  }
+  for (const Plan& p : plans) {
+    if (p.alias) {
+      p.target->set_data(AliasView(*p.view, *file_of.at(p.view)));
+      continue;
+    }
     c10::ScalarType src_type = torch::kFloat32;
     ToScalarType(p.view->dtype, &src_type);
-    torch::Tensor src = ApplyTransform(p.key->transform, CopyView(*p.view, src_type));
-    p.target->copy_(src);
+    p.target->copy_(ApplyTransform(p.key->transform, SourceTensor(*p.view, src_type)));
   }
   for (const auto& [name, t] : model) {
-    if (t.is_floating_point() && torch::isnan(t).any().item<bool>()) report->nan.push_back(name);
+    if (t.is_floating_point() && HasNaN(t)) report->nan.push_back(name);
   }
   return Status::Ok();
 }

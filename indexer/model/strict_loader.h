@@ -11,7 +11,12 @@
 //     buffers whose content is not 0..n-1 (or whose length disagrees with the model).
 //  4. Only if nothing was found: tensors are copied, dtype conversions (F16/BF16/F64 -> the
 //     model's dtype, or F32 -> F16/BF16 for a half-precision model) are listed in the report.
-//  5. Any NaN left in any parameter afterwards is a failure (names listed).
+//     With `alias_checkpoint`, a tensor that needs no conversion and no transform (F32 into a
+//     CPU float32 tensor, 4-byte aligned in the file) is not copied: the model tensor's storage
+//     becomes the checkpoint's bytes (SafetensorsFile::bytes() keeps the mapping alive), and
+//     the file's data is prefetched (SafetensorsFile::Prefetch) first. Such tensors are
+//     read-only memory. Every other floating tensor is set to NaN before it is filled.
+//  5. Any NaN left in any parameter afterwards, aliased or copied, is a failure (names listed).
 // Returns OK iff report->ok(); otherwise kFailedPrecondition whose message summarises the
 // report (the model's contents are then unspecified: do not use it).
 //
@@ -35,6 +40,12 @@ namespace vidx {
 struct StrictLoadOptions {
   KeyMapSpec key_map;
   std::vector<std::string> ignore_unexpected;  // globs; default none
+  // Let model tensors alias the checkpoint's mapping instead of copying it (step 4). Loads
+  // faster and needs no second copy of the weights in memory, but the model then reads the
+  // file's pages for as long as it lives: rewriting the file in place (rather than replacing
+  // it by rename) while the model is in use may crash the process (SIGBUS) or change its
+  // weights. Default off: suited to short-lived processes (`vidx model verify`).
+  bool alias_checkpoint = false;
 };
 
 Status StrictLoad(torch::nn::Module& module, const std::vector<const SafetensorsFile*>& files,
