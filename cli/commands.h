@@ -10,6 +10,7 @@
 #include "common/status.h"
 #include "config/config.h"
 #include "indexer/model/clip_encoder.h"
+#include "daemon/model_session.h"
 #include "indexer/model/model_verifier.h"
 
 namespace vidx {
@@ -64,10 +65,11 @@ struct StatusArgs {
 };
 int RunStatus(const Config& config, const StatusArgs& args);
 
-// The model options and sampling spec the configuration describes (shared by the commands
-// that load the model).
-StatusOr<ClipEncoderOptions> EncoderOptions(const ModelOptions& m);
-SamplingSpec Sampling(const SamplingOptions& s);
+// Asks the running daemon to reindex (DESIGN §3).
+int RunReindex(const Config& config);
+
+// The service in the foreground; `config_path` is what SIGHUP re-reads (empty: defaults).
+int RunDaemon(const Config& config, const std::string& config_path);
 
 // Prints "vidx: <message>" to stderr and returns the exit code that fits `status`
 // (2 for kInvalidArgument, 1 otherwise).

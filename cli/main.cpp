@@ -1,5 +1,6 @@
 // vidx: argument parsing and wiring only. See DESIGN §3 for the command-line contract.
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -18,21 +19,18 @@ constexpr const char* kVersion = "0.1.0";
 
 // Loads the configuration the way DESIGN §3 says: --config, then $VIDX_CONFIG, then
 // /etc/vidx/vidx.yaml; a missing default file means built-in defaults.
-StatusOr<Config> LoadConfiguration(const std::string& cli_path) {
+// `*used_path` gets the file read (empty for built-in defaults).
+StatusOr<Config> LoadConfiguration(const std::string& cli_path, std::string* used_path) {
   bool explicit_choice = false;
   std::string path = ResolveConfigPath(cli_path, &explicit_choice);
+  *used_path = path;
   StatusOr<Config> config = LoadConfigFile(path);
   if (!config.ok() && !explicit_choice && config.status().code() == StatusCode::kInvalidArgument &&
       config.status().message().find("does not exist") != std::string::npos) {
+    used_path->clear();
     return ParseConfig("", "");  // no file anywhere: built-in defaults
   }
   return config;
-}
-
-int NotBuiltYet(const std::string& command) {
-  std::fprintf(stderr, "vidx: '%s' is not available in this version of vidx yet\n",
-               command.c_str());
-  return kExitUsage;
 }
 
 int Main(int argc, char** argv) {
@@ -46,7 +44,8 @@ int Main(int argc, char** argv) {
   app.add_option("--log-level", log_level, "override logging.level")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
 
-  app.add_subcommand("daemon", "run the indexing service in the foreground (systemd runs this)");
+  auto* daemon =
+      app.add_subcommand("daemon", "run the indexing service in the foreground (systemd runs this)");
 
   IndexArgs index_args;
   auto* index = app.add_subcommand("index", "index files and directories once, then exit");
@@ -89,7 +88,9 @@ int Main(int argc, char** argv) {
   frames->add_flag("--json", frames_args.json, "machine-readable output");
   frames->add_option("--out", frames_args.out_dir, "write the frames as PNG images here");
 
-  app.add_subcommand("reindex", "ask the daemon to rebuild the index");
+  auto* reindex = app.add_subcommand(
+      "reindex", "ask the running daemon to reload its configuration, rebuild its vector index "
+                 "from the catalog and rescan the library");
 
   try {
     app.parse(argc, argv);
@@ -108,7 +109,8 @@ int Main(int argc, char** argv) {
     return kExitUsage;
   }
 
-  StatusOr<Config> config = LoadConfiguration(config_path);
+  std::string used_config_path;
+  StatusOr<Config> config = LoadConfiguration(config_path, &used_config_path);
   if (!config.ok()) return ReportError(config.status());
   SetUpLogging(log_level.empty() ? config->logging.level : log_level);
 
@@ -119,10 +121,12 @@ int Main(int argc, char** argv) {
   if (*verify) return RunModelVerify(*config, verify_args);
   if (*tokenize) return RunModelTokenize(*config, tokenize_args);
   if (*embed) return RunModelEmbed(*config, embed_args);
-  for (const CLI::App* sub : app.get_subcommands()) {
-    std::string name = sub->get_name();
-    for (const CLI::App* inner : sub->get_subcommands()) name += " " + inner->get_name();
-    return NotBuiltYet(name);
+  if (*reindex) return RunReindex(*config);
+  if (*daemon) {
+    if (!used_config_path.empty()) {
+      used_config_path = std::filesystem::absolute(used_config_path).string();
+    }
+    return RunDaemon(*config, used_config_path);
   }
   return kExitUsage;
 }

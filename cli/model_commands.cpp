@@ -17,37 +17,6 @@
 
 namespace vidx {
 
-StatusOr<ClipEncoderOptions> EncoderOptions(const ModelOptions& m) {
-  ClipEncoderOptions o;
-  o.model_dir = m.path;
-  StatusOr<KeyMapSpec> key_map = BuiltinKeyMap(m.key_map_base);
-  if (!key_map.ok()) return key_map.status();
-  o.key_map = *key_map;
-  o.key_map.name = m.key_map;
-  for (const KeyRenameRule& r : m.key_map_rules) {
-    RenameRule rule;
-    rule.kind = r.regex ? RenameRule::Kind::kRegex : RenameRule::Kind::kPrefix;
-    rule.from = r.from;
-    rule.to = r.to;
-    o.key_map.rules.push_back(std::move(rule));
-  }
-  o.ignore_unexpected = m.ignore_unexpected;
-  o.device = m.device;
-  o.precision = m.precision;
-  // model.threads 0 means all cores; LibTorch alone would start with one intra-op thread here.
-  o.threads = m.threads > 0 ? m.threads : static_cast<int>(std::thread::hardware_concurrency());
-  return o;
-}
-
-SamplingSpec Sampling(const SamplingOptions& s) {
-  SamplingSpec spec;
-  spec.fps = s.fps;
-  spec.max_frames = s.max_frames;
-  spec.keyframe_tolerance = s.keyframe_tolerance;
-  spec.clip_frames = s.clip_frames;
-  return spec;
-}
-
 namespace {
 
 using nlohmann::json;
@@ -73,6 +42,8 @@ ModelVerification Verify(const Config& config, bool rehash, Status* setup_error)
     *setup_error = options.status();
     return {};
   }
+  // A one-shot command: the weights may alias the checkpoint's mapping (no 600 MB copy).
+  options->map_weights = true;
   std::unique_ptr<RocksHashCache> cache = OpenHashCache(config);
   return VerifyModel(*options, Sampling(config.sampling), cache.get(), rehash);
 }

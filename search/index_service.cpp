@@ -39,7 +39,13 @@ IndexService::IndexService(Catalog* catalog, std::string state_dir, Generation g
       index_(std::move(index)) {}
 
 void IndexService::Apply(const CommitReceipt& receipt, const FileResult* result) {
-  if (receipt.generation != generation_.id) return;
+  if (receipt.generation != generation_.id) {
+    if (sibling_ != nullptr && result == nullptr &&
+        receipt.generation == sibling_->generation_.id) {
+      sibling_->Apply(receipt, nullptr);
+    }
+    return;
+  }
   Status s;
   if (!receipt.removed_ids.empty()) {
     s = index_->Remove(receipt.removed_ids.size(), receipt.removed_ids.data());
@@ -118,7 +124,7 @@ Status IndexService::RemoveVanished(const std::vector<std::string>& roots, int64
   return Status::Ok();
 }
 
-Status IndexService::Finish(bool* flipped) {
+Status IndexService::Finish(bool activate, bool* flipped) {
   if (flipped != nullptr) *flipped = false;
   {
     std::lock_guard<std::mutex> lock(error_mu_);
@@ -133,7 +139,7 @@ Status IndexService::Finish(bool* flipped) {
   StatusOr<Generation> current = catalog_->GetGeneration(generation_.id);
   VIDX_RETURN_IF_ERROR(current.status());
   generation_ = *current;
-  if (generation_.state != GenerationState::kBuilding) return Status::Ok();
+  if (!activate || generation_.state != GenerationState::kBuilding) return Status::Ok();
   std::optional<Generation> old = catalog_->ActiveGeneration();
   VIDX_RETURN_IF_ERROR(catalog_->SetActive(generation_.id));
   if (flipped != nullptr) *flipped = true;

@@ -3,12 +3,16 @@
 // hook applies the added and removed ids to the in-memory VectorIndex in commit order) and its
 // KnownFiles (lookups in the generation, renames through Catalog::RenameFile).
 //
-// Generations (minimal blue/green, DESIGN §5): Open() uses the building or active generation
-// of `fingerprint`, or creates a building one. Finish() snapshots the index to
-// state_dir/index/<generation>/ and, when the generation is still building, makes it active
-// in one write and deletes the previously active generation (records and snapshot). A
-// one-shot run therefore flips as soon as it completes; a run that fails before Finish()
-// leaves the generation building and the next run resumes it.
+// Generations (blue/green, DESIGN §5): Open() uses the building or active generation of
+// `fingerprint`, or creates a building one. Finish() snapshots the index to
+// state_dir/index/<generation>/ and, when asked to activate a generation that is still
+// building, makes it active in one write and deletes the previously active generation
+// (records and snapshot). A run that fails before activation leaves the generation building
+// and the next run resumes it.
+//
+// Two live generations (the daemon during a reindex): the catalog renames and removes a path
+// in every live generation at once; LinkSibling() makes this service apply the receipts that
+// belong to the other generation to the other service's index as well.
 //
 // Thread-safety: Commit may be called concurrently (the catalog serialises writes); the rest
 // from one thread. The Catalog is not owned and must outlive the service.
@@ -50,8 +54,15 @@ class IndexService : public IndexSink, public KnownFiles {
   // and no longer exists. `removed` gets how many.
   Status RemoveVanished(const std::vector<std::string>& roots, int64_t* removed);
 
-  // Snapshot, then flip (see above). `flipped` (optional) says whether it flipped.
-  Status Finish(bool* flipped = nullptr);
+  // Snapshot, then, when `activate` and the generation is building, flip (see above).
+  // `flipped` (optional) says whether it flipped.
+  Status Finish(bool activate, bool* flipped);
+  Status Finish() { return Finish(true, nullptr); }
+
+  // Receipts of `sibling`'s generation produced by Rename/RemoveVanished here are applied to
+  // `sibling` too. nullptr unlinks. REQUIRES: `sibling` outlives the link; same thread as
+  // Rename/RemoveVanished.
+  void LinkSibling(IndexService* sibling) { sibling_ = sibling; }
 
   const Generation& generation() const { return generation_; }
   const VectorIndex& index() const { return *index_; }
@@ -68,6 +79,7 @@ class IndexService : public IndexSink, public KnownFiles {
   Generation generation_;
   std::unique_ptr<VectorIndex> index_;
   std::mutex error_mu_;
+  IndexService* sibling_ = nullptr;
   Status index_error_;  // first failure to update the index; the snapshot is then skipped
 };
 

@@ -111,12 +111,24 @@ TEST_F(CliTest, ConfigFromEnvironment) {
       << r.err;
 }
 
-TEST_F(CliTest, CommandsNotBuiltYetSaySoAndExitTwo) {
-  for (const char* command : {"daemon", "reindex"}) {
-    CommandResult r = Vidx(command);
-    EXPECT_EQ(r.exit_code, 2) << command;
-    EXPECT_NE(r.err.find("not available"), std::string::npos) << command << ": " << r.err;
-  }
+TEST_F(CliTest, ReindexWithoutADaemonNamesTheSocket) {
+  const std::string socket = (*dir_ / "absent.sock").string();
+  std::string cfg = WriteConfig("nodaemon.yaml", "state_dir: " + (*dir_ / "state").string() +
+                                                     "\ndaemon:\n  socket: " + socket + "\n");
+  CommandResult r = Vidx("reindex", cfg);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("no daemon answers on " + socket), std::string::npos) << r.err;
+}
+
+TEST_F(CliTest, DaemonRefusesToStartWithoutItsModel) {
+  const std::string model = (*dir_ / "no-such-model").string();
+  std::string cfg = WriteConfig(
+      "nomodel.yaml", "state_dir: " + (*dir_ / "state").string() + "\nmodel:\n  path: " + model +
+                          "\ndaemon:\n  socket: " + (*dir_ / "d.sock").string() + "\n");
+  CommandResult r = Vidx("daemon", cfg);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("model " + model + " is not usable"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(*dir_ / "d.sock"));
 }
 
 TEST_F(CliTest, FramesJson) {

@@ -33,6 +33,12 @@ struct FileCloser {
 
 }  // namespace
 
+bool HasVideoExtension(const std::string& path, const std::vector<std::string>& extensions) {
+  std::set<std::string> exts;
+  for (const std::string& e : extensions) exts.insert(Lower(e));
+  return HasExtension(fs::path(path), exts);
+}
+
 bool PathIsUnder(const std::string& path, const std::string& root) {
   if (root.empty()) return false;
   if (path == root) return true;

@@ -21,6 +21,9 @@ namespace vidx {
 StatusOr<std::vector<std::string>> ExpandPaths(const std::vector<std::string>& paths,
                                                const std::vector<std::string>& extensions);
 
+// True when `path`'s extension, compared without case, is in `extensions` (without dots).
+bool HasVideoExtension(const std::string& path, const std::vector<std::string>& extensions);
+
 // True when `path` is `root` or lies under it (both absolute and lexically normal).
 bool PathIsUnder(const std::string& path, const std::string& root);
 

@@ -272,9 +272,11 @@ Status IndexPipeline::Run(const std::vector<std::string>& files, PipelineCounter
   std::mutex decode_mu;
   double decode_seconds = 0;
   FrameSampler sampler(options_.sampler);
+  auto cancelled = [&] { return options_.cancel != nullptr && options_.cancel->load(); };
   auto worker = [&] {
     double busy = 0;
     for (size_t j = next++; j < jobs.size(); j = next++) {
+      if (cancelled()) break;
       if (jobs[j].ended) continue;  // failed before decoding
       double waited = 0;
       const Clock::time_point t0 = Clock::now();
@@ -285,6 +287,7 @@ Status IndexPipeline::Run(const std::vector<std::string>& files, PipelineCounter
         QueueItem item;
         item.job = j;
         item.frame = std::move(frame);
+        if (cancelled()) return Status::Unavailable("indexing cancelled");
         if (!queue.Push(std::move(item), &waited)) return Status::Internal("run cancelled");
         return Status::Ok();
       });
@@ -346,6 +349,12 @@ Status IndexPipeline::Run(const std::vector<std::string>& files, PipelineCounter
   }
   QueueItem item;
   while (result.ok() && queue.Pop(&item)) {
+    // Checked before every item: a file whose decoding was cut short by the cancellation is
+    // never committed as failed.
+    if (cancelled()) {
+      result = Status::Unavailable("indexing cancelled");
+      break;
+    }
     Job& job = jobs[item.job];
     if (!item.end) {
       if (item.frame.width != side || item.frame.height != side ||
@@ -371,6 +380,7 @@ Status IndexPipeline::Run(const std::vector<std::string>& files, PipelineCounter
     // Nothing else is ready and a finished file waits for its frames: embed now.
     if (result.ok() && !waiting.empty() && queue.Empty()) result = flush();
   }
+  if (result.ok() && cancelled()) result = Status::Unavailable("indexing cancelled");
   if (result.ok()) result = flush();
   if (!result.ok()) queue.Cancel();
   for (std::thread& t : threads) t.join();

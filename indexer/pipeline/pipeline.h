@@ -21,6 +21,7 @@
 #ifndef VIDX_INDEXER_PIPELINE_PIPELINE_H_
 #define VIDX_INDEXER_PIPELINE_PIPELINE_H_
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -57,6 +58,10 @@ struct PipelineOptions {
   int batch_size = 64;        // frames per inference call, >= 1
   int decode_workers = 2;     // decode threads, >= 1
   size_t queue_frames = 256;  // bounded frame queue between decoders and inference
+  // Not owned; may be null. Once it reads true, no file starts decoding, the files being
+  // decoded are abandoned (nothing of them is committed) and Run() returns kUnavailable
+  // "indexing cancelled"; files committed before stay committed.
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 struct PipelineCounters {

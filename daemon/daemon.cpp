@@ -1,0 +1,187 @@
+#include "daemon/daemon.h"
+
+#include <algorithm>
+#include <chrono>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "daemon/api_json.h"
+#include "daemon/model_session.h"
+#include "daemon/status_report.h"
+
+namespace vidx {
+
+namespace {
+
+using nlohmann::json;
+
+std::shared_ptr<spdlog::logger> Log() {
+  std::shared_ptr<spdlog::logger> log = spdlog::get("vidx");
+  return log ? log : spdlog::default_logger();
+}
+
+HttpResponse JsonOk(const json& doc, int status = 200) {
+  HttpResponse r;
+  r.status = status;
+  r.body = doc.dump();
+  return r;
+}
+
+int HttpStatusFor(const Status& s) {
+  switch (s.code()) {
+    case StatusCode::kInvalidArgument:
+    case StatusCode::kNotFound:
+    case StatusCode::kUnsupported:
+    case StatusCode::kCorruption:
+      return 400;
+    case StatusCode::kFailedPrecondition:
+      return 409;
+    case StatusCode::kUnavailable:
+      return 503;
+    default:
+      return 500;
+  }
+}
+
+}  // namespace
+
+StatusOr<std::unique_ptr<Daemon>> Daemon::Start(std::string config_path, Config config) {
+  std::unique_ptr<Daemon> d(new Daemon());
+  d->config_ = config;
+  d->notifier_ = SystemdNotifier::FromEnvironment();
+  VIDX_RETURN_IF_ERROR(EnsureStateDir(config));
+  StatusOr<std::unique_ptr<Catalog>> catalog = Catalog::Open(config.state_dir);
+  if (!catalog.ok()) return catalog.status();
+  d->catalog_ = std::move(*catalog);
+  Log()->info("loading model {}", config.model.path);
+  StatusOr<std::shared_ptr<const LoadedModel>> model = LoadModelForConfig(config, d->catalog_.get());
+  if (!model.ok()) return model.status();
+  Log()->info("model ready: fingerprint {}", (*model)->fingerprint());
+  d->indexer_ = std::make_unique<LibraryIndexer>(d->catalog_.get(), &d->search_,
+                                                 std::move(config_path), config, *model);
+  VIDX_RETURN_IF_ERROR(d->indexer_->Open());
+  ApiServerOptions api;
+  api.socket_path = config.daemon.socket;
+  Daemon* self = d.get();
+  StatusOr<std::unique_ptr<ApiServer>> server =
+      ApiServer::Start(api, [self](const HttpRequest& r) { return self->Handle(r); });
+  if (!server.ok()) return server.status();
+  d->api_ = std::move(*server);
+  Log()->info("answering on {}", config.daemon.socket);
+  return d;
+}
+
+Daemon::~Daemon() {
+  if (api_) api_->Stop();
+  if (indexer_) indexer_->Stop();
+}
+
+void Daemon::RequestStop() {
+  std::lock_guard<std::mutex> lock(mu_);
+  stop_ = true;
+  cv_.notify_all();
+}
+
+void Daemon::RequestReload() {
+  std::lock_guard<std::mutex> lock(mu_);
+  reload_ = true;
+  cv_.notify_all();
+}
+
+Status Daemon::Run() {
+  indexer_->Start();
+  Status s = notifier_.Notify("READY=1\nSTATUS=" + StatusLine());
+  if (!s.ok()) Log()->warn("sd_notify: {}", s.message());
+  const std::optional<double> watchdog = notifier_.WatchdogIntervalSeconds();
+  const double tick = std::min(watchdog.value_or(5.0), 5.0);
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stop_) {
+    cv_.wait_for(lock, std::chrono::duration<double>(tick), [&] { return stop_ || reload_; });
+    if (reload_) {
+      reload_ = false;
+      indexer_->RequestReload();
+    }
+    if (stop_) break;
+    lock.unlock();
+    std::string state = "STATUS=" + StatusLine();
+    if (watchdog) state += "\nWATCHDOG=1";
+    (void)notifier_.Notify(state);
+    lock.lock();
+  }
+  lock.unlock();
+  Log()->info("stopping");
+  (void)notifier_.Notify("STOPPING=1\nSTATUS=stopping");
+  api_->Stop();
+  indexer_->Stop();
+  Log()->info("stopped");
+  return Status::Ok();
+}
+
+std::string Daemon::StatusLine() const {
+  const IndexerStatus st = indexer_->status();
+  std::string line = st.phase + ", " + std::to_string(st.queued) + " queued";
+  if (st.building) {
+    line += ", reindex " + std::to_string(st.reindex_done) + "/" +
+            std::to_string(st.reindex_total);
+  }
+  if (!st.last_error.empty()) line += ", paused: " + st.last_error;
+  return line;
+}
+
+HttpResponse Daemon::Handle(const HttpRequest& request) {
+  if (request.path == "/v1/search") {
+    if (request.method != "POST") return JsonError(405, "use POST for /v1/search");
+    return Search(request);
+  }
+  if (request.path == "/v1/status") {
+    if (request.method != "GET") return JsonError(405, "use GET for /v1/status");
+    return StatusResponse();
+  }
+  if (request.path == "/v1/reindex") {
+    if (request.method != "POST") return JsonError(405, "use POST for /v1/reindex");
+    indexer_->RequestReindex();
+    return JsonOk({{"accepted", true}}, 202);
+  }
+  return JsonError(404, "unknown path " + request.path);
+}
+
+HttpResponse Daemon::Search(const HttpRequest& request) {
+  StatusOr<Query> q = ParseSearchRequest(request.body);
+  if (!q.ok()) return JsonError(400, q.status().message());
+  ++searches_;
+  StatusOr<SearchResponse> r = search_.Search(*q);
+  if (!r.ok()) return JsonError(HttpStatusFor(r.status()), r.status().message());
+  return JsonOk(SearchResponseJson(*q, *r));
+}
+
+HttpResponse Daemon::StatusResponse() {
+  const IndexerStatus st = indexer_->status();
+  StatusOr<json> doc = CatalogStatusJson(catalog_.get(), st.queued);
+  if (!doc.ok()) return JsonError(500, doc.status().message());
+  const double rate = st.busy_seconds > 0 ? st.video_seconds / st.busy_seconds : 0;
+  json daemon = {{"phase", st.phase},
+                 {"queued", st.queued},
+                 {"files_embedded", st.files_embedded},
+                 {"files_renamed", st.files_renamed},
+                 {"files_failed", st.files_failed},
+                 {"files_removed", st.files_removed},
+                 {"frames", st.frames},
+                 {"scans", st.scans},
+                 {"searches", searches_.load()},
+                 {"video_seconds_per_second", rate},
+                 {"last_error", st.last_error},
+                 {"reload_error", st.reload_error},
+                 {"serving_note", st.serving_note}};
+  daemon["reindex"] = st.building ? json{{"generation", *st.building},
+                                         {"done", st.reindex_done},
+                                         {"total", st.reindex_total}}
+                                  : json(nullptr);
+  const std::optional<Generation> served = search_.generation();
+  daemon["serving"] = served ? json(served->id) : json(nullptr);
+  (*doc)["daemon"] = daemon;
+  return JsonOk(*doc);
+}
+
+}  // namespace vidx

@@ -1,0 +1,72 @@
+// Daemon: `vidx daemon` — the catalog, the configuration's model, the library indexer, the
+// search service and the local API on daemon.socket, with the systemd notify protocol.
+//
+//   Start():  state directory, catalog (RocksDB's lock keeps a second daemon or a one-shot
+//             `vidx index` out), strict model load + probe, generations opened (a changed
+//             fingerprint starts the blue/green build), socket bound (mode 0660).
+//   Run():    the indexer runs; READY=1; STATUS= and WATCHDOG=1 every few seconds; returns
+//             after RequestStop() with STOPPING=1 sent, the API closed, the chunk in flight
+//             cancelled and the index snapshotted.
+//
+// API (HTTP/1.1 + JSON, one request per connection; documents in daemon/api_json.h):
+//   GET /v1/status, POST /v1/search, POST /v1/reindex. Errors: 400 bad request, 404 unknown
+//   path, 405 wrong method, 409 fingerprint mismatch, 503 nothing searchable yet.
+//
+// Thread-safety: Request*() may be called from any thread (a signal-handling thread);
+// Handle() from the API's worker threads.
+#ifndef VIDX_DAEMON_DAEMON_H_
+#define VIDX_DAEMON_DAEMON_H_
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "common/status.h"
+#include "config/config.h"
+#include "daemon/api_server.h"
+#include "daemon/http_message.h"
+#include "daemon/library_indexer.h"
+#include "daemon/sd_notify.h"
+#include "daemon/search_service.h"
+#include "search/catalog.h"
+
+namespace vidx {
+
+class Daemon {
+ public:
+  // `config_path` is what SIGHUP re-reads (empty: built-in defaults). Errors name the file,
+  // key or socket at fault: kInvalidArgument for configuration, kFailedPrecondition for a
+  // refused model or a socket another daemon answers on, kIoError otherwise.
+  static StatusOr<std::unique_ptr<Daemon>> Start(std::string config_path, Config config);
+  ~Daemon();
+
+  Status Run();
+  void RequestStop();
+  void RequestReload();
+
+  HttpResponse Handle(const HttpRequest& request);
+
+ private:
+  Daemon() = default;
+  HttpResponse Search(const HttpRequest& request);
+  HttpResponse StatusResponse();
+  std::string StatusLine() const;  // for STATUS=
+
+  Config config_;
+  std::unique_ptr<Catalog> catalog_;
+  SearchService search_;
+  std::unique_ptr<LibraryIndexer> indexer_;
+  std::unique_ptr<ApiServer> api_;
+  SystemdNotifier notifier_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  bool reload_ = false;
+  std::atomic<int64_t> searches_{0};
+};
+
+}  // namespace vidx
+
+#endif  // VIDX_DAEMON_DAEMON_H_

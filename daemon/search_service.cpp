@@ -1,0 +1,45 @@
+#include "daemon/search_service.h"
+
+#include <mutex>
+#include <utility>
+
+namespace vidx {
+
+SearchService::SearchService() : unavailable_("the daemon is starting") {}
+
+void SearchService::Replace(
+    const std::function<std::optional<Serving>(std::string* reason)>& change) {
+  // The gate keeps new searches out while this waits, so a steady stream of searches cannot
+  // starve the flip (glibc's rwlock prefers readers).
+  std::lock_guard<std::mutex> gate(gate_);
+  std::unique_lock<std::shared_mutex> lock(mu_);
+  std::string reason;
+  std::optional<Serving> next = change(&reason);
+  engine_.reset();
+  serving_ = std::move(next);
+  if (serving_) {
+    unavailable_.clear();
+    engine_ = std::make_unique<QueryEngine>(
+        &serving_->model->encoder(), &serving_->model->tokenizer(),
+        serving_->model->fingerprint(), serving_->catalog, serving_->generation,
+        serving_->index, serving_->model->sampler);
+  } else {
+    unavailable_ = reason.empty() ? "nothing is indexed yet" : reason;
+  }
+}
+
+StatusOr<SearchResponse> SearchService::Search(const Query& query) const {
+  std::unique_lock<std::mutex> gate(gate_);
+  std::shared_lock<std::shared_mutex> lock(mu_);
+  gate.unlock();
+  if (!engine_) return Status::Unavailable(unavailable_);
+  return engine_->Search(query);
+}
+
+std::optional<Generation> SearchService::generation() const {
+  std::shared_lock<std::shared_mutex> lock(mu_);
+  if (!serving_) return std::nullopt;
+  return serving_->generation;
+}
+
+}  // namespace vidx

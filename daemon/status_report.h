@@ -1,0 +1,30 @@
+// The status document (DESIGN §3) built from the catalog, shared by `vidx status` without a
+// daemon and the daemon's /v1/status:
+//   {"files": {"indexed", "failed", "pending"}, "vectors", "generation": {"active",
+//    "building"}, "fingerprint", "failed_files": [{"path", "error"}]}
+// The files and vectors are those of the active generation, else of the one being built.
+// The daemon adds a "daemon" object (phase, queue, reindex progress, throughput, errors).
+//
+// Thread-safety: free functions; the catalog is thread-safe.
+#ifndef VIDX_DAEMON_STATUS_REPORT_H_
+#define VIDX_DAEMON_STATUS_REPORT_H_
+
+#include <cstdint>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "common/status.h"
+#include "search/catalog.h"
+
+namespace vidx {
+
+// `catalog` may be null (nothing indexed yet). `pending` comes from the caller.
+StatusOr<nlohmann::json> CatalogStatusJson(const Catalog* catalog, int64_t pending);
+
+// Human-readable lines for a status document (with or without its "daemon" part).
+std::string FormatStatus(const nlohmann::json& status_document);
+
+}  // namespace vidx
+
+#endif  // VIDX_DAEMON_STATUS_REPORT_H_
