@@ -1,7 +1,9 @@
-# vidx_search_bench: single-query search latency (p50/p99) of VectorIndex against FAISS
-# called directly on the same vectors (Flat, HNSW32; 100k and 1M random unit vectors of
-# dimension 512), with build times and HNSW recall against exact search. Not a unit test:
-#   build/bench/vidx_search_bench [--quick] [--queries N] [--k K]
+# vidx_search_bench: single-query search latency (p50/p99) of VectorIndex::Search against FAISS
+# searching the very same FAISS object directly (Flat, HNSW32; 10k, 100k and 1M random unit
+# vectors of dimension 512, built once each), with build times, HNSW recall against exact
+# search, and a CSV of the figures for bench/plot_benchmarks.py. Not a unit test:
+#   build/bench/vidx_search_bench [--quick] [--sizes 10000,100000] [--factories Flat,HNSW32]
+#                                 [--queries N] [--k K] [--csv FILE] [--peer-build]
 add_executable(vidx_search_bench ${CMAKE_CURRENT_LIST_DIR}/search_bench.cpp)
 vidx_project_target(vidx_search_bench)
 target_link_libraries(vidx_search_bench PRIVATE vidx_catalog faiss)

@@ -129,6 +129,11 @@ class VectorIndex {
   const std::string& effective_factory() const { return effective_factory_; }
   // Every live id, ascending (tests and consistency checks; O(n)).
   std::vector<uint64_t> LiveIds() const;
+  // The FAISS index Search() queries (an IndexIDMap2, or an IVF index with native ids), for
+  // benchmarks that time FAISS called directly on the very same object (bench/search_bench).
+  // Not for production code: it bypasses the lock and the tombstone filter. REQUIRES: no
+  // concurrent Add/Remove/Load while the caller uses it; valid as long as this VectorIndex.
+  const faiss::Index& faiss_index_for_benchmark() const { return *index_; }
 
  private:
   // `index` is an IndexIDMap2 or an index with native ids (IVF).
