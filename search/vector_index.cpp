@@ -240,7 +240,8 @@ StatusOr<SearchResults> VectorIndex::Search(size_t nq, const float* queries, siz
   if (nq == 0 || k == 0 || ntotal == 0) return out;
   faiss::Index* inner = idmap_ != nullptr ? idmap_->index : nullptr;
   auto* hnsw = dynamic_cast<faiss::IndexHNSW*>(inner);
-  // Tombstones are filtered inside HNSW through a selector; other indexes over-fetch.
+  // Tombstones are filtered inside HNSW through a selector; other indexes over-fetch. Inside
+  // an id map the inner index returns positions, translated to catalog ids below.
   const bool filter_inside = !tombstones_.empty() && hnsw != nullptr;
   const size_t fetch =
       (tombstones_.empty() || filter_inside) ? k : std::min(ntotal, k + tombstones_.size());
@@ -254,7 +255,12 @@ StatusOr<SearchResults> VectorIndex::Search(size_t nq, const float* queries, siz
       params.sel = &sel;
       inner->search(static_cast<idx_t>(nq), queries, static_cast<idx_t>(fetch), distances.data(),
                     labels.data(), &params);
-    } else {  // labels are catalog ids already
+    } else if (inner != nullptr) {
+      // The inner index directly, translating positions below: IndexIDMap2::search would
+      // translate them in an OpenMP loop, a thread fork and join per query.
+      inner->search(static_cast<idx_t>(nq), queries, static_cast<idx_t>(fetch), distances.data(),
+                    labels.data());
+    } else {  // labels are catalog ids already (IVF)
       index_->search(static_cast<idx_t>(nq), queries, static_cast<idx_t>(fetch),
                      distances.data(), labels.data());
     }
@@ -266,7 +272,7 @@ StatusOr<SearchResults> VectorIndex::Search(size_t nq, const float* queries, siz
     for (size_t r = 0; r < fetch && j < k; ++r) {
       idx_t id = labels[q * fetch + r];
       if (id < 0) continue;
-      if (filter_inside) {
+      if (inner != nullptr) {
         if (static_cast<size_t>(id) >= idmap_->id_map.size()) continue;
         id = idmap_->id_map[id];
       }
