@@ -106,7 +106,15 @@ Status Daemon::Run() {
     if (stop_) break;
     lock.unlock();
     std::string state = "STATUS=" + StatusLine();
-    if (watchdog) state += "\nWATCHDOG=1";
+    // Fed only while the indexing thread shows life within the watchdog's timeout (twice the
+    // ping interval); otherwise systemd restarts the service.
+    const double silent = indexer_->SecondsSinceHeartbeat();
+    if (watchdog && silent < 2 * *watchdog) {
+      state += "\nWATCHDOG=1";
+    } else if (watchdog) {
+      Log()->error("the indexing thread has shown no progress for {:.0f} s; not feeding the watchdog",
+                   silent);
+    }
     (void)notifier_.Notify(state);
     lock.lock();
   }

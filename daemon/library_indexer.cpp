@@ -121,6 +121,11 @@ void LibraryIndexer::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+double LibraryIndexer::SecondsSinceHeartbeat() const {
+  const double last = heartbeat_.load();
+  return last == 0 ? 0 : Now() - last;
+}
+
 IndexerStatus LibraryIndexer::status() const {
   std::lock_guard<std::mutex> lock(status_mu_);
   return status_;
@@ -166,6 +171,7 @@ void LibraryIndexer::Loop() {
   RestartWatcher();
   last_snapshot_ = Now();
   while (!stop_) {
+    heartbeat_ = Now();
     if (reload_.exchange(false)) {
       const bool rebuild = reindex_.exchange(false);
       Status s = Reload(rebuild);
@@ -317,7 +323,7 @@ Status LibraryIndexer::IndexChunk(const std::vector<std::string>& files, bool ba
   po.cancel = &stop_;
   IndexPipeline pipeline(&model->encoder(), model->fingerprint(), into, into, po);
   PipelineCounters c;
-  Status s = pipeline.Run(files, &c);
+  Status s = pipeline.Run(files, &c, [this](const PipelineCounters&) { heartbeat_ = Now(); });
   const int64_t done = c.files_embedded + c.files_unchanged + c.files_renamed + c.files_failed;
   if (c.files_embedded + c.files_renamed + c.files_failed > 0) dirty_ = true;
   const bool building = building_ != nullptr;

@@ -95,6 +95,10 @@ class LibraryIndexer {
   void Stop();
 
   IndexerStatus status() const;
+  // Seconds (steady clock) since the indexing thread last showed life: every loop turn, every
+  // committed file and every inference batch. The daemon feeds systemd's watchdog only while
+  // this stays small, so a hung indexer gets the service restarted.
+  double SecondsSinceHeartbeat() const;
 
  private:
   // A queue of paths without duplicates, in arrival order.
@@ -156,6 +160,7 @@ class LibraryIndexer {
   double backoff_ = 0, retry_at_ = 0;
 
   std::atomic<bool> stop_{false}, reload_{false}, reindex_{false};
+  std::atomic<double> heartbeat_{0};
   std::thread thread_;
   mutable std::mutex status_mu_;
   IndexerStatus status_;
