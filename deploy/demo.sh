@@ -1,30 +1,123 @@
 #!/usr/bin/env bash
-# The README's first command (make demo) runs this after building: it generates a small sample
-# library and shows what vidx does with it on built-in defaults.
+# The README's first command (make demo) runs this after building. It generates a small library
+# of videos (coloured shapes moving over backgrounds; deploy/make_demo_library.py), starts
+# `vidx daemon` on it with the demo model in models/demo (a tiny CLIP trained on that visual
+# grammar by indexer/model/tools/train_demo_model.py), waits until everything is indexed,
+# asks a few questions in plain words and shows the answers with their moments.
 #
-# What exists today: the frame sampler (`vidx frames`). Indexing and search come with the
-# catalog/search issue; this script grows with them.
+# It is also a check: it exits non-zero when a query's right video is not ranked first, or when
+# the daemon does not finish indexing in time.
+#
+#   bash deploy/demo.sh [BUILD_DIR]      (default: build; run from the repository root)
 set -euo pipefail
 build=${1:-build}
+here=$(cd "$(dirname "$0")/.." && pwd)
 vidx="$build/cli/vidx"
-lib="$build/demo-library"
-mkdir -p "$lib"
+timeout_s=${VIDX_DEMO_TIMEOUT:-180}
 
-make_clip() {  # name, lavfi source
-  [ -f "$lib/$1" ] || ffmpeg -nostdin -loglevel error -f lavfi -i "$2" -c:v libx264 \
-    -pix_fmt yuv420p -g 30 -y "$lib/$1"
+die() { echo "demo: $*" >&2; exit 1; }
+[ -d "$build" ] || die "no build folder $build (run 'make build' first)"
+work="$(cd "$build" && pwd)/demo"  # absolute: the config wants absolute paths
+[ -x "$vidx" ] || die "no vidx binary at $vidx (run 'make build' first)"
+command -v python3 >/dev/null || die "python3 is needed to generate the sample videos"
+command -v ffmpeg >/dev/null || die "the ffmpeg CLI is needed to generate the sample videos"
+
+rm -rf "$work"
+mkdir -p "$work/library"
+echo "== generating the sample library in $work/library"
+python3 "$here/deploy/make_demo_library.py" "$work/library" --demo
+mv "$work/library/manifest.json" "$work/manifest.json"
+
+cfg="$work/vidx.yaml"
+cat > "$cfg" <<YAML
+state_dir: $work/state
+library:
+  roots: [$work/library]
+  settle_seconds: 1
+model:
+  path: $here/models/demo
+  batch_size: 16
+sampling:
+  fps: 1
+daemon:
+  socket: $work/vidx.sock
+logging:
+  level: warn
+YAML
+
+echo "== vidx daemon (log: $work/daemon.log)"
+"$vidx" --config "$cfg" daemon > "$work/daemon.log" 2>&1 &
+daemon_pid=$!
+stop_daemon() {
+  if kill -0 "$daemon_pid" 2>/dev/null; then
+    kill -TERM "$daemon_pid" 2>/dev/null || true
+    wait "$daemon_pid" 2>/dev/null || true
+  fi
 }
-make_clip sunrise.mp4 "color=c=orange:size=320x180:rate=15:duration=12"
-make_clip testcard.mp4 "testsrc2=size=320x180:rate=15:duration=20"
-make_clip ocean.mp4 "color=c=navy:size=320x180:rate=15:duration=8"
+trap stop_daemon EXIT
 
-# An empty config file: every setting at its built-in default, state kept in the build folder.
-cfg="$build/demo.yaml"
-echo "state_dir: $build/demo-state" > "$cfg"
+want=$(ls "$work/library"/*.mp4 | wc -l)
+deadline=$((SECONDS + timeout_s))
+last=""
+while :; do
+  kill -0 "$daemon_pid" 2>/dev/null || { cat "$work/daemon.log" >&2; die "the daemon exited early (log above)"; }
+  status=$("$vidx" --config "$cfg" status --json 2>/dev/null || true)
+  line=$(printf '%s' "$status" | python3 -c '
+import json, sys
+try:
+    s = json.load(sys.stdin)
+except ValueError:
+    print("starting"); sys.exit()
+f, d = s.get("files", {}), s.get("daemon") or {}
+print("%s indexed=%s failed=%s pending=%s" % (d.get("phase", "?"), f.get("indexed"), f.get("failed"), f.get("pending")))
+')
+  [ "$line" != "$last" ] && echo "   $line" && last=$line
+  [ "$line" = "idle indexed=$want failed=0 pending=0" ] && break
+  case "$line" in *failed=[1-9]*) die "some videos failed to index: $("$vidx" --config "$cfg" status 2>&1)";; esac
+  [ "$SECONDS" -lt "$deadline" ] || die "not all $want videos were indexed within ${timeout_s}s (status: $line; log: $work/daemon.log)"
+  sleep 0.5
+done
 
-for f in "$lib"/*.mp4; do
-  echo "== vidx frames $f"
-  "$vidx" --config "$cfg" frames "$f" --out "$build/demo-frames/$(basename "$f" .mp4)"
+# Each fits exactly one video of the library. The demo model is sure of colours and backgrounds
+# and only partly of shapes; it does not tell directions apart (indexer/model/tools/train_demo_model.py).
+queries=(
+  "a red shape on a light background"
+  "a yellow triangle on a striped background"
+  "a blue shape on a striped background"
+  "a yellow shape on a light background"
+)
+failures=0
+for q in "${queries[@]}"; do
+  echo
+  echo "== vidx search \"$q\" -k 3"
+  "$vidx" --config "$cfg" search "$q" -k 3
+  "$vidx" --config "$cfg" search "$q" -k 3 --json > "$work/answer.json"
+  verdict=$(python3 - "$work/manifest.json" "$work/answer.json" "$q" <<'PY'
+import json, os, sys
+manifest, answer, query = json.load(open(sys.argv[1])), json.load(open(sys.argv[2])), sys.argv[3]
+words = query.split()
+def fits(scene):
+    return all(w in scene for w in words if w not in ("a", "on", "moving", "background", "shape"))
+right = [v["file"] for v in manifest["videos"] if any(fits(s["scene"]) for s in v["segments"])]
+got = [os.path.basename(r["path"]) for r in answer["results"]]
+if len(right) != 1:
+    print("bad demo library: %d videos fit" % len(right))
+elif got[:1] == right:
+    print("ok")
+else:
+    print("expected %s first, got %s" % (right[0], got[:3]))
+PY
+)
+  if [ "$verdict" = ok ]; then
+    echo "   right video first: ok"
+  else
+    echo "   WRONG: $verdict" >&2
+    failures=$((failures + 1))
+  fi
 done
 echo
-echo "Frames the model would see were written under $build/demo-frames/."
+if [ "$failures" -ne 0 ]; then
+  die "$failures of ${#queries[@]} queries did not put the right video first"
+fi
+echo "demo: all ${#queries[@]} queries found the right video first."
+echo "Try more: $vidx --config $cfg search \"a green square\" (start the daemon again, or it opens the state read-only)."

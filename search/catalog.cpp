@@ -424,26 +424,19 @@ StatusOr<std::vector<CommitReceipt>> Catalog::RenameFile(const std::string& old_
   std::vector<CommitReceipt> receipts;
   for (const auto& [gen, g] : generations_) {
     if (g.state == GenerationState::kRetired) continue;
-    std::string value;
-    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), fmt::FileKey(gen, old_path), &value);
-    if (s.IsNotFound()) continue;
-    VIDX_RETURN_IF_ERROR(FromRocks(s, "catalog " + path_ + " cannot be read"));
-    StatusOr<FileRecord> moved = fmt::DecodeFile(gen, old_path, value);
+    StatusOr<std::optional<FileRecord>> moved = FindFile(gen, old_path);
     if (!moved.ok()) return moved.status();
+    if (!*moved) continue;
     CommitReceipt receipt;
     receipt.generation = gen;
-    std::string dest_value;
-    s = db_->Get(rocksdb::ReadOptions(), fmt::FileKey(gen, renamed.path), &dest_value);
-    if (s.ok()) {
-      StatusOr<FileRecord> dest = fmt::DecodeFile(gen, renamed.path, dest_value);
-      if (!dest.ok()) return dest.status();
-      Unlink(*dest, &batch, &receipt);
+    StatusOr<std::optional<FileRecord>> dest = FindFile(gen, renamed.path);
+    if (!dest.ok()) return dest.status();
+    if (*dest) {
+      Unlink(**dest, &batch, &receipt);
       batch.wb.Delete(fmt::FileKey(gen, renamed.path));
-    } else if (!s.IsNotFound()) {
-      return FromRocks(s, "catalog " + path_ + " cannot be read");
     }
     // Vector records carry the path: rewrite them under the same ids.
-    for (uint64_t id : moved->vector_ids) {
+    for (uint64_t id : (*moved)->vector_ids) {
       std::string vec_value;
       VIDX_RETURN_IF_ERROR(FromRocks(
           db_->Get(rocksdb::ReadOptions(), fmt::VectorKey(gen, id), &vec_value),
@@ -455,8 +448,8 @@ StatusOr<std::vector<CommitReceipt>> Catalog::RenameFile(const std::string& old_
                                      static_cast<uint32_t>(v->vector.size())));
     }
     batch.wb.Delete(fmt::FileKey(gen, old_path));
-    batch.wb.Delete(fmt::HashKey(gen, moved->content_hash, old_path));
-    FileRecord record = std::move(moved).value();
+    batch.wb.Delete(fmt::HashKey(gen, (*moved)->content_hash, old_path));
+    FileRecord record = std::move(**moved);
     record.file = renamed;
     record.updated_unix = NowUnix();
     batch.wb.Put(fmt::FileKey(gen, renamed.path), fmt::EncodeFile(record));
@@ -475,15 +468,12 @@ StatusOr<std::vector<CommitReceipt>> Catalog::RemoveFile(const std::string& path
   std::vector<CommitReceipt> receipts;
   for (const auto& [gen, g] : generations_) {
     if (g.state == GenerationState::kRetired) continue;
-    std::string value;
-    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), fmt::FileKey(gen, path), &value);
-    if (s.IsNotFound()) continue;
-    VIDX_RETURN_IF_ERROR(FromRocks(s, "catalog " + path_ + " cannot be read"));
-    StatusOr<FileRecord> record = fmt::DecodeFile(gen, path, value);
+    StatusOr<std::optional<FileRecord>> record = FindFile(gen, path);
     if (!record.ok()) return record.status();
+    if (!*record) continue;
     CommitReceipt receipt;
     receipt.generation = gen;
-    Unlink(*record, &batch, &receipt);
+    Unlink(**record, &batch, &receipt);
     batch.wb.Delete(fmt::FileKey(gen, path));
     receipts.push_back(std::move(receipt));
   }
@@ -492,14 +482,24 @@ StatusOr<std::vector<CommitReceipt>> Catalog::RemoveFile(const std::string& path
   return receipts;
 }
 
-StatusOr<FileRecord> Catalog::GetFile(uint64_t generation, const std::string& path) const {
+StatusOr<std::optional<FileRecord>> Catalog::FindFile(uint64_t generation,
+                                                     const std::string& path) const {
   std::string value;
   rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), fmt::FileKey(generation, path), &value);
-  if (s.IsNotFound()) {
+  if (s.IsNotFound()) return std::optional<FileRecord>();
+  VIDX_RETURN_IF_ERROR(FromRocks(s, "catalog " + path_ + " cannot be read"));
+  StatusOr<FileRecord> record = fmt::DecodeFile(generation, path, value);
+  if (!record.ok()) return record.status();
+  return std::optional<FileRecord>(std::move(record).value());
+}
+
+StatusOr<FileRecord> Catalog::GetFile(uint64_t generation, const std::string& path) const {
+  StatusOr<std::optional<FileRecord>> found = FindFile(generation, path);
+  if (!found.ok()) return found.status();
+  if (!*found) {
     return Status::NotFound("generation " + std::to_string(generation) + " does not know " + path);
   }
-  VIDX_RETURN_IF_ERROR(FromRocks(s, "catalog " + path_ + " cannot be read"));
-  return fmt::DecodeFile(generation, path, value);
+  return std::move(**found);
 }
 
 StatusOr<std::vector<FileRecord>> Catalog::FilesByContentHash(

@@ -139,6 +139,8 @@ class Catalog : public IndexSink, public HashCache {
   Status LoadState();
   Status CheckWritable() const;
   Status Write(Batch* batch);  // REQUIRES: mu_ held
+  // `path`'s record in `generation`, or nullopt when there is none.
+  StatusOr<std::optional<FileRecord>> FindFile(uint64_t generation, const std::string& path) const;
   // Deletes `record`'s vectors and hash entry in `batch`, logging the ids; REQUIRES: mu_.
   void Unlink(const FileRecord& record, Batch* batch, CommitReceipt* receipt);
   std::optional<Generation> FindLocked(const std::string& fingerprint) const;

@@ -105,7 +105,7 @@ class DaemonTest : public ::testing::Test {
 
   void WriteConfig(double fps = 1, const std::string& model = "tiny_c") {
     std::ofstream(ConfigPath()) << "state_dir: " << State() << "\nlibrary:\n  roots: [" << Lib()
-                                << "]\n  settle_seconds: 0.6\nmodel:\n  path: "
+                                << "]\n  settle_seconds: 1.5\nmodel:\n  path: "
                                 << (*dir_ / model).string() << "\n  batch_size: 8\n"
                                 << "sampling:\n  fps: " << fps << "\ndaemon:\n  socket: " << Socket()
                                 << "\n";
@@ -146,7 +146,7 @@ TEST_F(DaemonTest, FollowsCopiesSlowCopiesNewDirectoriesRenamesAndDeletions) {
   auto d = Daemon();
   ASSERT_TRUE(d->WaitIdle(2, 0, 60)) << d->Log();
 
-  // A slow copy in three chunks, 0.3 s apart (settle time 0.6 s): embedded once, complete.
+  // A slow copy in three chunks, 0.3 s apart (settle time 1.5 s): embedded once, complete.
   {
     std::ifstream in(Source(2), std::ios::binary);
     std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -300,10 +300,12 @@ TEST_F(DaemonTest, SighupReindexesBlueGreenWhileEverySearchIsAnswered) {
 }
 
 TEST_F(DaemonTest, KillNineDuringReindexResumesWithoutDuplicates) {
+  // 36 files; the reindex samples 5 fps (720 frames), long enough to be caught mid-way.
+  constexpr int kFiles = 3 * kSources;
   WriteConfig(1);
-  for (int i = 0; i < 8; ++i) AddVideo(i, "v" + std::to_string(i) + ".mp4");
+  for (int i = 0; i < kFiles; ++i) AddVideo(i % kSources, "v" + std::to_string(i) + ".mp4");
   auto d = Daemon();
-  ASSERT_TRUE(d->WaitIdle(8, 0, 90)) << d->Log();
+  ASSERT_TRUE(d->WaitIdle(kFiles, 0, 120)) << d->Log();
   const std::string old_fp = d->Status()["fingerprint"];
   WriteConfig(5);
   d->Signal(SIGHUP);
@@ -314,11 +316,14 @@ TEST_F(DaemonTest, KillNineDuringReindexResumesWithoutDuplicates) {
       60);
   ASSERT_FALSE(st["daemon"]["reindex"].is_null()) << st.dump();
   d->Kill();
+  std::printf("[ kill     ] killed at reindex %s/%s files\n",
+              st["daemon"]["reindex"]["done"].dump().c_str(),
+              st["daemon"]["reindex"]["total"].dump().c_str());
   auto again = Daemon();
-  ASSERT_TRUE(again->WaitIdle(8, 0, 120)) << again->Log();
+  ASSERT_TRUE(again->WaitIdle(kFiles, 0, 120)) << again->Log();
   EXPECT_NE(again->Status()["fingerprint"], old_fp);
   EXPECT_EQ(again->Stop(), 0) << again->Log();
-  ExpectCatalogAndIndexAgree(State(), 8);
+  ExpectCatalogAndIndexAgree(State(), kFiles);
 }
 
 long PeakRssKb(pid_t pid) {
