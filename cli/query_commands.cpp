@@ -130,8 +130,7 @@ StatusOr<int64_t> CountPending(const Config& config, const Catalog* catalog) {
     if (!id.ok()) continue;
     StatusOr<FileRecord> rec = shown ? catalog->GetFile(shown->id, path)
                                      : StatusOr<FileRecord>(Status::NotFound(path));
-    if (!rec.ok() || rec->file.size != id->size || rec->file.mtime_ns != id->mtime_ns ||
-        rec->file.inode != id->inode) {
+    if (!rec.ok() || !SameFileState(rec->file, *id)) {
       ++pending;
     }
   }

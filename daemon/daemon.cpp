@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "daemon/api_json.h"
+#include "daemon/daemon_log.h"
 #include "daemon/model_session.h"
 #include "daemon/status_report.h"
 
@@ -16,11 +17,6 @@ namespace vidx {
 namespace {
 
 using nlohmann::json;
-
-std::shared_ptr<spdlog::logger> Log() {
-  std::shared_ptr<spdlog::logger> log = spdlog::get("vidx");
-  return log ? log : spdlog::default_logger();
-}
 
 HttpResponse JsonOk(const json& doc, int status = 200) {
   HttpResponse r;
@@ -55,10 +51,10 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::Start(std::string config_path, Config 
   StatusOr<std::unique_ptr<Catalog>> catalog = Catalog::Open(config.state_dir);
   if (!catalog.ok()) return catalog.status();
   d->catalog_ = std::move(*catalog);
-  Log()->info("loading model {}", config.model.path);
+  DaemonLog()->info("loading model {}", config.model.path);
   StatusOr<std::shared_ptr<const LoadedModel>> model = LoadModelForConfig(config, d->catalog_.get());
   if (!model.ok()) return model.status();
-  Log()->info("model ready: fingerprint {}", (*model)->fingerprint());
+  DaemonLog()->info("model ready: fingerprint {}", (*model)->fingerprint());
   d->indexer_ = std::make_unique<LibraryIndexer>(d->catalog_.get(), &d->search_,
                                                  std::move(config_path), config, *model);
   VIDX_RETURN_IF_ERROR(d->indexer_->Open());
@@ -69,7 +65,7 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::Start(std::string config_path, Config 
       ApiServer::Start(api, [self](const HttpRequest& r) { return self->Handle(r); });
   if (!server.ok()) return server.status();
   d->api_ = std::move(*server);
-  Log()->info("answering on {}", config.daemon.socket);
+  DaemonLog()->info("answering on {}", config.daemon.socket);
   return d;
 }
 
@@ -93,7 +89,7 @@ void Daemon::RequestReload() {
 Status Daemon::Run() {
   indexer_->Start();
   Status s = notifier_.Notify("READY=1\nSTATUS=" + StatusLine());
-  if (!s.ok()) Log()->warn("sd_notify: {}", s.message());
+  if (!s.ok()) DaemonLog()->warn("sd_notify: {}", s.message());
   const std::optional<double> watchdog = notifier_.WatchdogIntervalSeconds();
   const double tick = std::min(watchdog.value_or(5.0), 5.0);
   std::unique_lock<std::mutex> lock(mu_);
@@ -112,18 +108,18 @@ Status Daemon::Run() {
     if (watchdog && silent < 2 * *watchdog) {
       state += "\nWATCHDOG=1";
     } else if (watchdog) {
-      Log()->error("the indexing thread has shown no progress for {:.0f} s; not feeding the watchdog",
+      DaemonLog()->error("the indexing thread has shown no progress for {:.0f} s; not feeding the watchdog",
                    silent);
     }
     (void)notifier_.Notify(state);
     lock.lock();
   }
   lock.unlock();
-  Log()->info("stopping");
+  DaemonLog()->info("stopping");
   (void)notifier_.Notify("STOPPING=1\nSTATUS=stopping");
   api_->Stop();
   indexer_->Stop();
-  Log()->info("stopped");
+  DaemonLog()->info("stopped");
   return Status::Ok();
 }
 

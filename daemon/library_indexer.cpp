@@ -8,6 +8,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "daemon/daemon_log.h"
 #include "indexer/pipeline/file_scan.h"
 #include "indexer/pipeline/pipeline.h"
 #include "search/index_loader.h"
@@ -21,11 +22,6 @@ namespace fs = std::filesystem;
 double Now() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
       .count();
-}
-
-std::shared_ptr<spdlog::logger> Log() {
-  std::shared_ptr<spdlog::logger> log = spdlog::get("vidx");
-  return log ? log : spdlog::default_logger();
 }
 
 // The configured roots that exist, absolute and normal.
@@ -67,7 +63,7 @@ Status LibraryIndexer::Open() {
   const std::string fingerprint = current_model_->fingerprint();
   for (const Generation& g : catalog_->ListGenerations()) {
     if (g.state == GenerationState::kBuilding && g.fingerprint != fingerprint) {
-      Log()->info("deleting generation {}: an abandoned build for another configuration", g.id);
+      DaemonLog()->info("deleting generation {}: an abandoned build for another configuration", g.id);
       VIDX_RETURN_IF_ERROR(catalog_->DeleteGeneration(g.id));
       VIDX_RETURN_IF_ERROR(RemoveSnapshot(config_.state_dir, g.id));
     }
@@ -159,7 +155,7 @@ void LibraryIndexer::RestartWatcher() {
     if (w.ok()) {
       next = std::move(*w);
     } else {
-      Log()->warn("not watching the library ({}); relying on rescans every {} s",
+      DaemonLog()->warn("not watching the library ({}); relying on rescans every {} s",
                   w.status().message(), config_.library.rescan_interval);
     }
   }
@@ -176,7 +172,7 @@ void LibraryIndexer::Loop() {
       const bool rebuild = reindex_.exchange(false);
       Status s = Reload(rebuild);
       Update([&](IndexerStatus& st) { st.reload_error = s.ok() ? "" : s.message(); });
-      if (!s.ok()) Log()->error("reload refused, still running as before: {}", s.message());
+      if (!s.ok()) DaemonLog()->error("reload refused, still running as before: {}", s.message());
     }
     double now = Now();
     double next_removal = std::numeric_limits<double>::infinity();
@@ -232,7 +228,7 @@ void LibraryIndexer::Loop() {
     if (!s.ok()) {
       backoff_ = backoff_ == 0 ? 1 : std::min(backoff_ * 2, tuning_.max_backoff);
       retry_at_ = Now() + backoff_;
-      Log()->error("indexing paused for {:.0f} s: {}", backoff_, s.message());
+      DaemonLog()->error("indexing paused for {:.0f} s: {}", backoff_, s.message());
       Update([&](IndexerStatus& st) {
         st.last_error = s.message();
         st.phase = "paused";
@@ -241,7 +237,7 @@ void LibraryIndexer::Loop() {
     }
     if (backoff_ > 0) {
       backoff_ = 0;
-      Log()->info("indexing resumed");
+      DaemonLog()->info("indexing resumed");
     }
     const int64_t queued =
         static_cast<int64_t>(settle_.size() + fresh_.Size() + background_.Size());
@@ -259,7 +255,7 @@ void LibraryIndexer::Loop() {
   }
   SetPhase("stopping");
   Status s = Snapshot(true);
-  if (!s.ok()) Log()->warn("final snapshot not written ({}); the next start replays the catalog", s.message());
+  if (!s.ok()) DaemonLog()->warn("final snapshot not written ({}); the next start replays the catalog", s.message());
   std::lock_guard<std::mutex> lock(wake_mu_);
   watcher_.reset();
 }
@@ -277,7 +273,7 @@ void LibraryIndexer::HandleEvents(const std::vector<WatchEvent>& events, double 
         removals_.emplace_back(e.path, now + config_.library.settle_seconds);
         break;
       case WatchEvent::Kind::kRescan:
-        Log()->warn("full rescan of {}: file events were lost",
+        DaemonLog()->warn("full rescan of {}: file events were lost",
                     e.path.empty() ? std::string("the library") : e.path);
         scan_due_ = true;
         break;
@@ -291,7 +287,7 @@ void LibraryIndexer::ListLibrary(double now) {
   for (const std::string& root : ExistingRoots(config_.library)) {
     StatusOr<std::vector<std::string>> files = ExpandPaths({root}, config_.library.extensions);
     if (!files.ok()) {
-      Log()->error("cannot list {}: {}", root, files.status().message());
+      DaemonLog()->error("cannot list {}: {}", root, files.status().message());
       continue;
     }
     for (const std::string& f : *files) background_.Push(f);
@@ -350,14 +346,14 @@ Status LibraryIndexer::ApplyRemovals(const std::vector<std::string>& paths) {
   if (building_) VIDX_RETURN_IF_ERROR(building_->RemoveVanished(paths, &more));
   if (removed + more > 0) {
     dirty_ = true;
-    Log()->info("removed {} vanished file(s)", removed + more);
+    DaemonLog()->info("removed {} vanished file(s)", removed + more);
     Update([&](IndexerStatus& st) { st.files_removed += removed + more; });
   }
   return Status::Ok();
 }
 
 Status LibraryIndexer::Reload(bool rebuild_index) {
-  Log()->info(rebuild_index ? "reindex requested" : "reloading the configuration");
+  DaemonLog()->info(rebuild_index ? "reindex requested" : "reloading the configuration");
   StatusOr<Config> cfg = config_path_.empty() ? StatusOr<Config>(Config()) : LoadConfigFile(config_path_);
   if (!cfg.ok()) return cfg.status();
   StatusOr<std::shared_ptr<const LoadedModel>> model = LoadModelForConfig(*cfg, catalog_);
@@ -400,7 +396,7 @@ Status LibraryIndexer::Reload(bool rebuild_index) {
         return Serving{current_model_, catalog_, current_->generation(), &current_->index()};
       });
       VIDX_RETURN_IF_ERROR(s);
-      Log()->info("vector index of generation {} rebuilt from the catalog ({} vectors)",
+      DaemonLog()->info("vector index of generation {} rebuilt from the catalog ({} vectors)",
                   current_->generation().id, current_->index().size());
     }
     return Status::Ok();
@@ -424,7 +420,7 @@ Status LibraryIndexer::StartBuilding(std::shared_ptr<const LoadedModel> model) {
   build_scan_listed_ = false;
   scan_due_ = true;
   const uint64_t id = building_->generation().id;
-  Log()->info("building generation {} for fingerprint {}{}", id, building_model_->fingerprint(),
+  DaemonLog()->info("building generation {} for fingerprint {}{}", id, building_model_->fingerprint(),
               current_ ? "; searches keep using generation " +
                              std::to_string(current_->generation().id) + " meanwhile"
                        : "");
@@ -440,7 +436,7 @@ Status LibraryIndexer::AbandonBuilding() {
   if (current_) current_->LinkSibling(nullptr);
   building_.reset();
   building_model_.reset();
-  Log()->info("abandoning generation {}: the configuration changed again", id);
+  DaemonLog()->info("abandoning generation {}: the configuration changed again", id);
   Update([](IndexerStatus& st) { st.building.reset(); });
   VIDX_RETURN_IF_ERROR(catalog_->DeleteGeneration(id));
   return RemoveSnapshot(config_.state_dir, id);
@@ -466,7 +462,7 @@ Status LibraryIndexer::Activate() {
   dirty_ = false;
   last_snapshot_ = Now();
   const Generation& g = current_->generation();
-  Log()->info("generation {} is active: {} files, {} vectors{}", g.id, g.files_indexed, g.vectors,
+  DaemonLog()->info("generation {} is active: {} files, {} vectors{}", g.id, g.files_indexed, g.vectors,
               old != 0 ? "; generation " + std::to_string(old) + " deleted" : "");
   Update([](IndexerStatus& st) {
     st.building.reset();

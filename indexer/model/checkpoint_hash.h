@@ -27,6 +27,12 @@ struct FileIdentity {
   }
 };
 
+// True when `a` and `b` describe the same file contents as far as stat() tells: same size,
+// mtime and inode (the path may differ). How the indexer decides a file is unchanged.
+inline bool SameFileState(const FileIdentity& a, const FileIdentity& b) {
+  return a.size == b.size && a.mtime_ns == b.mtime_ns && a.inode == b.inode;
+}
+
 // stat()s `path`. Errors: kNotFound, kIoError.
 StatusOr<FileIdentity> IdentifyFile(const std::string& path);
 

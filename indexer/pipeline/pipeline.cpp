@@ -101,10 +101,6 @@ struct Job {
   VideoInfo info;
 };
 
-bool SameIdentity(const FileIdentity& a, const FileIdentity& b) {
-  return a.size == b.size && a.mtime_ns == b.mtime_ns && a.inode == b.inode;
-}
-
 }  // namespace
 
 StatusOr<SamplerOptions> SamplerOptionsForModel(const ClipEncoder& encoder, double fps,
@@ -200,7 +196,7 @@ Status IndexPipeline::Run(const std::vector<std::string>& files, PipelineCounter
       continue;
     }
     std::optional<KnownFile> known = known_->Find(path);
-    if (known && SameIdentity(known->file, *id)) {
+    if (known && SameFileState(known->file, *id)) {
       ++c.files_unchanged;
       report();
       continue;
