@@ -73,7 +73,7 @@ int RunFrames(const Config& config, const FramesArgs& args) {
     nlohmann::json out = {{"path", info.path},    {"duration", info.duration},
                           {"width", info.width},  {"height", info.height},
                           {"frames", frames}};
-    std::cout << out.dump() << "\n";
+    std::cout << out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     return kExitOk;
   }
   std::printf("%s\n  %s, %dx%d, %.3f s, %zu frames (model input %dx%d)\n", info.path.c_str(),

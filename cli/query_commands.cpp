@@ -149,11 +149,14 @@ int RunSearch(const Config& config, const SearchArgs& args) {
   q.image = Absolute(args.image);
   q.like = AbsoluteLike(args.like);
   q.k = args.k;
-  StatusOr<json> doc = AskDaemon(config, "POST", "/v1/search", SearchRequestJson(q).dump());
+  // Text and names need not be UTF-8: invalid bytes become U+FFFD rather than an exception.
+  const std::string request =
+      SearchRequestJson(q).dump(-1, ' ', false, json::error_handler_t::replace);
+  StatusOr<json> doc = AskDaemon(config, "POST", "/v1/search", request);
   if (!doc.ok() && doc.status().code() == StatusCode::kUnavailable) doc = SearchLocally(config, q);
   if (!doc.ok()) return ReportError(doc.status());
   if (args.json) {
-    std::cout << doc->dump() << "\n";
+    std::cout << doc->dump(-1, ' ', false, json::error_handler_t::replace) << "\n";
   } else {
     std::cout << FormatSearchResults(*doc);
   }
@@ -171,7 +174,7 @@ int RunStatus(const Config& config, const StatusArgs& args) {
   }
   if (!doc.ok()) return ReportError(doc.status());
   if (args.json) {
-    std::cout << doc->dump() << "\n";
+    std::cout << doc->dump(-1, ' ', false, json::error_handler_t::replace) << "\n";
   } else {
     std::cout << FormatStatus(*doc);
   }

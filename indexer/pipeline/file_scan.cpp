@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <memory>
 #include <set>
@@ -46,6 +48,17 @@ bool PathIsUnder(const std::string& path, const std::string& root) {
   return path.compare(0, prefix.size(), prefix) == 0;
 }
 
+bool ResolvesUnder(const std::string& path, const std::vector<std::string>& roots) {
+  std::error_code ec;
+  const fs::path target = fs::canonical(path, ec);
+  if (ec) return false;
+  for (const std::string& root : roots) {
+    const fs::path r = fs::canonical(root, ec);
+    if (!ec && PathIsUnder(target.string(), r.string())) return true;
+  }
+  return false;
+}
+
 StatusOr<std::vector<std::string>> ExpandPaths(const std::vector<std::string>& paths,
                                                const std::vector<std::string>& extensions) {
   std::set<std::string> exts;
@@ -69,9 +82,9 @@ StatusOr<std::vector<std::string>> ExpandPaths(const std::vector<std::string>& p
     for (fs::recursive_directory_iterator end; it != end; it.increment(ec)) {
       if (ec) return Status::IoError(given + ": cannot read the directory: " + ec.message());
       std::error_code fec;
-      if (it->is_regular_file(fec) && HasExtension(it->path(), exts)) {
-        found.insert(it->path().lexically_normal().string());
-      }
+      if (!it->is_regular_file(fec) || !HasExtension(it->path(), exts)) continue;
+      if (it->is_symlink(fec) && !ResolvesUnder(it->path().string(), {abs.string()})) continue;
+      found.insert(it->path().lexically_normal().string());
     }
   }
   return std::vector<std::string>(found.begin(), found.end());
@@ -79,7 +92,10 @@ StatusOr<std::vector<std::string>> ExpandPaths(const std::vector<std::string>& p
 
 StatusOr<std::string> ContentHash(const std::string& path) {
   std::unique_ptr<std::FILE, FileCloser> f(std::fopen(path.c_str(), "rb"));
-  if (!f) return Status::NotFound(path + " cannot be opened for its content hash");
+  if (!f) {
+    return Status::NotFound(path + " cannot be opened for its content hash: " +
+                            std::strerror(errno));
+  }
   std::error_code ec;
   const uint64_t size = fs::file_size(path, ec);
   if (ec) return Status::IoError(path + ": cannot read its size: " + ec.message());

@@ -15,7 +15,9 @@ namespace vidx {
 // Absolute, lexically normal paths of the regular files named by `paths` (files as given,
 // whatever their extension; directories recursively, keeping files whose extension, compared
 // without case, is in `extensions` — given without the dot). Sorted, without duplicates.
-// Symbolic links to files are followed; directory symlinks are not descended into.
+// Inside a directory, a symbolic link to a file is kept only when its target resolves under
+// that directory (a link leaving the library is skipped, so nothing outside it is read);
+// directory symlinks are not descended into. A file named in `paths` is taken as given.
 // Errors: kInvalidArgument naming a path that does not exist; kIoError for an unreadable
 // directory.
 StatusOr<std::vector<std::string>> ExpandPaths(const std::vector<std::string>& paths,
@@ -26,6 +28,10 @@ bool HasVideoExtension(const std::string& path, const std::vector<std::string>& 
 
 // True when `path` is `root` or lies under it (both absolute and lexically normal).
 bool PathIsUnder(const std::string& path, const std::string& root);
+
+// True when `path`, with every symbolic link resolved, lies under one of `roots` (also
+// resolved). False when it cannot be resolved (dangling link, loop, permission).
+bool ResolvesUnder(const std::string& path, const std::vector<std::string>& roots);
 
 // The content hash of a file: lowercase hex sha256 over the file size (8 bytes, little
 // endian) followed by up to 1 MiB read at offset 0, up to 1 MiB read at offset

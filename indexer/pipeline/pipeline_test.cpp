@@ -66,6 +66,29 @@ TEST(ExpandPathsTest, FilesAndDirectoriesByExtension) {
   EXPECT_FALSE(PathIsUnder("/a/bc/d.mp4", "/a/b"));
 }
 
+TEST(ExpandPathsTest, LinksLeavingTheDirectoryAreSkipped) {
+  testing::TempDir dir;
+  fs::create_directories(dir.File("lib/sub"));
+  fs::create_directories(dir.File("outside"));
+  std::ofstream(dir.File("lib/real.mp4")) << "x";
+  std::ofstream(dir.File("outside/secret.mp4")) << "x";
+  fs::create_symlink("../real.mp4", dir.File("lib/sub/inside.mp4"));
+  fs::create_symlink(dir.File("outside/secret.mp4"), dir.File("lib/leaves.mp4"));
+  fs::create_symlink("loop.mp4", dir.File("lib/loop.mp4"));
+  auto files = ExpandPaths({dir.File("lib")}, {"mp4"});
+  ASSERT_TRUE(files.ok()) << files.status().ToString();
+  EXPECT_EQ(*files, (std::vector<std::string>{dir.File("lib/real.mp4"),
+                                              dir.File("lib/sub/inside.mp4")}));
+  EXPECT_TRUE(ResolvesUnder(dir.File("lib/sub/inside.mp4"), {dir.File("lib")}));
+  EXPECT_FALSE(ResolvesUnder(dir.File("lib/leaves.mp4"), {dir.File("lib")}));
+  EXPECT_TRUE(ResolvesUnder(dir.File("lib/leaves.mp4"), {dir.File("lib"), dir.File("outside")}));
+  EXPECT_FALSE(ResolvesUnder(dir.File("lib/loop.mp4"), {dir.File("lib")}));
+  // A file named on the command line is taken as given.
+  auto named = ExpandPaths({dir.File("lib/leaves.mp4")}, {"mp4"});
+  ASSERT_TRUE(named.ok());
+  EXPECT_EQ(named->size(), 1u);
+}
+
 // A 64x64 black picture with a white 32x32 square in the middle: resizing the shortest side to
 // 96 before a 48 crop keeps only white; resizing to 48 keeps black corners.
 TEST(ResizeShortestTest, ResizesBeforeTheCentreCrop) {

@@ -1,0 +1,31 @@
+# Support for the tests that drive the real `vidx` binary with the tiny models.
+#   vidx_binary_test_support: running commands, a `vidx daemon` child process, the state
+#     checker (catalog vs. vector index) and the tiny library (model copies, videos, config).
+#   vidx_add_binary_test(NAME SOURCES ... [LIBS ...] [LABELS ...] [TIMEOUT s]): a gtest binary
+#     (vidx_add_test) linked with the support library, told where `vidx` (VIDX_BINARY) and the
+#     tiny models (VIDX_TINY_MODELS_DIR, made by the vidx_tiny_clip fixture, which it requires)
+#     are, and built after `vidx`.
+add_library(vidx_binary_test_support STATIC
+  ${CMAKE_CURRENT_LIST_DIR}/run_command.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/daemon_process.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/state_check.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/tiny_library.cpp)
+vidx_project_target(vidx_binary_test_support)
+target_link_libraries(vidx_binary_test_support
+  PUBLIC vidx_catalog vidx_daemon_api vidx_common nlohmann_json::nlohmann_json)
+
+function(vidx_add_binary_test name)
+  cmake_parse_arguments(T "" "TIMEOUT" "SOURCES;LIBS;LABELS" ${ARGN})
+  if(NOT T_TIMEOUT)
+    set(T_TIMEOUT 600)
+  endif()
+  vidx_add_test(${name}
+    SOURCES ${T_SOURCES}
+    LIBS vidx_binary_test_support ${T_LIBS}
+    FIXTURES vidx_tiny_clip
+    LABELS ${T_LABELS}
+    TIMEOUT ${T_TIMEOUT})
+  target_compile_definitions(${name} PRIVATE VIDX_BINARY="$<TARGET_FILE:vidx>"
+    VIDX_TINY_MODELS_DIR="${PROJECT_BINARY_DIR}/tiny_models")
+  add_dependencies(${name} vidx)
+endfunction()
