@@ -1,11 +1,14 @@
 #include "config/config.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -398,9 +401,33 @@ std::string ResolveConfigPath(const std::string& cli_value, bool* explicit_choic
   return "/etc/vidx/vidx.yaml";
 }
 
+Status CheckStateDirOwner(const std::string& dir, const std::string& where) {
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) != 0) {
+    return Status::InvalidArgument(where + "state_dir '" + dir +
+                                   "' cannot be examined: " + std::strerror(errno));
+  }
+  const uid_t me = ::geteuid();
+  if (st.st_uid != me) {
+    return Status::FailedPrecondition(
+        where + "state_dir '" + dir + "' is owned by uid " + std::to_string(st.st_uid) +
+        ", not by uid " + std::to_string(me) + " that runs vidx; refusing to use it (run vidx " +
+        "as its owner, or fix it with: chown -R " + std::to_string(me) + " " + dir + ")");
+  }
+  if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    return Status::FailedPrecondition(
+        where + "state_dir '" + dir + "' is writable by other users (mode " + mode +
+        "); refusing to use it (fix it with: chmod go-w " + dir + ")");
+  }
+  return Status::Ok();
+}
+
 Status EnsureStateDir(const Config& config) {
   const std::string where = config.source.Where("state_dir");
   std::error_code ec;
+  const bool existed = fs::exists(config.state_dir, ec);
   fs::create_directories(config.state_dir, ec);
   if (ec) {
     return Status::InvalidArgument(where + "state_dir '" + config.state_dir +
@@ -410,6 +437,11 @@ Status EnsureStateDir(const Config& config) {
     return Status::InvalidArgument(where + "state_dir '" + config.state_dir +
                                    "' is not a directory");
   }
+  if (!existed) {  // made here: whatever the umask, only its owner may write to it
+    fs::permissions(config.state_dir, fs::perms::group_write | fs::perms::others_write,
+                    fs::perm_options::remove, ec);
+  }
+  VIDX_RETURN_IF_ERROR(CheckStateDirOwner(config.state_dir, where));
   if (::access(config.state_dir.c_str(), W_OK | X_OK) != 0) {
     return Status::InvalidArgument(where + "state_dir '" + config.state_dir +
                                    "' is not writable by this user");

@@ -110,9 +110,16 @@ StatusOr<Config> LoadConfigFile(const std::string& path);
 // user named is an error; a missing /etc/vidx/vidx.yaml means built-in defaults).
 std::string ResolveConfigPath(const std::string& cli_value, bool* explicit_choice);
 
-// Creates state_dir (and parents) if needed and checks it is a writable directory.
+// Creates state_dir (and parents) if needed and checks it is a writable directory that
+// CheckStateDirOwner accepts. A directory it creates loses group and other write permission.
 // Errors name the `state_dir` key with its file position.
 Status EnsureStateDir(const Config& config);
+
+// Like sshd's StrictModes: the catalog must not be open to tampering. kFailedPrecondition
+// (one sentence naming `dir`, its owner and the fix) when `dir` is owned by another uid than
+// the effective one or is group- or world-writable; kInvalidArgument when it cannot be
+// examined. `where` prefixes the message (the key's file position).
+Status CheckStateDirOwner(const std::string& dir, const std::string& where);
 
 }  // namespace vidx
 

@@ -199,6 +199,47 @@ TEST_F(ConfigTest, StateDirThatCannotBeCreated) {
       << status.message();
 }
 
+TEST_F(ConfigTest, StateDirWritableByOthersIsRefused) {
+  const std::string state = (dir_ / "open_state").string();
+  fs::create_directories(state);
+  fs::permissions(state, fs::perms::all);  // 0777
+  auto config = ParseConfig("state_dir: " + state + "\n", "test.yaml");
+  ASSERT_TRUE(config.ok());
+  Status status = EnsureStateDir(*config);
+  EXPECT_EQ(status.code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(status.message(), "test.yaml:1:1: state_dir '" + state +
+                                  "' is writable by other users (mode 0777); refusing to use it "
+                                  "(fix it with: chmod go-w " + state + ")");
+  fs::permissions(state, fs::perms::group_write | fs::perms::others_write,
+                  fs::perm_options::remove);
+  EXPECT_TRUE(EnsureStateDir(*config).ok());
+}
+
+TEST_F(ConfigTest, StateDirOwnedByAnotherUserIsRefused) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to chown a directory to another user";
+  const std::string state = (dir_ / "their_state").string();
+  fs::create_directories(state);
+  ASSERT_EQ(::chown(state.c_str(), 65534, 65534), 0);
+  auto config = ParseConfig("state_dir: " + state + "\n", "test.yaml");
+  ASSERT_TRUE(config.ok());
+  Status status = EnsureStateDir(*config);
+  EXPECT_EQ(status.code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(status.message(), "test.yaml:1:1: state_dir '" + state +
+                                  "' is owned by uid 65534, not by uid 0 that runs vidx; refusing "
+                                  "to use it (run vidx as its owner, or fix it with: chown -R 0 " +
+                                  state + ")");
+}
+
+TEST_F(ConfigTest, NewStateDirIsNotGroupWritable) {
+  const mode_t old = ::umask(0002);
+  const std::string state = (dir_ / "fresh_state").string();
+  auto config = ParseConfig("state_dir: " + state + "\n", "test.yaml");
+  ASSERT_TRUE(config.ok());
+  Status status = EnsureStateDir(*config);
+  ::umask(old);
+  EXPECT_TRUE(status.ok()) << status.message();
+}
+
 TEST_F(ConfigTest, KeyMapRulesFile) {
   std::string rules = (dir_ / "rules.yaml").string();
   std::ofstream(rules) << "base: openai\n"
