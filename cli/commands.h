@@ -68,6 +68,12 @@ int RunStatus(const Config& config, const StatusArgs& args);
 // Asks the running daemon to reindex (DESIGN §3).
 int RunReindex(const Config& config);
 
+struct RepairArgs {
+  bool json = false;
+};
+// Salvages a corrupt catalog (search/catalog_repair.h); the daemon must be stopped.
+int RunRepair(const Config& config, const RepairArgs& args);
+
 // The service in the foreground; `config_path` is what SIGHUP re-reads (empty: defaults).
 int RunDaemon(const Config& config, const std::string& config_path);
 

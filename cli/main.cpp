@@ -92,6 +92,12 @@ int Main(int argc, char** argv) {
       "reindex", "ask the running daemon to reload its configuration, rebuild its vector index "
                  "from the catalog and rescan the library");
 
+  RepairArgs repair_args;
+  auto* repair = app.add_subcommand(
+      "repair", "salvage a corrupt catalog (stop the daemon first); files that lost data are "
+                "re-embedded and the vector indexes rebuilt at the next start");
+  repair->add_flag("--json", repair_args.json, "machine-readable output");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -122,6 +128,7 @@ int Main(int argc, char** argv) {
   if (*tokenize) return RunModelTokenize(*config, tokenize_args);
   if (*embed) return RunModelEmbed(*config, embed_args);
   if (*reindex) return RunReindex(*config);
+  if (*repair) return RunRepair(*config, repair_args);
   if (*daemon) {
     if (!used_config_path.empty()) {
       used_config_path = std::filesystem::absolute(used_config_path).string();

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <utility>
 
 #include <nlohmann/json.hpp>
@@ -21,7 +22,8 @@ using nlohmann::json;
 HttpResponse JsonOk(const json& doc, int status = 200) {
   HttpResponse r;
   r.status = status;
-  r.body = doc.dump();
+  // File names need not be UTF-8: invalid bytes become U+FFFD rather than an exception.
+  r.body = doc.dump(-1, ' ', false, json::error_handler_t::replace);
   return r;
 }
 
@@ -55,8 +57,12 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::Start(std::string config_path, Config 
   StatusOr<std::shared_ptr<const LoadedModel>> model = LoadModelForConfig(config, d->catalog_.get());
   if (!model.ok()) return model.status();
   DaemonLog()->info("model ready: fingerprint {}", (*model)->fingerprint());
+  IndexerTuning tuning;
+  // Test hook (tests/crash_harness_test.cpp): snapshot after every chunk, so that kills land
+  // in snapshot writes. Not a configuration key: production keeps the default.
+  if (const char* v = std::getenv("VIDX_TEST_SNAPSHOT_INTERVAL")) tuning.snapshot_interval = std::atof(v);
   d->indexer_ = std::make_unique<LibraryIndexer>(d->catalog_.get(), &d->search_,
-                                                 std::move(config_path), config, *model);
+                                                 std::move(config_path), config, *model, tuning);
   VIDX_RETURN_IF_ERROR(d->indexer_->Open());
   ApiServerOptions api;
   api.socket_path = config.daemon.socket;

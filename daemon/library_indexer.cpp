@@ -75,6 +75,7 @@ Status LibraryIndexer::Open() {
         catalog_, config_.state_dir, config_.index.factory, fingerprint, dim);
     if (!s.ok()) return s.status();
     current_ = std::move(*s);
+    if (current_->rebuilt_at_open()) dirty_ = true;  // save the rebuild at the next snapshot
   } else {
     std::shared_ptr<const LoadedModel> model = std::move(current_model_);
     VIDX_RETURN_IF_ERROR(StartBuilding(model));
@@ -195,7 +196,10 @@ void LibraryIndexer::Loop() {
                         [&] { return stop_.load() || reload_.load(); });
     }
     now = Now();
-    for (std::string& p : settle_.TakeReady(now)) fresh_.Push(p);
+    for (std::string& p : settle_.TakeReady(now)) {
+      // A link whose target leaves the library is not read (file_scan.h).
+      if (ResolvesUnder(p, config_.library.roots)) fresh_.Push(p);
+    }
     if (stop_) break;
     if (now < retry_at_) continue;
 
@@ -393,6 +397,7 @@ Status LibraryIndexer::Reload(bool rebuild_index) {
           return std::nullopt;
         }
         current_ = std::move(*reopened);
+        dirty_ = true;
         return Serving{current_model_, catalog_, current_->generation(), &current_->index()};
       });
       VIDX_RETURN_IF_ERROR(s);

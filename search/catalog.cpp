@@ -11,6 +11,7 @@
 #include <rocksdb/write_batch.h>
 
 #include "search/catalog_format.h"
+#include "search/rocks_logger.h"
 
 namespace vidx {
 
@@ -26,19 +27,11 @@ int64_t NowUnix() {
 
 Status FromRocks(const rocksdb::Status& s, const std::string& what) {
   if (s.ok()) return Status::Ok();
-  if (s.IsCorruption()) return Status::Corruption(what + ": " + s.ToString());
-  return Status::IoError(what + ": " + s.ToString());
-}
-
-bool ParseUint(const std::string& s, uint64_t* out) {
-  if (s.empty() || s.size() > 20) return false;
-  uint64_t v = 0;
-  for (char c : s) {
-    if (c < '0' || c > '9') return false;
-    v = v * 10 + static_cast<uint64_t>(c - '0');
+  if (s.IsCorruption()) {
+    return Status::Corruption(what + ": " + s.ToString() +
+                              "; the catalog is corrupt: stop vidx and run `vidx repair` to salvage it");
   }
-  *out = v;
-  return true;
+  return Status::IoError(what + ": " + s.ToString());
 }
 
 bool StartsWith(const rocksdb::Slice& s, const std::string& prefix) {
@@ -99,6 +92,7 @@ StatusOr<std::unique_ptr<Catalog>> Catalog::Open(const std::string& state_dir,
   std::string path = (std::filesystem::path(state_dir) / "catalog").string();
   rocksdb::Options ro;
   ro.create_if_missing = !options.read_only;
+  ro.info_log = MakeRocksLogger();  // not a LOG file on the (possibly full) disk
   if (options.env != nullptr) ro.env = options.env;
   rocksdb::DB* raw = nullptr;
   bool read_only = options.read_only;
@@ -115,9 +109,19 @@ StatusOr<std::unique_ptr<Catalog>> Catalog::Open(const std::string& state_dir,
   }
   if (read_only) s = rocksdb::DB::OpenForReadOnly(ro, path, &raw);
   std::unique_ptr<rocksdb::DB> db(raw);
+  // A corrupt database is refused with the way out (catalog_repair.h).
+  auto corrupt = [&](std::string detail) {
+    const size_t hint = detail.find("; the catalog is corrupt");  // FromRocks's own hint
+    if (hint != std::string::npos) detail.resize(hint);
+    return Status::Corruption("catalog " + path + " is corrupt (" + detail +
+                              "); stop vidx and run `vidx repair` to salvage it");
+  };
+  if (!s.ok() && s.IsCorruption()) return corrupt(s.ToString());
   if (!s.ok()) return Status::IoError("catalog " + path + " cannot be opened: " + s.ToString());
   std::unique_ptr<Catalog> catalog(new Catalog(std::move(db), path, read_only));
-  VIDX_RETURN_IF_ERROR(catalog->LoadState());
+  Status loaded = catalog->LoadState();
+  if (loaded.code() == StatusCode::kCorruption) return corrupt(loaded.message());
+  VIDX_RETURN_IF_ERROR(loaded);
   return catalog;
 }
 
@@ -128,7 +132,7 @@ Status Catalog::LoadState() {
     rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), key, &value);
     if (s.IsNotFound()) return Status::Ok();
     VIDX_RETURN_IF_ERROR(FromRocks(s, "catalog " + path_ + " cannot be read"));
-    if (!ParseUint(value, out)) {
+    if (!fmt::ParseCounter(value, out)) {
       return Status::Corruption("catalog " + path_ + ": key " + key + " holds '" + value +
                                 "', not a number");
     }

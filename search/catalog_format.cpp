@@ -277,5 +277,18 @@ std::string EncodeHashCacheEntry(const FileIdentity& f, const std::string& sha25
   return buf + sha256;
 }
 
+bool ParseCounter(const std::string& s, uint64_t* out) {
+  if (s.empty() || s.size() > 20) return false;
+  uint64_t v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+    const uint64_t digit = static_cast<uint64_t>(c - '0');
+    if (v > (UINT64_MAX - digit) / 10) return false;
+    v = v * 10 + digit;
+  }
+  *out = v;
+  return true;
+}
+
 }  // namespace catalog_format
 }  // namespace vidx

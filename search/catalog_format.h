@@ -66,6 +66,10 @@ StatusOr<std::vector<uint64_t>> DecodeIds(std::string_view value);
 
 std::string EncodeHashCacheEntry(const FileIdentity& f, const std::string& sha256);
 
+// A counter value (meta/next-*, meta/active, the format version): decimal digits only, no
+// overflow. False for anything else.
+bool ParseCounter(const std::string& s, uint64_t* out);
+
 }  // namespace catalog_format
 }  // namespace vidx
 

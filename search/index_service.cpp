@@ -1,5 +1,6 @@
 #include "search/index_service.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <utility>
 
@@ -10,11 +11,45 @@
 
 namespace vidx {
 
+namespace {
+
+// Finishes what a crash interrupted (found by tests/crash_harness_test.cpp): a flip killed
+// between SetActive and the deletion of the old generation leaves that generation retired
+// with all its records; a kill between DeleteGeneration and RemoveSnapshot leaves a snapshot
+// directory of no generation. Both are deleted here.
+Status CleanUpInterruptedDeletions(Catalog* catalog, const std::string& state_dir) {
+  std::vector<uint64_t> live;
+  for (const Generation& g : catalog->ListGenerations()) {
+    if (g.state != GenerationState::kRetired) {
+      live.push_back(g.id);
+      continue;
+    }
+    if (auto log = spdlog::get("vidx")) log->info("deleting retired generation {}", g.id);
+    VIDX_RETURN_IF_ERROR(catalog->DeleteGeneration(g.id));
+    VIDX_RETURN_IF_ERROR(RemoveSnapshot(state_dir, g.id));
+  }
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(std::filesystem::path(state_dir) / "index", ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.empty() || name.size() > 19 || name.find_first_not_of("0123456789") != std::string::npos) {
+      continue;
+    }
+    const uint64_t id = std::stoull(name);
+    if (std::find(live.begin(), live.end(), id) != live.end()) continue;
+    if (auto log = spdlog::get("vidx")) log->info("removing snapshot {} of a deleted generation", e.path().string());
+    VIDX_RETURN_IF_ERROR(RemoveSnapshot(state_dir, id));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 StatusOr<std::unique_ptr<IndexService>> IndexService::Open(Catalog* catalog,
                                                            const std::string& state_dir,
                                                            const std::string& factory,
                                                            const std::string& fingerprint,
                                                            uint32_t dimension) {
+  VIDX_RETURN_IF_ERROR(CleanUpInterruptedDeletions(catalog, state_dir));
   StatusOr<Generation> gen = catalog->FindGeneration(fingerprint);
   if (!gen.ok() && gen.status().code() == StatusCode::kNotFound) {
     gen = catalog->CreateGeneration(fingerprint, dimension);
@@ -28,15 +63,17 @@ StatusOr<std::unique_ptr<IndexService>> IndexService::Open(Catalog* catalog,
   StatusOr<OpenedIndex> opened = OpenIndexForGeneration(*catalog, gen->id, factory, state_dir);
   if (!opened.ok()) return opened.status();
   return std::unique_ptr<IndexService>(
-      new IndexService(catalog, state_dir, *gen, std::move(opened->index)));
+      new IndexService(catalog, state_dir, *gen, std::move(opened->index),
+                       opened->path == IndexOpenPath::kRebuilt));
 }
 
 IndexService::IndexService(Catalog* catalog, std::string state_dir, Generation generation,
-                           std::unique_ptr<VectorIndex> index)
+                           std::unique_ptr<VectorIndex> index, bool rebuilt_at_open)
     : catalog_(catalog),
       state_dir_(std::move(state_dir)),
       generation_(std::move(generation)),
-      index_(std::move(index)) {}
+      index_(std::move(index)),
+      rebuilt_at_open_(rebuilt_at_open) {}
 
 void IndexService::Apply(const CommitReceipt& receipt, const FileResult* result) {
   if (receipt.generation != generation_.id) {

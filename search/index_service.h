@@ -4,7 +4,9 @@
 // KnownFiles (lookups in the generation, renames through Catalog::RenameFile).
 //
 // Generations (blue/green, DESIGN §5): Open() uses the building or active generation of
-// `fingerprint`, or creates a building one. Finish() snapshots the index to
+// `fingerprint`, or creates a building one. It first finishes deletions a crash interrupted:
+// retired generations (a flip killed before the old generation was deleted) and snapshot
+// directories of generations the catalog no longer has. Finish() snapshots the index to
 // state_dir/index/<generation>/ and, when asked to activate a generation that is still
 // building, makes it active in one write and deletes the previously active generation
 // (records and snapshot). A run that fails before activation leaves the generation building
@@ -66,10 +68,13 @@ class IndexService : public IndexSink, public KnownFiles {
 
   const Generation& generation() const { return generation_; }
   const VectorIndex& index() const { return *index_; }
+  // True when Open() rebuilt the index from the catalog (no snapshot, or a corrupt, stale or
+  // foreign one): a snapshot is then worth writing even if nothing else changes.
+  bool rebuilt_at_open() const { return rebuilt_at_open_; }
 
  private:
   IndexService(Catalog* catalog, std::string state_dir, Generation generation,
-               std::unique_ptr<VectorIndex> index);
+               std::unique_ptr<VectorIndex> index, bool rebuilt_at_open);
   // Applies `receipt` to the index when it is this generation's. REQUIRES: catalog write lock
   // (called from the commit hook) or single-threaded use.
   void Apply(const CommitReceipt& receipt, const FileResult* result);
@@ -78,6 +83,7 @@ class IndexService : public IndexSink, public KnownFiles {
   const std::string state_dir_;
   Generation generation_;
   std::unique_ptr<VectorIndex> index_;
+  const bool rebuilt_at_open_;
   std::mutex error_mu_;
   IndexService* sibling_ = nullptr;
   Status index_error_;  // first failure to update the index; the snapshot is then skipped

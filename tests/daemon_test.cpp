@@ -26,6 +26,7 @@
 #include "search/index_loader.h"
 #include "tests/daemon_process.h"
 #include "tests/run_command.h"
+#include "tests/tiny_library.h"
 
 namespace vidx {
 namespace {
@@ -37,7 +38,6 @@ using testing::DaemonProcess;
 using testing::RunCommand;
 using testing::ShellQuote;
 
-const char kVocab[] = "../shared/data/clip/bpe_simple_vocab_16e6.txt.gz";
 constexpr int kSources = 12;
 const char* const kColours[kSources] = {"red",    "blue",   "green", "yellow", "white", "black",
                                         "magenta", "cyan", "orange", "navy",   "purple", "olive"};
@@ -48,29 +48,9 @@ class DaemonTest : public ::testing::Test {
     dir_ = new fs::path(fs::temp_directory_path() / ("vidx_daemon_" + std::to_string(::getpid())));
     fs::remove_all(*dir_);
     fs::create_directories(*dir_ / "videos");
-    for (const char* name : {"tiny_c", "tiny_c2"}) {
-      const fs::path src = fs::path(VIDX_TINY_MODELS_DIR) / "tiny_c";
-      const fs::path model = *dir_ / name;
-      fs::create_directories(model);
-      for (const char* f : {"config.json", "model.safetensors", "preprocessor_config.json"}) {
-        fs::copy_file(src / f, model / f);
-      }
-      fs::copy_file(kVocab, model / "bpe_simple_vocab_16e6.txt.gz");
-    }
-    // tiny_c2: another checkpoint of the same architecture — the lowest mantissa byte of the
-    // first weight differs (safetensors: u64 header length, header, then the data).
-    {
-      std::fstream f(*dir_ / "tiny_c2" / "model.safetensors",
-                     std::ios::in | std::ios::out | std::ios::binary);
-      uint64_t header = 0;
-      f.read(reinterpret_cast<char*>(&header), 8);
-      char byte = 0;
-      f.seekg(static_cast<std::streamoff>(8 + header));
-      f.get(byte);
-      f.seekp(static_cast<std::streamoff>(8 + header));
-      f.put(static_cast<char>(byte ^ 1));
-      ASSERT_TRUE(f.good());
-    }
+    // tiny_c2: another checkpoint of the same architecture (another fingerprint).
+    const std::string models = testing::MakeTinyModels(VIDX_TINY_MODELS_DIR, dir_->string());
+    ASSERT_TRUE(models.empty()) << models;
     // One-colour-per-second-pair videos: colour i for 2 s, then colour i+1 for 2 s.
     std::string cmd = "ffmpeg -v error -y";
     std::string maps;
@@ -88,7 +68,8 @@ class DaemonTest : public ::testing::Test {
   }
 
   void SetUp() override {
-    ASSERT_TRUE(fs::exists(kVocab)) << kVocab << " is missing (see ../shared/data/clip/README.md)";
+    ASSERT_TRUE(fs::exists(testing::kClipVocab))
+        << testing::kClipVocab << " is missing (see ../shared/data/clip/README.md)";
     const std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
     work_ = *dir_ / name;
     fs::remove_all(work_);
