@@ -1,14 +1,16 @@
 # The two commands of README.md:
 #   make demo   install what is missing, build, and run vidx on a generated sample library
 #   make test   install what is missing, build, and run every test (normal + ASan/UBSan builds)
-# Other targets: build, test-fast (normal build only), asan, bench, clean.
+# Other targets: build, test-fast (normal build only), asan, tsan (threaded parts under
+# ThreadSanitizer; not part of `make test`, it adds ~20 minutes), bench, clean.
 
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
+TSAN_BUILD ?= build-tsan
 JOBS       ?= $(shell nproc)
 CMAKE_GEN  := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
 
-.PHONY: deps deps-test build test test-fast asan demo bench clean
+.PHONY: deps deps-test build test test-fast asan tsan demo bench clean
 
 deps:
 	bash deploy/install-deps.sh
@@ -32,6 +34,20 @@ asan: deps-test
 	ASAN_OPTIONS=detect_leaks=0:detect_odr_violation=0 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS) -LE no-sanitizer
 
+# The threaded parts: the API server, the watcher and settle queue, the daemon (its indexing
+# loop, pipeline, searches and reindex swaps, driven through the real binary), the one-shot
+# indexer and the crash and fault tests. tests/tsan.supp says what is suppressed and why.
+TSAN_TARGETS := vidx api_server_test dir_watcher_test settle_queue_test sd_notify_test \
+  http_message_test pipeline_test daemon_test index_search_cli_test crash_harness_test \
+  fault_injection_test
+TSAN_TESTS := ApiServer|CallApi|DirWatcher|SettleQueue|SdNotify|Http|PoolSegments|ContentHash|ExpandPaths|DaemonTest|IndexSearchCli|CrashHarness|FaultTest|vidx_tiny_clip
+tsan: deps-test
+	cmake -S . -B $(TSAN_BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DVIDX_SANITIZE=thread -DVIDX_BUILD_BENCH=OFF
+	cmake --build $(TSAN_BUILD) -j $(JOBS) --target $(TSAN_TARGETS)
+	TSAN_OPTIONS="halt_on_error=1 suppressions=$(CURDIR)/tests/tsan.supp" \
+	  ctest --test-dir $(TSAN_BUILD) --output-on-failure -R '$(TSAN_TESTS)'
+
 test: test-fast asan
 
 demo: build
@@ -41,4 +57,4 @@ bench: build
 	@echo "benchmarks: see docs/benchmarks.md"; ls $(BUILD)/bench
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD)
