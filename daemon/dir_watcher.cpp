@@ -26,9 +26,10 @@ namespace fs = std::filesystem;
 
 // What each directory watch asks for. IN_ONLYDIR: never watch a file that replaced the
 // directory; IN_EXCL_UNLINK: no events for files already unlinked but still open.
+// IN_ATTRIB: a chmod can make an unreadable file or directory readable.
 constexpr uint32_t kDirMask = IN_CLOSE_WRITE | IN_CREATE | IN_MODIFY | IN_MOVED_FROM |
                               IN_MOVED_TO | IN_DELETE | IN_DELETE_SELF | IN_MOVE_SELF |
-                              IN_ONLYDIR | IN_EXCL_UNLINK;
+                              IN_ATTRIB | IN_ONLYDIR | IN_EXCL_UNLINK;
 // Directories below a root are never entered through a symbolic link.
 constexpr uint32_t kSubdirMask = kDirMask | IN_DONT_FOLLOW;
 
@@ -275,8 +276,12 @@ void DirWatcher::ProcessBuffer(const char* buf, size_t len, std::vector<WatchEve
         out->push_back({WatchEvent::Kind::kChanged, full});
       }
     }
-    if ((ev.mask & (IN_CLOSE_WRITE | IN_MODIFY)) && !is_dir) {
+    if ((ev.mask & (IN_CLOSE_WRITE | IN_MODIFY | IN_ATTRIB)) && !is_dir) {
       out->push_back({WatchEvent::Kind::kChanged, full});
+    }
+    if ((ev.mask & IN_ATTRIB) && is_dir) {
+      // Perhaps readable now (it could not be watched before): watch it and list its files.
+      WalkAndWatch(full, /*emit_files=*/true, out, nullptr);
     }
   }
   if (overflow) {

@@ -119,6 +119,7 @@ std::optional<KnownFile> IndexService::Find(const std::string& path) {
   KnownFile k;
   k.file = rec->file;
   k.failed = rec->status == FileStatus::kFailed;
+  k.unreadable = k.failed && rec->error.find("Permission denied") != std::string::npos;
   return k;
 }
 

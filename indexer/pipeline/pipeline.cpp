@@ -1,5 +1,7 @@
 #include "indexer/pipeline/pipeline.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -196,7 +198,10 @@ Status IndexPipeline::Run(const std::vector<std::string>& files, PipelineCounter
       continue;
     }
     std::optional<KnownFile> known = known_->Find(path);
-    if (known && SameFileState(known->file, *id)) {
+    // Unchanged files are skipped; one that failed only for want of permission is retried
+    // once it can be read (a chmod changes neither size, mtime nor inode).
+    if (known && SameFileState(known->file, *id) &&
+        !(known->unreadable && ::access(path.c_str(), R_OK) == 0)) {
       ++c.files_unchanged;
       report();
       continue;

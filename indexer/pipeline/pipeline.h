@@ -39,6 +39,7 @@ namespace vidx {
 struct KnownFile {
   FileIdentity file;
   bool failed = false;
+  bool unreadable = false;  // failed because it could not be opened (permission denied)
 };
 
 // The catalog as the pipeline sees it, for one generation (implemented in search/).
