@@ -279,8 +279,10 @@ void DirWatcher::ProcessBuffer(const char* buf, size_t len, std::vector<WatchEve
     if ((ev.mask & (IN_CLOSE_WRITE | IN_MODIFY | IN_ATTRIB)) && !is_dir) {
       out->push_back({WatchEvent::Kind::kChanged, full});
     }
-    if ((ev.mask & IN_ATTRIB) && is_dir) {
-      // Perhaps readable now (it could not be watched before): watch it and list its files.
+    if ((ev.mask & IN_ATTRIB) && is_dir && path_to_wd_.count(full) == 0) {
+      // A directory that could not be watched (unreadable) may be readable now: watch it and
+      // list its files. One already watched is not walked again (rsync and touch set
+      // directory times all the time).
       WalkAndWatch(full, /*emit_files=*/true, out, nullptr);
     }
   }

@@ -8,9 +8,9 @@
 //
 // What is reported (WatchEvent.path is always absolute, spelled under the root as given):
 //   kChanged  a file was created, written, closed after writing, moved in, or had its
-//             attributes changed (chmod, touch). A directory that is created, moved in or has
-//             its attributes changed (it may have become readable) is walked: watches are
-//             added for it and its
+//             attributes changed (chmod, touch). A directory that is created, moved in, or
+//             not yet watched (it was unreadable) and has its attributes changed is walked:
+//             watches are added for it and its
 //             sub-directories, and kChanged is emitted for every regular file (or symlink to
 //             a regular file) found, so files created before its watch existed are not lost.
 //             A file may be reported more than once; consecutive kChanged for the same path

@@ -146,23 +146,25 @@ TEST_F(DirWatcherTest, FileCreatedAndClosedIsChanged) {
   EXPECT_FALSE(Has(ev, Kind::kRemoved, f)) << Dump(ev);
 }
 
-TEST_F(DirWatcherTest, ChmodOfAFileOrDirectoryIsReported) {
+TEST_F(DirWatcherTest, ChmodOfAFileIsReportedAndAWatchedDirectoryIsNotWalkedAgain) {
   fs::create_directories(root_ + "/dir");
   WriteFile(root_ + "/clip.mp4", "x");
   WriteFile(root_ + "/dir/inner.mp4", "x");
   auto w = StartOrDie({root_});
   ASSERT_NE(w, nullptr);
   EXPECT_TRUE(Drain(w.get(), 0.1).empty());
-  // A file that may have become readable is reported; a directory is walked again.
-  fs::permissions(root_ + "/clip.mp4", fs::perms::owner_read | fs::perms::owner_write);
+  // The directory's chmod comes first: by the time the file's event is seen, the directory's
+  // has been handled. A file that may have become readable is reported; a directory already
+  // watched is not walked again. (An unwatchable directory becoming readable is walked:
+  // FaultTest.UnreadableFilesAndDirectories..., which needs a process without DAC override.)
   fs::permissions(root_ + "/dir", fs::perms::owner_all);
+  fs::permissions(root_ + "/clip.mp4", fs::perms::owner_read | fs::perms::owner_write);
   Events ev = CollectUntil(w.get(), [&](const Events& e) {
-    return Has(e, Kind::kChanged, root_ + "/clip.mp4") &&
-           Has(e, Kind::kChanged, root_ + "/dir/inner.mp4");
+    return Has(e, Kind::kChanged, root_ + "/clip.mp4");
   });
   EXPECT_TRUE(Has(ev, Kind::kChanged, root_ + "/clip.mp4")) << Dump(ev);
-  EXPECT_TRUE(Has(ev, Kind::kChanged, root_ + "/dir/inner.mp4")) << Dump(ev);
-  EXPECT_EQ(w->watch_count(), 2u);  // the directory is not watched twice
+  EXPECT_FALSE(Has(ev, Kind::kChanged, root_ + "/dir/inner.mp4")) << Dump(ev);
+  EXPECT_EQ(w->watch_count(), 2u);
 }
 
 TEST_F(DirWatcherTest, ManyWritesToOneFileCoalesceWithinOneWait) {
