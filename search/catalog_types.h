@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "indexer/model/checkpoint_hash.h"
+#include "indexer/pipeline/index_sink.h"
 
 namespace vidx {
 
@@ -35,6 +36,7 @@ struct FileRecord {
   std::string content_hash;   // recognises renames and moves
   FileStatus status = FileStatus::kIndexed;
   std::string error;          // one sentence when kFailed
+  FailureKind failure = FailureKind::kNone;  // when kFailed: why, for later runs
   uint32_t attempts = 0;      // commits of this path in this generation (1 after the first)
   double duration = 0;        // seconds of video
   std::string codec;

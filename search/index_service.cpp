@@ -113,21 +113,25 @@ Status IndexService::Commit(const std::string& fingerprint, const FileResult& re
   return receipt.status();
 }
 
-std::optional<KnownFile> IndexService::Find(const std::string& path) {
+StatusOr<std::optional<KnownFile>> IndexService::Find(const std::string& path) {
   StatusOr<FileRecord> rec = catalog_->GetFile(generation_.id, path);
-  if (!rec.ok()) return std::nullopt;
+  if (!rec.ok()) {
+    if (rec.status().code() == StatusCode::kNotFound) return std::optional<KnownFile>();
+    return rec.status();
+  }
   KnownFile k;
   k.file = rec->file;
   k.failed = rec->status == FileStatus::kFailed;
-  k.unreadable = k.failed && rec->error.find("Permission denied") != std::string::npos;
-  return k;
+  k.unreadable = k.failed && rec->failure == FailureKind::kUnreadable;
+  return std::optional<KnownFile>(std::move(k));
 }
 
-std::vector<std::string> IndexService::FindByContentHash(const std::string& content_hash) {
-  std::vector<std::string> paths;
+StatusOr<std::vector<std::string>> IndexService::FindByContentHash(
+    const std::string& content_hash) {
   StatusOr<std::vector<FileRecord>> recs =
       catalog_->FilesByContentHash(generation_.id, content_hash);
-  if (!recs.ok()) return paths;
+  if (!recs.ok()) return recs.status();
+  std::vector<std::string> paths;
   for (const FileRecord& r : *recs) paths.push_back(r.file.path);
   return paths;
 }

@@ -48,8 +48,8 @@ class IndexService : public IndexSink, public KnownFiles {
   // IndexSink.
   Status Commit(const std::string& fingerprint, const FileResult& result) override;
   // KnownFiles.
-  std::optional<KnownFile> Find(const std::string& path) override;
-  std::vector<std::string> FindByContentHash(const std::string& content_hash) override;
+  StatusOr<std::optional<KnownFile>> Find(const std::string& path) override;
+  StatusOr<std::vector<std::string>> FindByContentHash(const std::string& content_hash) override;
   Status Rename(const std::string& old_path, const FileIdentity& renamed) override;
 
   // Removes every file of the generation that lies under one of `roots` (absolute, normal)

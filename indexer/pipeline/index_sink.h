@@ -24,11 +24,20 @@ struct Segment {
 
 enum class FileOutcome { kIndexed, kFailed };
 
+// Why a file failed, in a form later runs can act on without reading the message (which is
+// for people and may be localised): an unreadable file is retried once it can be read.
+enum class FailureKind : uint8_t {
+  kNone = 0,         // not failed
+  kUnreadable = 1,   // could not be opened or read (permission denied, I/O error)
+  kUndecodable = 2,  // read, but no frame could be decoded from it
+};
+
 struct FileResult {
   FileIdentity file;         // path, size, mtime, inode, device when the file was read
   std::string content_hash;  // ContentHash() of the file: recognises renames and moves
   FileOutcome outcome = FileOutcome::kIndexed;
   std::string error;         // one human-readable sentence when kFailed
+  FailureKind failure = FailureKind::kNone;  // set when kFailed
   double duration = 0;       // seconds
   std::string codec;
   std::vector<Segment> segments;  // empty when kFailed

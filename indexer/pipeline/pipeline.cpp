@@ -197,7 +197,9 @@ Status IndexPipeline::Run(const std::vector<std::string>& files, PipelineCounter
       ++c.files_failed;
       continue;
     }
-    std::optional<KnownFile> known = known_->Find(path);
+    StatusOr<std::optional<KnownFile>> found = known_->Find(path);
+    if (!found.ok()) return found.status().WithContext("looking up " + path);
+    const std::optional<KnownFile>& known = *found;
     // Unchanged files are skipped; one that failed only for want of permission is retried
     // once it can be read (a chmod changes neither size, mtime nor inode).
     if (known && SameFileState(known->file, *id) &&
@@ -212,7 +214,9 @@ Status IndexPipeline::Run(const std::vector<std::string>& files, PipelineCounter
     if (hash.ok()) job.content_hash = *hash;
     bool renamed = false;
     if (hash.ok()) {
-      for (const std::string& old_path : known_->FindByContentHash(*hash)) {
+      StatusOr<std::vector<std::string>> same = known_->FindByContentHash(*hash);
+      if (!same.ok()) return same.status().WithContext("looking up the content of " + path);
+      for (const std::string& old_path : *same) {
         std::error_code ec;
         if (old_path == path || std::filesystem::exists(old_path, ec)) continue;
         const Clock::time_point t0 = Clock::now();
@@ -249,6 +253,8 @@ Status IndexPipeline::Run(const std::vector<std::string>& files, PipelineCounter
     if (!job.status.ok()) {
       r.outcome = FileOutcome::kFailed;
       r.error = job.status.message();
+      r.failure = job.status.code() == StatusCode::kIoError ? FailureKind::kUnreadable
+                                                            : FailureKind::kUndecodable;
       ++c.files_failed;
     } else {
       r.segments = PoolSegments(job.vectors, dim, job.times, options_.clip_frames,

@@ -39,16 +39,19 @@ namespace vidx {
 struct KnownFile {
   FileIdentity file;
   bool failed = false;
-  bool unreadable = false;  // failed because it could not be opened (permission denied)
+  bool unreadable = false;  // failed with FailureKind::kUnreadable
 };
 
 // The catalog as the pipeline sees it, for one generation (implemented in search/).
 class KnownFiles {
  public:
   virtual ~KnownFiles() = default;
-  virtual std::optional<KnownFile> Find(const std::string& path) = 0;
-  // Paths of records whose content hash is `content_hash`.
-  virtual std::vector<std::string> FindByContentHash(const std::string& content_hash) = 0;
+  // nullopt when the generation has no record of `path`; an error when the catalog could
+  // not be read (the run stops rather than silently re-embedding the file).
+  virtual StatusOr<std::optional<KnownFile>> Find(const std::string& path) = 0;
+  // Paths of records whose content hash is `content_hash`; errors as for Find.
+  virtual StatusOr<std::vector<std::string>> FindByContentHash(
+      const std::string& content_hash) = 0;
   // Moves `old_path`'s record and vectors to `renamed.path`.
   virtual Status Rename(const std::string& old_path, const FileIdentity& renamed) = 0;
 };
