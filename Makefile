@@ -1,7 +1,7 @@
 # The two commands of README.md:
 #   make demo   install what is missing, build, and run vidx on a generated sample library
 #   make test   install what is missing, build, and run every test (normal + ASan/UBSan builds)
-# Other targets: build, test-fast (normal build only), asan, tsan (threaded parts under
+# Other targets: build, test-fast (normal build only), format-check, asan, tsan (threaded parts under
 # ThreadSanitizer; not part of `make test`, it adds ~20 minutes), bench, clean.
 
 BUILD      ?= build
@@ -9,8 +9,14 @@ ASAN_BUILD ?= build-asan
 TSAN_BUILD ?= build-tsan
 JOBS       ?= $(shell nproc)
 CMAKE_GEN  := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
+# The Makefile's builds (and so CI's) treat warnings as errors; a plain cmake build does not.
+# The main build is the Release build users get (-O3), so CI exercises it.
+CMAKE_OPTS := $(CMAKE_GEN) -DVIDX_WERROR=ON
+# ccache: share hits between clones in different folders (paths relative to the parent).
+export CCACHE_BASEDIR ?= $(abspath $(CURDIR)/..)
+export CCACHE_NOHASHDIR ?= 1
 
-.PHONY: deps deps-test build test test-fast asan tsan demo bench clean
+.PHONY: deps deps-test build test test-fast format-check asan tsan demo bench clean
 
 deps:
 	bash deploy/install-deps.sh
@@ -19,16 +25,16 @@ deps-test:
 	bash deploy/install-deps.sh --test
 
 build: deps
-	cmake -S . -B $(BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake -S . -B $(BUILD) $(CMAKE_OPTS) -DCMAKE_BUILD_TYPE=Release
 	cmake --build $(BUILD) -j $(JOBS)
 
 test-fast: deps-test
-	cmake -S . -B $(BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake -S . -B $(BUILD) $(CMAKE_OPTS) -DCMAKE_BUILD_TYPE=Release
 	cmake --build $(BUILD) -j $(JOBS)
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 
 asan: deps-test
-	cmake -S . -B $(ASAN_BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug \
+	cmake -S . -B $(ASAN_BUILD) $(CMAKE_OPTS) -DCMAKE_BUILD_TYPE=Debug \
 	  -DVIDX_SANITIZE=address,undefined -DVIDX_BUILD_BENCH=OFF
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	ASAN_OPTIONS=detect_leaks=0:detect_odr_violation=0 UBSAN_OPTIONS=print_stacktrace=1 \
@@ -42,13 +48,17 @@ TSAN_TARGETS := vidx api_server_test dir_watcher_test settle_queue_test sd_notif
   fault_injection_test
 TSAN_TESTS := ApiServer|CallApi|DirWatcher|SettleQueue|SdNotify|Http|PoolSegments|ContentHash|ExpandPaths|DaemonTest|IndexSearchCli|CrashHarness|FaultTest|vidx_tiny_clip
 tsan: deps-test
-	cmake -S . -B $(TSAN_BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	cmake -S . -B $(TSAN_BUILD) $(CMAKE_OPTS) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DVIDX_SANITIZE=thread -DVIDX_BUILD_BENCH=OFF
 	cmake --build $(TSAN_BUILD) -j $(JOBS) --target $(TSAN_TARGETS)
 	TSAN_OPTIONS="halt_on_error=1 suppressions=$(CURDIR)/tests/tsan.supp" \
 	  ctest --test-dir $(TSAN_BUILD) --output-on-failure -R '$(TSAN_TESTS)'
 
-test: test-fast asan
+# Every tracked C++ file is formatted as .clang-format says (fails fast, before any build).
+format-check: deps-test
+	bash deploy/check_format.sh
+
+test: format-check test-fast asan
 
 demo: build
 	bash deploy/demo.sh $(BUILD)

@@ -29,7 +29,7 @@ packages=(
   libcli11-dev nlohmann-json3-dev libsystemd-dev
   python3  # make demo generates its library with a small Python script
 )
-test_packages=(python3-torch python3-torchvision python3-numpy python3-venv python3-yaml python3-requests
+test_packages=(clang-format python3-torch python3-torchvision python3-numpy python3-venv python3-yaml python3-requests
   systemd)  # systemd-analyze verify|security for the unit file tests
 
 missing=()
