@@ -15,7 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
-#include "daemon/api_json.h"
+#include "app/api_json.h"
 #include "indexer/pipeline/file_scan.h"
 #include "indexer/pipeline/pipeline.h"
 #include "search/catalog.h"

@@ -12,8 +12,8 @@
 
 #include "cli/commands.h"
 #include "daemon/api_client.h"
-#include "daemon/api_json.h"
-#include "daemon/status_report.h"
+#include "app/api_json.h"
+#include "app/status_report.h"
 #include "indexer/pipeline/file_scan.h"
 #include "search/catalog.h"
 #include "search/index_loader.h"

@@ -8,10 +8,10 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
-#include "daemon/api_json.h"
+#include "app/api_json.h"
 #include "daemon/daemon_log.h"
-#include "daemon/model_session.h"
-#include "daemon/status_report.h"
+#include "app/model_session.h"
+#include "app/status_report.h"
 
 namespace vidx {
 

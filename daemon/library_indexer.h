@@ -43,7 +43,7 @@
 #include "common/status.h"
 #include "config/config.h"
 #include "daemon/dir_watcher.h"
-#include "daemon/model_session.h"
+#include "app/model_session.h"
 #include "daemon/search_service.h"
 #include "daemon/settle_queue.h"
 #include "search/catalog.h"

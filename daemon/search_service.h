@@ -18,7 +18,7 @@
 #include <string>
 
 #include "common/status.h"
-#include "daemon/model_session.h"
+#include "app/model_session.h"
 #include "search/catalog.h"
 #include "search/query_engine.h"
 #include "search/vector_index.h"

@@ -3,5 +3,5 @@
 # QueryEngine (the model loaded once), each expected to find its video and moment.
 vidx_add_binary_test(retrieval_scale_test
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/retrieval_scale_test.cpp
-  LIBS vidx_daemon vidx_search vidx_config vidx_test_fixtures
+  LIBS vidx_app vidx_search vidx_config vidx_test_fixtures
   LABELS model)

@@ -34,7 +34,7 @@
 #include <nlohmann/json.hpp>
 
 #include "config/config.h"
-#include "daemon/model_session.h"
+#include "app/model_session.h"
 #include "search/catalog.h"
 #include "search/index_loader.h"
 #include "search/query_engine.h"

@@ -9,8 +9,8 @@
 //   errors                                      -> {"error": "one sentence"}
 //
 // Thread-safety: free functions.
-#ifndef VIDX_DAEMON_API_JSON_H_
-#define VIDX_DAEMON_API_JSON_H_
+#ifndef VIDX_APP_API_JSON_H_
+#define VIDX_APP_API_JSON_H_
 
 #include <string>
 
@@ -40,4 +40,4 @@ std::string FormatSearchResults(const nlohmann::json& search_document);
 
 }  // namespace vidx
 
-#endif  // VIDX_DAEMON_API_JSON_H_
+#endif  // VIDX_APP_API_JSON_H_

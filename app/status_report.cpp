@@ -1,4 +1,4 @@
-#include "daemon/status_report.h"
+#include "app/status_report.h"
 
 #include <cstdio>
 #include <optional>

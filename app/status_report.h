@@ -6,8 +6,8 @@
 // The daemon adds a "daemon" object (phase, queue, reindex progress, throughput, errors).
 //
 // Thread-safety: free functions; the catalog is thread-safe.
-#ifndef VIDX_DAEMON_STATUS_REPORT_H_
-#define VIDX_DAEMON_STATUS_REPORT_H_
+#ifndef VIDX_APP_STATUS_REPORT_H_
+#define VIDX_APP_STATUS_REPORT_H_
 
 #include <cstdint>
 #include <string>
@@ -27,4 +27,4 @@ std::string FormatStatus(const nlohmann::json& status_document);
 
 }  // namespace vidx
 
-#endif  // VIDX_DAEMON_STATUS_REPORT_H_
+#endif  // VIDX_APP_STATUS_REPORT_H_

@@ -1,4 +1,4 @@
-#include "daemon/model_session.h"
+#include "app/model_session.h"
 
 #include <thread>
 #include <utility>

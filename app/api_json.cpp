@@ -1,4 +1,4 @@
-#include "daemon/api_json.h"
+#include "app/api_json.h"
 
 #include <cmath>
 #include <cstdio>

@@ -3,8 +3,8 @@
 //
 // Thread-safety: plain values; a LoadedModel's encoder and tokenizer are safe for concurrent
 // use (ClipEncoder and Tokenizer are const after loading).
-#ifndef VIDX_DAEMON_MODEL_SESSION_H_
-#define VIDX_DAEMON_MODEL_SESSION_H_
+#ifndef VIDX_APP_MODEL_SESSION_H_
+#define VIDX_APP_MODEL_SESSION_H_
 
 #include <memory>
 #include <string>
@@ -38,4 +38,4 @@ StatusOr<std::shared_ptr<const LoadedModel>> LoadModelForConfig(const Config& co
 
 }  // namespace vidx
 
-#endif  // VIDX_DAEMON_MODEL_SESSION_H_
+#endif  // VIDX_APP_MODEL_SESSION_H_
