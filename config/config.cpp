@@ -311,10 +311,16 @@ Status ParseIndex(const Reader& r, const YAML::Node& n, IndexOptions* o) {
 }
 
 Status ParseDaemon(const Reader& r, const YAML::Node& n, DaemonOptions* o) {
-  VIDX_RETURN_IF_ERROR(r.CheckMap(n, "daemon", {"socket"}));
+  VIDX_RETURN_IF_ERROR(r.CheckMap(n, "daemon", {"socket", "snapshot_interval"}));
   VIDX_RETURN_IF_ERROR(r.Scalar(n, "daemon", "socket", "a path", &o->socket));
+  VIDX_RETURN_IF_ERROR(
+      r.Scalar(n, "daemon", "snapshot_interval", "a number", &o->snapshot_interval));
   if (o->socket.empty() || o->socket[0] != '/') {
     return r.ErrorAt(r.MarkOf(n, "socket"), "daemon.socket must be an absolute path");
+  }
+  if (!(o->snapshot_interval > 0) || !std::isfinite(o->snapshot_interval)) {
+    return r.ErrorAt(r.MarkOf(n, "snapshot_interval"),
+                     "daemon.snapshot_interval must be greater than 0 seconds");
   }
   return Status::Ok();
 }

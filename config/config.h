@@ -82,6 +82,9 @@ struct IndexOptions {
 
 struct DaemonOptions {
   std::string socket = "/run/vidx/vidx.sock";
+  // Seconds between vector index snapshots while changes keep coming (a snapshot is also
+  // written whenever the queue empties, and at stop). > 0.
+  double snapshot_interval = 60;
 };
 
 struct LoggingOptions {

@@ -75,6 +75,7 @@ TEST_F(ConfigTest, ExampleFileEqualsBuiltInDefaults) {
   EXPECT_EQ(a.sampling.clip_frames, b.sampling.clip_frames);
   EXPECT_EQ(a.index.factory, b.index.factory);
   EXPECT_EQ(a.daemon.socket, b.daemon.socket);
+  EXPECT_EQ(a.daemon.snapshot_interval, b.daemon.snapshot_interval);
   EXPECT_EQ(a.logging.level, b.logging.level);
 }
 
@@ -157,6 +158,21 @@ TEST_F(ConfigTest, BadValues) {
             0u);
   EXPECT_EQ(ErrorOf("daemon:\n  socket: relative.sock\n"),
             "test.yaml:2:11: daemon.socket must be an absolute path");
+}
+
+TEST_F(ConfigTest, SnapshotInterval) {
+  auto defaults = ParseConfig("", "test.yaml");
+  ASSERT_TRUE(defaults.ok()) << defaults.status().message();
+  EXPECT_DOUBLE_EQ(defaults->daemon.snapshot_interval, 60);
+  auto set = ParseConfig("daemon:\n  snapshot_interval: 0.25\n", "test.yaml");
+  ASSERT_TRUE(set.ok()) << set.status().message();
+  EXPECT_DOUBLE_EQ(set->daemon.snapshot_interval, 0.25);
+  EXPECT_EQ(ErrorOf("daemon:\n  snapshot_interval: 0\n"),
+            "test.yaml:2:22: daemon.snapshot_interval must be greater than 0 seconds");
+  EXPECT_EQ(ErrorOf("daemon:\n  snapshot_interval: -5\n"),
+            "test.yaml:2:22: daemon.snapshot_interval must be greater than 0 seconds");
+  EXPECT_EQ(ErrorOf("daemon:\n  snapshot_interval: .inf\n"),
+            "test.yaml:2:22: daemon.snapshot_interval must be greater than 0 seconds");
 }
 
 TEST_F(ConfigTest, RootThatDoesNotExist) {

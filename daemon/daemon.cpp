@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdlib>
 #include <utility>
 
 #include <nlohmann/json.hpp>
@@ -47,7 +46,6 @@ int HttpStatusFor(const Status& s) {
 
 StatusOr<std::unique_ptr<Daemon>> Daemon::Start(std::string config_path, Config config) {
   std::unique_ptr<Daemon> d(new Daemon());
-  d->config_ = config;
   d->notifier_ = SystemdNotifier::FromEnvironment();
   VIDX_RETURN_IF_ERROR(EnsureStateDir(config));
   StatusOr<std::unique_ptr<Catalog>> catalog = Catalog::Open(config.state_dir);
@@ -57,12 +55,8 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::Start(std::string config_path, Config 
   StatusOr<std::shared_ptr<const LoadedModel>> model = LoadModelForConfig(config, d->catalog_.get());
   if (!model.ok()) return model.status();
   DaemonLog()->info("model ready: fingerprint {}", (*model)->fingerprint());
-  IndexerTuning tuning;
-  // Test hook (tests/crash_harness_test.cpp): snapshot after every chunk, so that kills land
-  // in snapshot writes. Not a configuration key: production keeps the default.
-  if (const char* v = std::getenv("VIDX_TEST_SNAPSHOT_INTERVAL")) tuning.snapshot_interval = std::atof(v);
   d->indexer_ = std::make_unique<LibraryIndexer>(d->catalog_.get(), &d->search_,
-                                                 std::move(config_path), config, *model, tuning);
+                                                 std::move(config_path), config, *model);
   VIDX_RETURN_IF_ERROR(d->indexer_->Open());
   ApiServerOptions api;
   api.socket_path = config.daemon.socket;
@@ -94,8 +88,7 @@ void Daemon::RequestReload() {
 
 Status Daemon::Run() {
   indexer_->Start();
-  Status s = notifier_.Notify("READY=1\nSTATUS=" + StatusLine());
-  if (!s.ok()) DaemonLog()->warn("sd_notify: {}", s.message());
+  Notify("READY=1\nSTATUS=" + StatusLine());
   const std::optional<double> watchdog = notifier_.WatchdogIntervalSeconds();
   const double tick = std::min(watchdog.value_or(5.0), 5.0);
   std::unique_lock<std::mutex> lock(mu_);
@@ -117,16 +110,28 @@ Status Daemon::Run() {
       DaemonLog()->error("the indexing thread has shown no progress for {:.0f} s; not feeding the watchdog",
                    silent);
     }
-    (void)notifier_.Notify(state);
+    Notify(state);
     lock.lock();
   }
   lock.unlock();
   DaemonLog()->info("stopping");
-  (void)notifier_.Notify("STOPPING=1\nSTATUS=stopping");
+  Notify("STOPPING=1\nSTATUS=stopping");
   api_->Stop();
   indexer_->Stop();
   DaemonLog()->info("stopped");
   return Status::Ok();
+}
+
+void Daemon::Notify(const std::string& state) {
+  Status s = notifier_.Notify(state);
+  if (s.ok()) {
+    if (!notify_failures_.empty()) DaemonLog()->info("sd_notify: notifications get through again");
+    notify_failures_.clear();
+    return;
+  }
+  if (notify_failures_.insert(s.code()).second) {
+    DaemonLog()->warn("{} (logged once until a notification gets through)", s.message());
+  }
 }
 
 std::string Daemon::StatusLine() const {

@@ -21,6 +21,7 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 
 #include "common/status.h"
@@ -53,8 +54,10 @@ class Daemon {
   HttpResponse Search(const HttpRequest& request);
   HttpResponse StatusResponse();
   std::string StatusLine() const;  // for STATUS=
+  // Sends `state` to systemd. A failure is logged once per kind (status code) until a
+  // notification gets through again, not on every tick. Run()'s thread only.
+  void Notify(const std::string& state);
 
-  Config config_;
   std::unique_ptr<Catalog> catalog_;
   SearchService search_;
   std::unique_ptr<LibraryIndexer> indexer_;
@@ -65,6 +68,7 @@ class Daemon {
   bool stop_ = false;
   bool reload_ = false;
   std::atomic<int64_t> searches_{0};
+  std::set<StatusCode> notify_failures_;  // kinds logged since the last notification that worked
 };
 
 }  // namespace vidx

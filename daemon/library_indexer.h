@@ -1,23 +1,22 @@
-// LibraryIndexer: the daemon's indexing thread (DESIGN §2, §5). It keeps the generations of
-// the catalog in step with the library:
+// LibraryIndexer: the daemon's indexing thread. It keeps the generations of the catalog in
+// step with the library (docs/architecture.md):
 //
-//   inotify events ─► settle queue ─► fresh files ┐
-//   full scans (start, rescan_interval, overflow) ─► background files ┴► pipeline chunks
-//   deletions / moves out ─► removed after settle_seconds (after the files that settled with
-//   them, so that a move inside the library is seen as a rename, not a delete + re-embed)
+//   inotify events / full scans ─► Scheduler (settling, fresh before background, removals,
+//   rescans, back-off) ─► pipeline chunks ─► GenerationManager (active / building generation)
 //
-// Fresh files go before background work. Each pipeline chunk is a few files, so a reload, a
-// reindex request or a stop is handled within one chunk; a stop cancels the chunk in flight
-// (its unfinished files are not committed and are picked up by the next start).
+// Each pipeline chunk is a few files, so a reload, a reindex request or a stop is handled
+// within one chunk; a stop cancels the chunk in flight (its unfinished files are not
+// committed and are picked up by the next start).
 //
 // Generations: the configuration's model has a fingerprint. When the active generation has
 // it, that generation receives every change and is what searches use. Otherwise (first run,
 // a changed model or sampling: at start, on SIGHUP or on RequestReindex) a building
 // generation is filled from a full scan while searches keep using the active one with the
 // model that built it; when the scan is done (every file indexed or failed) the building
-// generation is activated under SearchService::Replace (no search sees the switch) and the
-// old one is deleted with its snapshot. A crash mid-way resumes the building generation.
-// Snapshots are written after changes when idle and at least every snapshot_interval.
+// generation is activated and the old one deleted (GenerationManager: searches never wait
+// for the snapshot, the rebuild or the deletion). A crash mid-way resumes the building
+// generation. Snapshots are written after changes when idle and at least every
+// daemon.snapshot_interval seconds.
 //
 // A model that fails to load on reload leaves everything as it is; the reason shows in
 // status().reload_error. An indexing failure that is not a file's own (the catalog cannot
@@ -30,24 +29,21 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <set>
 #include <string>
 #include <thread>
-#include <utility>
 #include <vector>
 
 #include "common/status.h"
 #include "config/config.h"
 #include "daemon/dir_watcher.h"
 #include "app/model_session.h"
+#include "daemon/generation_manager.h"
+#include "daemon/scheduler.h"
 #include "daemon/search_service.h"
-#include "daemon/settle_queue.h"
 #include "search/catalog.h"
-#include "search/index_service.h"
 
 namespace vidx {
 
@@ -70,7 +66,6 @@ struct IndexerStatus {
 
 struct IndexerTuning {
   size_t chunk_files = 8;             // files per pipeline run
-  double snapshot_interval = 60;      // seconds between snapshots while changes keep coming
   double max_backoff = 60;            // seconds, after a failure that is not a file's own
   int decode_workers = 2;
 };
@@ -101,36 +96,21 @@ class LibraryIndexer {
   double SecondsSinceHeartbeat() const;
 
  private:
-  // A queue of paths without duplicates, in arrival order.
-  class PathQueue {
-   public:
-    void Push(const std::string& path) {
-      if (members_.insert(path).second) order_.push_back(path);
-    }
-    bool Empty() const { return order_.empty(); }
-    size_t Size() const { return order_.size(); }
-    std::vector<std::string> Take(size_t n);
-    void Erase(const std::string& path) { members_.erase(path); }  // lazily skipped by Take
-
-   private:
-    std::deque<std::string> order_;
-    std::set<std::string> members_;
-  };
-
   void Loop();
+  // One turn's work after the wait: scan, one chunk, removals, activation, snapshot.
+  Status Turn(double now);
   void HandleEvents(const std::vector<WatchEvent>& events, double now);
   void ListLibrary(double now);
-  // Runs the pipeline over `files` into the target generation. Counts into status.
-  Status IndexChunk(const std::vector<std::string>& files, bool background);
+  // Runs the pipeline over `chunk` into the target generation. Counts into status.
+  Status IndexChunk(const Chunk& chunk);
   Status ApplyRemovals(const std::vector<std::string>& paths);
   Status Reload(bool rebuild_index);
   Status StartBuilding(std::shared_ptr<const LoadedModel> model);
   Status AbandonBuilding();
   Status Activate();  // the building generation becomes the active one
   Status Snapshot(bool force);
-  void Publish();     // current_ (or nothing) to the search service
   void RestartWatcher();
-  IndexService* target() { return building_ ? building_.get() : current_.get(); }
+  SchedulerOptions SchedulingOf(const Config& config) const;
   void SetPhase(const std::string& phase);
   template <typename F>
   void Update(F&& f) {
@@ -139,25 +119,15 @@ class LibraryIndexer {
   }
 
   Catalog* const catalog_;
-  SearchService* const search_;
   const std::string config_path_;
   Config config_;
   const IndexerTuning tuning_;
+  std::shared_ptr<const LoadedModel> initial_model_;  // until Open()
 
   // Owned by the indexing thread after Start().
-  std::shared_ptr<const LoadedModel> current_model_, building_model_;
-  std::unique_ptr<IndexService> current_, building_;
+  GenerationManager generations_;
+  Scheduler scheduler_;
   std::unique_ptr<DirWatcher> watcher_;
-  SettleQueue settle_;
-  PathQueue fresh_, background_;
-  std::vector<std::pair<std::string, double>> removals_;  // path, when due
-  bool scan_due_ = true;
-  double next_scan_ = 0;
-  bool scan_cleanup_pending_ = false;  // the listed scan's vanished files not removed yet
-  bool build_scan_listed_ = false;     // a full scan was listed since building_ started
-  bool dirty_ = false;                 // changes since the last snapshot
-  double last_snapshot_ = 0;
-  double backoff_ = 0, retry_at_ = 0;
 
   std::atomic<bool> stop_{false}, reload_{false}, reindex_{false};
   std::atomic<double> heartbeat_{0};

@@ -3,7 +3,9 @@
 //
 // A search holds the service shared for its whole duration; Replace() holds it exclusively,
 // so a flip waits for the searches in flight and no search ever sees a mix of generations
-// or a generation whose records are being deleted.
+// or a generation whose records are being deleted. Searches wait for `change` too, so it
+// must only pick what to serve: snapshots, rebuilds and deletions belong before or after
+// Replace() (daemon/generation_manager.h).
 //
 // Thread-safety: every method may be called concurrently. What a Serving points to (the
 // catalog, the index) must stay alive until the next Replace() returns.
@@ -37,7 +39,8 @@ class SearchService {
   SearchService();
 
   // Runs `change` while no search is in flight or starting. It returns what searches use
-  // from then on, or nullopt with `*reason` saying why nothing can be searched.
+  // from then on, or nullopt with `*reason` saying why nothing can be searched. After it
+  // returns no search uses what was served before.
   void Replace(const std::function<std::optional<Serving>(std::string* reason)>& change);
 
   // kUnavailable with the reason when nothing is served; otherwise QueryEngine::Search.

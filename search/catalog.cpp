@@ -294,23 +294,29 @@ Status Catalog::DeleteGeneration(uint64_t id) {
                                       " is active and cannot be deleted");
   }
   rocksdb::WriteBatch wb;
-  std::vector<std::string> scopes;
   for (const char* prefix : {fmt::kFilePrefix, fmt::kHashPrefix, fmt::kVectorPrefix,
                              fmt::kDeletionPrefix}) {
-    scopes.push_back(fmt::GenerationScope(prefix, id));
-    wb.DeleteRange(scopes.back(), PrefixEnd(scopes.back()));
+    const std::string scope = fmt::GenerationScope(prefix, id);
+    wb.DeleteRange(scope, PrefixEnd(scope));
   }
   wb.Delete(fmt::GenerationKey(id));
   rocksdb::WriteOptions wo;
   wo.sync = true;
   VIDX_RETURN_IF_ERROR(FromRocks(db_->Write(wo, &wb), "catalog " + path_ + " write failed"));
   generations_.erase(id);
-  for (const std::string& scope : scopes) {
-    std::string end = PrefixEnd(scope);
-    rocksdb::Slice begin_slice(scope), end_slice(end);
+  return Status::Ok();
+}
+
+Status Catalog::CompactGeneration(uint64_t id) {
+  VIDX_RETURN_IF_ERROR(CheckWritable());
+  for (const char* prefix : {fmt::kFilePrefix, fmt::kHashPrefix, fmt::kVectorPrefix,
+                             fmt::kDeletionPrefix}) {
+    const std::string begin = fmt::GenerationScope(prefix, id);
+    const std::string end = PrefixEnd(begin);
+    rocksdb::Slice begin_slice(begin), end_slice(end);
     rocksdb::CompactRangeOptions co;
-    // Space reclamation only: the records are already gone, so a failure here is harmless.
-    (void)db_->CompactRange(co, &begin_slice, &end_slice);
+    VIDX_RETURN_IF_ERROR(FromRocks(db_->CompactRange(co, &begin_slice, &end_slice),
+                                   "catalog " + path_ + " compaction failed"));
   }
   return Status::Ok();
 }

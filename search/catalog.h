@@ -71,9 +71,13 @@ class Catalog : public IndexSink, public HashCache {
   // Makes `id` active and the previously active one retired, in one write.
   // kNotFound / kFailedPrecondition (retired generations cannot come back).
   Status SetActive(uint64_t id);
-  // Deletes every record of a non-active generation (range deletes, one batch) and compacts
-  // the freed ranges. kFailedPrecondition for the active one.
+  // Deletes every record of a non-active generation (range deletes, one batch). The space is
+  // reclaimed later by CompactGeneration. kNotFound, kFailedPrecondition for the active one.
   Status DeleteGeneration(uint64_t id);
+  // Compacts the key ranges of generation `id` (space reclamation after DeleteGeneration; it
+  // may take a while for a large generation and holds no catalog lock, so commits go on).
+  // Nothing is lost when it fails or is skipped: the records are already gone.
+  Status CompactGeneration(uint64_t id);
 
   // --- Files -----------------------------------------------------------------------------
   // Called after the write succeeded, still under the write lock, so receipts arrive in

@@ -359,6 +359,14 @@ TEST(CatalogTest, GenerationsFlipAndDelete) {
   EXPECT_EQ(c->GetFile(a, "/m/a.mp4").status().code(), StatusCode::kNotFound);
   EXPECT_EQ(c->GetVector(a, 1).status().code(), StatusCode::kNotFound);
   ASSERT_EQ(c->ListGenerations().size(), 1u);
+  // Compaction reclaims the space only: the other generation keeps everything.
+  FileResult kept = MakeFile("/m/b.mp4", "b", 1);
+  kept.segments[0].vector.assign(8, 0.125f);
+  ASSERT_TRUE(c->Commit("fpB", kept).ok());
+  ASSERT_TRUE(c->CompactGeneration(a).ok());
+  EXPECT_TRUE(c->GetFile(b, "/m/b.mp4").ok());
+  EXPECT_EQ(c->GetGeneration(b)->vectors, 1u);
+  EXPECT_EQ(c->GetGeneration(a).status().code(), StatusCode::kNotFound);
   // The fingerprint of a deleted generation may start again, under a new id.
   auto again = c->CreateGeneration("fpA", kDim);
   ASSERT_TRUE(again.ok());

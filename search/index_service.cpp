@@ -25,8 +25,7 @@ Status CleanUpInterruptedDeletions(Catalog* catalog, const std::string& state_di
       continue;
     }
     if (auto log = spdlog::get("vidx")) log->info("deleting retired generation {}", g.id);
-    VIDX_RETURN_IF_ERROR(catalog->DeleteGeneration(g.id));
-    VIDX_RETURN_IF_ERROR(RemoveSnapshot(state_dir, g.id));
+    VIDX_RETURN_IF_ERROR(DeleteGenerationData(catalog, state_dir, g.id));
   }
   std::error_code ec;
   for (const auto& e : std::filesystem::directory_iterator(std::filesystem::path(state_dir) / "index", ec)) {
@@ -76,13 +75,7 @@ IndexService::IndexService(Catalog* catalog, std::string state_dir, Generation g
       rebuilt_at_open_(rebuilt_at_open) {}
 
 void IndexService::Apply(const CommitReceipt& receipt, const FileResult* result) {
-  if (receipt.generation != generation_.id) {
-    if (sibling_ != nullptr && result == nullptr &&
-        receipt.generation == sibling_->generation_.id) {
-      sibling_->Apply(receipt, nullptr);
-    }
-    return;
-  }
+  if (receipt.generation != generation_.id) return;
   Status s;
   if (!receipt.removed_ids.empty()) {
     s = index_->Remove(receipt.removed_ids.size(), receipt.removed_ids.data());
@@ -143,8 +136,8 @@ Status IndexService::Rename(const std::string& old_path, const FileIdentity& ren
   return Status::Ok();
 }
 
-Status IndexService::RemoveVanished(const std::vector<std::string>& roots, int64_t* removed) {
-  *removed = 0;
+StatusOr<std::vector<std::string>> IndexService::VanishedFiles(
+    const std::vector<std::string>& roots) const {
   std::vector<std::string> gone;
   Status s = catalog_->ForEachFile(generation_.id, [&](const FileRecord& r) {
     for (const std::string& root : roots) {
@@ -157,7 +150,14 @@ Status IndexService::RemoveVanished(const std::vector<std::string>& roots, int64
     return Status::Ok();
   });
   VIDX_RETURN_IF_ERROR(s);
-  for (const std::string& path : gone) {
+  return gone;
+}
+
+Status IndexService::RemoveVanished(const std::vector<std::string>& roots, int64_t* removed) {
+  *removed = 0;
+  StatusOr<std::vector<std::string>> gone = VanishedFiles(roots);
+  if (!gone.ok()) return gone.status();
+  for (const std::string& path : *gone) {
     StatusOr<std::vector<CommitReceipt>> receipts = catalog_->RemoveFile(path);
     if (!receipts.ok()) return receipts.status().WithContext("removing " + path);
     for (const CommitReceipt& r : *receipts) Apply(r, nullptr);
@@ -166,8 +166,7 @@ Status IndexService::RemoveVanished(const std::vector<std::string>& roots, int64
   return Status::Ok();
 }
 
-Status IndexService::Finish(bool activate, bool* flipped) {
-  if (flipped != nullptr) *flipped = false;
+Status IndexService::Snapshot() {
   {
     std::lock_guard<std::mutex> lock(error_mu_);
     if (index_error_.ok()) {
@@ -181,16 +180,44 @@ Status IndexService::Finish(bool activate, bool* flipped) {
   StatusOr<Generation> current = catalog_->GetGeneration(generation_.id);
   VIDX_RETURN_IF_ERROR(current.status());
   generation_ = *current;
-  if (!activate || generation_.state != GenerationState::kBuilding) return Status::Ok();
+  return Status::Ok();
+}
+
+StatusOr<std::optional<uint64_t>> IndexService::Activate() {
+  StatusOr<Generation> current = catalog_->GetGeneration(generation_.id);
+  VIDX_RETURN_IF_ERROR(current.status());
+  generation_ = *current;
+  if (generation_.state != GenerationState::kBuilding) return std::optional<uint64_t>();
   std::optional<Generation> old = catalog_->ActiveGeneration();
   VIDX_RETURN_IF_ERROR(catalog_->SetActive(generation_.id));
-  if (flipped != nullptr) *flipped = true;
-  if (old) {
-    VIDX_RETURN_IF_ERROR(catalog_->DeleteGeneration(old->id));
-    VIDX_RETURN_IF_ERROR(RemoveSnapshot(state_dir_, old->id));
-  }
   current = catalog_->GetGeneration(generation_.id);
   if (current.ok()) generation_ = *current;
+  return old ? std::optional<uint64_t>(old->id) : std::optional<uint64_t>();
+}
+
+Status IndexService::Finish(bool activate, bool* flipped) {
+  if (flipped != nullptr) *flipped = false;
+  VIDX_RETURN_IF_ERROR(Snapshot());
+  if (!activate || generation_.state != GenerationState::kBuilding) return Status::Ok();
+  StatusOr<std::optional<uint64_t>> retired = Activate();
+  if (!retired.ok()) return retired.status();
+  if (flipped != nullptr) *flipped = true;
+  if (*retired) VIDX_RETURN_IF_ERROR(DeleteGenerationData(catalog_, state_dir_, **retired));
+  return Status::Ok();
+}
+
+Status DeleteGenerationData(Catalog* catalog, const std::string& state_dir, uint64_t id) {
+  Status s = catalog->DeleteGeneration(id);
+  if (!s.ok() && s.code() != StatusCode::kNotFound) return s;
+  // A kill between the two leaves a snapshot directory of no generation, which the next
+  // IndexService::Open removes.
+  VIDX_RETURN_IF_ERROR(RemoveSnapshot(state_dir, id));
+  Status compacted = catalog->CompactGeneration(id);
+  if (!compacted.ok()) {
+    if (auto log = spdlog::get("vidx")) {
+      log->warn("generation {} deleted, its space not reclaimed yet: {}", id, compacted.message());
+    }
+  }
   return Status::Ok();
 }
 

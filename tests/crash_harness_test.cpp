@@ -181,14 +181,15 @@ class CrashHarness : public ::testing::Test {
     c.socket = (root_ / "vidx.sock").string();
     c.model = (root_ / model_).string();
     c.fps = fps_;
+    // Snapshot after every chunk, so that kills land in snapshot writes.
+    c.snapshot_interval = 0.001;
     testing::WriteDaemonConfig((root_ / "vidx.yaml").string(), c);
   }
   void StartDaemon() {
     started_ = Now();
     daemon_ = std::make_unique<DaemonProcess>(
         VIDX_BINARY, (root_ / "vidx.yaml").string(), (root_ / "vidx.sock").string(),
-        (root_ / "daemon.log").string(),
-        std::map<std::string, std::string>{{"VIDX_TEST_SNAPSHOT_INTERVAL", "0"}});
+        (root_ / "daemon.log").string());
     ASSERT_TRUE(daemon_->Start());
   }
   double Uniform(double a, double b) { return std::uniform_real_distribution<double>(a, b)(rng_); }

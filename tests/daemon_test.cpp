@@ -456,5 +456,31 @@ TEST_F(DaemonTest, SpeaksTheSystemdNotifyProtocol) {
   std::printf("[ notify   ] %s\n", all.substr(0, 400).c_str());
 }
 
+// systemd goes away after READY=1: the failure is logged, once, not on every tick.
+TEST_F(DaemonTest, AFailingNotificationIsLoggedOnce) {
+  WriteConfig();
+  const std::string notify = (work_ / "notify.sock").string();
+  auto systemd = std::make_unique<NotifyListener>(notify);
+  ASSERT_TRUE(systemd->bound());
+  auto d = Daemon({{"NOTIFY_SOCKET", notify}, {"WATCHDOG_USEC", "200000"}});
+  ASSERT_TRUE(systemd->WaitFor("READY=1", 60)) << d->Log();
+  systemd.reset();
+  fs::remove(notify);
+  const std::string failure = "sd_notify: sending to " + notify;
+  const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (d->Log().find(failure) == std::string::npos && std::chrono::steady_clock::now() < end) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  // The stop sends STOPPING=1, which fails the same way: still one line.
+  d->Signal(SIGTERM);
+  EXPECT_EQ(d->Wait(30), 0) << d->Log();
+  const std::string log = d->Log();
+  size_t lines = 0;
+  for (size_t at = log.find(failure); at != std::string::npos; at = log.find(failure, at + 1)) {
+    ++lines;
+  }
+  EXPECT_EQ(lines, 1u) << log;
+}
+
 }  // namespace
 }  // namespace vidx

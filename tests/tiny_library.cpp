@@ -69,7 +69,7 @@ void WriteDaemonConfig(const std::string& path, const DaemonConfig& c) {
                       << "]\n  settle_seconds: " << c.settle_seconds << "\nmodel:\n  path: "
                       << c.model << "\n  batch_size: " << c.batch_size
                       << "\nsampling:\n  fps: " << c.fps << "\ndaemon:\n  socket: " << c.socket
-                      << "\n";
+                      << "\n  snapshot_interval: " << c.snapshot_interval << "\n";
 }
 
 }  // namespace vidx::testing

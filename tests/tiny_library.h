@@ -28,6 +28,7 @@ struct DaemonConfig {
   double fps = 1;
   double settle_seconds = 0.5;
   int batch_size = 8;
+  double snapshot_interval = 60;  // daemon.snapshot_interval
 };
 // Writes `c` as YAML to `path`.
 void WriteDaemonConfig(const std::string& path, const DaemonConfig& c);
