@@ -68,7 +68,7 @@ Status LibraryIndexer::Open() {
       VIDX_RETURN_IF_ERROR(RemoveSnapshot(config_.state_dir, g.id));
     }
   }
-  const uint32_t dim = static_cast<uint32_t>(current_model_->encoder().dim());
+  const uint32_t dim = static_cast<uint32_t>(current_model_->embedder().dim());
   std::optional<Generation> active = catalog_->ActiveGeneration();
   if (active && active->fingerprint == fingerprint) {
     StatusOr<std::unique_ptr<IndexService>> s = IndexService::Open(
@@ -315,13 +315,8 @@ Status LibraryIndexer::IndexChunk(const std::vector<std::string>& files, bool ba
   if (files.empty()) return Status::Ok();
   const std::shared_ptr<const LoadedModel>& model = building_ ? building_model_ : current_model_;
   IndexService* into = target();
-  PipelineOptions po;
-  po.sampler = model->sampler;
-  po.clip_frames = config_.sampling.clip_frames;
-  po.batch_size = config_.model.batch_size;
-  po.decode_workers = tuning_.decode_workers;
-  po.cancel = &stop_;
-  IndexPipeline pipeline(&model->encoder(), model->fingerprint(), into, into, po);
+  PipelineOptions po = MakePipelineOptions(config_, *model, tuning_.decode_workers, &stop_);
+  IndexPipeline pipeline(&model->embedder(), model->fingerprint(), into, into, po);
   PipelineCounters c;
   Status s = pipeline.Run(files, &c, [this](const PipelineCounters&) { heartbeat_ = Now(); });
   const int64_t done = c.files_embedded + c.files_unchanged + c.files_renamed + c.files_failed;
@@ -386,7 +381,7 @@ Status LibraryIndexer::Reload(bool rebuild_index) {
     if (rebuild_index || old.index.factory != config_.index.factory) {
       if (rebuild_index) VIDX_RETURN_IF_ERROR(RemoveSnapshot(config_.state_dir, current_->generation().id));
       Status s;
-      const uint32_t dim = static_cast<uint32_t>(current_model_->encoder().dim());
+      const uint32_t dim = static_cast<uint32_t>(current_model_->embedder().dim());
       search_->Replace([&](std::string* reason) -> std::optional<Serving> {
         current_.reset();
         StatusOr<std::unique_ptr<IndexService>> reopened = IndexService::Open(
@@ -414,7 +409,7 @@ Status LibraryIndexer::Reload(bool rebuild_index) {
 Status LibraryIndexer::StartBuilding(std::shared_ptr<const LoadedModel> model) {
   StatusOr<std::unique_ptr<IndexService>> b =
       IndexService::Open(catalog_, config_.state_dir, config_.index.factory, model->fingerprint(),
-                         static_cast<uint32_t>(model->encoder().dim()));
+                         static_cast<uint32_t>(model->embedder().dim()));
   if (!b.ok()) return b.status();
   building_ = std::move(*b);
   building_model_ = std::move(model);
