@@ -1,6 +1,7 @@
 // The indexing pipeline and its stages with a fake Embedder, a fake FrameSource, a fake
 // IndexSink and fake KnownFiles: no model, no video, no LibTorch.
 #include <atomic>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -308,6 +309,26 @@ TEST_F(PipelineStagesTest, FailedFilesAreCommittedWithTheirKind) {
   EXPECT_EQ(sink_.Find(good)->outcome, FileOutcome::kIndexed);
   EXPECT_EQ(sink_.Find(good)->failure, FailureKind::kNone);
   EXPECT_EQ(c.files_failed, 3);
+  EXPECT_EQ(c.files_embedded, 1);
+}
+
+TEST_F(PipelineStagesTest, AFileWhoseContentCannotBeReadIsCommittedUnreadable) {
+  // A directory passes stat() but cannot be read: the content hash fails with kIoError.
+  const std::string dir = dir_.File("folder.mp4");
+  std::filesystem::create_directories(dir);
+  const std::string good = File("good.mp4");
+  frames_.videos[good] = {{1}, Status::Ok()};
+  PipelineCounters c;
+  Status s = Run({dir, good}, Options(4), &c);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  ASSERT_EQ(sink_.commits.size(), 2u);
+  const FileResult* r = sink_.Find(dir);
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(r->outcome, FileOutcome::kFailed);
+  EXPECT_EQ(r->failure, FailureKind::kUnreadable);
+  EXPECT_NE(r->error.find(dir), std::string::npos) << r->error;
+  EXPECT_EQ(frames_.sampled(), std::set<std::string>{good});  // never decoded
+  EXPECT_EQ(c.files_failed, 1);
   EXPECT_EQ(c.files_embedded, 1);
 }
 

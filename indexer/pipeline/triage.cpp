@@ -71,6 +71,9 @@ Status TriageFiles(const std::vector<std::string>& files, KnownFiles* known,
         continue;
       }
       p.content_hash = *hash;
+    } else if (hash.status().code() == StatusCode::kNotFound) {
+      ++c.files_failed;  // vanished since it was examined: nothing to record
+      continue;
     } else {
       p.read_error = hash.status();
     }

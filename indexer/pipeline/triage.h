@@ -6,7 +6,7 @@
 //    catalog (KnownFiles::Rename) without re-embedding;
 //  * vanished since it was listed -> counted as failed, nothing recorded;
 //  * otherwise -> to embed (a file whose content cannot be read is still handed on, with the
-//    read error, so that it is committed as failed).
+//    read error, kIoError, so that it is committed as failed and unreadable).
 //
 // Thread-safety: runs on the caller's thread; `known` is used from it only.
 #ifndef VIDX_INDEXER_PIPELINE_TRIAGE_H_
