@@ -3,25 +3,16 @@
 #include <thread>
 #include <utility>
 
-#include "indexer/model/clip_config.h"
-#include "indexer/pipeline/pipeline.h"
-
 namespace vidx {
 
-StatusOr<ClipEncoderOptions> EncoderOptions(const ModelOptions& m) {
-  ClipEncoderOptions o;
+StatusOr<EmbedderOptions> EmbedderOptionsForConfig(const ModelOptions& m) {
+  EmbedderOptions o;
   o.model_dir = m.path;
   StatusOr<KeyMapSpec> key_map = BuiltinKeyMap(m.key_map_base);
   if (!key_map.ok()) return key_map.status();
   o.key_map = *key_map;
   o.key_map.name = m.key_map;
-  for (const KeyRenameRule& r : m.key_map_rules) {
-    RenameRule rule;
-    rule.kind = r.regex ? RenameRule::Kind::kRegex : RenameRule::Kind::kPrefix;
-    rule.from = r.from;
-    rule.to = r.to;
-    o.key_map.rules.push_back(std::move(rule));
-  }
+  o.key_map.rules = m.key_map_rules;
   o.ignore_unexpected = m.ignore_unexpected;
   o.device = m.device;
   o.precision = m.precision;
@@ -29,32 +20,39 @@ StatusOr<ClipEncoderOptions> EncoderOptions(const ModelOptions& m) {
   return o;
 }
 
-SamplingSpec Sampling(const SamplingOptions& s) {
-  SamplingSpec spec;
-  spec.fps = s.fps;
-  spec.max_frames = s.max_frames;
-  spec.keyframe_tolerance = s.keyframe_tolerance;
-  spec.clip_frames = s.clip_frames;
-  return spec;
-}
-
 StatusOr<std::shared_ptr<const LoadedModel>> LoadModelForConfig(const Config& config,
                                                                 HashCache* cache) {
-  StatusOr<ClipEncoderOptions> options = EncoderOptions(config.model);
+  StatusOr<EmbedderOptions> options = EmbedderOptionsForConfig(config.model);
   if (!options.ok()) return options.status();
   auto model = std::make_shared<LoadedModel>();
-  model->verification = VerifyModel(*options, Sampling(config.sampling), cache, false);
+  model->verification = VerifyModel(*options, config.sampling, cache, false);
   if (!model->verification.ok) {
     return Status::FailedPrecondition("model " + config.model.path +
                                       " is not usable: " + model->verification.error);
   }
-  StatusOr<SamplerOptions> sampler =
-      SamplerOptionsForModel(model->encoder(), config.sampling.fps, config.sampling.max_frames,
-                             config.sampling.keyframe_tolerance);
+  StatusOr<SamplerOptions> sampler = SamplerOptionsForModel(model->embedder(), config.sampling);
   if (!sampler.ok()) return sampler.status().WithContext(config.model.path);
   sampler->decode_threads = 1;  // parallelism comes from the pipeline's decode workers
   model->sampler = *sampler;
   return std::shared_ptr<const LoadedModel>(std::move(model));
+}
+
+PipelineOptions MakePipelineOptions(const Config& config, const LoadedModel& model,
+                                    int decode_workers, const std::atomic<bool>* cancel) {
+  PipelineOptions po;
+  po.sampler = model.sampler;
+  po.sampler.sampling.clip_frames = config.sampling.clip_frames;
+  po.batch_size = config.model.batch_size;
+  po.decode_workers = decode_workers;
+  po.cancel = cancel;
+  return po;
+}
+
+std::unique_ptr<QueryEngine> MakeQueryEngine(const LoadedModel& model, const Catalog* catalog,
+                                             const Generation& generation,
+                                             const VectorIndex* index) {
+  return std::make_unique<QueryEngine>(&model.embedder(), model.fingerprint(), catalog,
+                                       generation, index, model.sampler);
 }
 
 }  // namespace vidx

@@ -238,7 +238,7 @@ class OldPath : public Flipper {
  private:
   std::unique_ptr<vidx::IndexService> Open(const vidx::LoadedModel& m) {
     vidx::StatusOr<std::unique_ptr<vidx::IndexService>> s = vidx::IndexService::Open(
-        catalog_, state_, "Flat", m.fingerprint(), static_cast<uint32_t>(m.encoder().dim()));
+        catalog_, state_, "Flat", m.fingerprint(), static_cast<uint32_t>(m.embedder().dim()));
     Check(s.status(), "opening a generation");
     return std::move(*s);
   }
@@ -294,7 +294,7 @@ void RunPath(const std::string& name, const std::string& seed_dir, const Args& a
   std::unique_ptr<Flipper> f;
   const Clock::time_point t_open = Clock::now();
   const FillB fill_b = [&] {
-    const uint32_t dim = static_cast<uint32_t>(model_b->encoder().dim());
+    const uint32_t dim = static_cast<uint32_t>(model_b->embedder().dim());
     Check((*catalog)->CreateGeneration(model_b->fingerprint(), dim).status(),
           "creating generation B");
     Fill(catalog->get(), model_b->fingerprint(), dim, a, 2);
@@ -377,7 +377,7 @@ int main(int argc, char** argv) {
   }
   const std::shared_ptr<const vidx::LoadedModel> model_a = Load(a.model, 0.5);
   const std::shared_ptr<const vidx::LoadedModel> model_b = Load(a.model, 1.0);
-  const size_t dim = static_cast<size_t>(model_a->encoder().dim());
+  const size_t dim = static_cast<size_t>(model_a->embedder().dim());
 
   const fs::path root = fs::temp_directory_path() / ("vidx_flip_bench_" + std::to_string(::getpid()));
   const fs::path seed = root / "seed";

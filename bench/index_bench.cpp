@@ -196,9 +196,9 @@ vidx::Status RunPipeline(const vidx::ModelVerification& model, const vidx::Pipel
   if (!catalog.ok()) return catalog.status();
   vidx::StatusOr<std::unique_ptr<vidx::IndexService>> service = vidx::IndexService::Open(
       catalog->get(), state_dir, "Flat", model.fingerprint,
-      static_cast<uint32_t>(model.encoder->dim()));
+      static_cast<uint32_t>(model.embedder->dim()));
   if (!service.ok()) return service.status();
-  vidx::IndexPipeline pipeline(model.encoder.get(), model.fingerprint, service->get(),
+  vidx::IndexPipeline pipeline(model.embedder.get(), model.fingerprint, service->get(),
                                service->get(), po);
   VIDX_RETURN_IF_ERROR(pipeline.Run(files, &out->c));
   const Clock::time_point t0 = Clock::now();
@@ -274,7 +274,7 @@ int main(int argc, char** argv) {
   if (!MakeClips(args, &files)) return 1;
 
   std::string temp_model;
-  vidx::ClipEncoderOptions eo;
+  vidx::EmbedderOptions eo;
   eo.model_dir = WithTokenizer(args.model, args.vocab, &temp_model);
   struct RemoveTemp {
     const std::string& dir;
@@ -284,7 +284,7 @@ int main(int argc, char** argv) {
     }
   } remove_temp{temp_model};
   eo.threads = args.threads;
-  vidx::SamplingSpec spec;
+  vidx::SamplingSettings spec;
   spec.fps = args.fps;
   vidx::ModelVerification model = vidx::VerifyModel(eo, spec, nullptr, false);
   if (!model.ok) {
@@ -292,7 +292,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   vidx::StatusOr<vidx::SamplerOptions> sampler =
-      vidx::SamplerOptionsForModel(*model.encoder, spec.fps, spec.max_frames, -1);
+      vidx::SamplerOptionsForModel(*model.embedder, spec);
   if (!sampler.ok()) {
     std::fprintf(stderr, "%s\n", sampler.status().ToString().c_str());
     return 1;
@@ -313,8 +313,8 @@ int main(int argc, char** argv) {
   }
   std::printf("model %s (%dx%d input, dim %d, torch threads %d (0 = default)), %zu clips of %d s 320x240 "
               "H.264, fps %g, %d decode workers\n",
-              args.model.c_str(), model.encoder->image_width(), model.encoder->image_height(),
-              model.encoder->dim(), args.threads, files.size(), args.seconds, args.fps,
+              args.model.c_str(), model.embedder->image_input().width,
+              model.embedder->image_input().height, model.embedder->dim(), args.threads, files.size(), args.seconds, args.fps,
               args.workers);
   std::printf("throughput = video-seconds per wall-second; ratio = pipeline / decode-only\n");
   std::printf("%6s %4s %7s %8s %8s %9s %7s %7s %7s %9s %9s %7s\n", "batch", "run", "frames",

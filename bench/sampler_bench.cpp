@@ -178,7 +178,7 @@ int main(int argc, char** argv) {
     if (path.empty()) return 1;
 
     vidx::SamplerOptions opts;
-    opts.fps = args.fps;
+    opts.sampling.fps = args.fps;
     opts.output_size = args.size;
     opts.decode_threads = args.threads;
     opts.max_seconds = 3600;

@@ -9,7 +9,6 @@
 
 #include "common/status.h"
 #include "config/config.h"
-#include "indexer/model/clip_encoder.h"
 #include "app/model_session.h"
 #include "indexer/model/model_verifier.h"
 

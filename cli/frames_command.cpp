@@ -40,9 +40,7 @@ std::string FrameFileName(size_t index, double t) {
 
 int RunFrames(const Config& config, const FramesArgs& args) {
   SamplerOptions options;
-  options.fps = config.sampling.fps;
-  options.max_frames = config.sampling.max_frames;
-  options.keyframe_tolerance = config.sampling.keyframe_tolerance;
+  options.sampling = config.sampling;
   options.output_size = ModelInputSize(config.model);
   FrameSampler sampler(options);
 

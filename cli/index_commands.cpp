@@ -74,17 +74,14 @@ int RunIndex(const Config& config, const IndexArgs& args) {
 
   StatusOr<std::unique_ptr<IndexService>> service =
       IndexService::Open(catalog->get(), config.state_dir, config.index.factory,
-                         (*model)->fingerprint(), static_cast<uint32_t>((*model)->encoder().dim()));
+                         (*model)->fingerprint(), static_cast<uint32_t>((*model)->embedder().dim()));
   if (!service.ok()) return ReportError(service.status());
 
-  PipelineOptions po;
-  po.sampler = (*model)->sampler;
-  po.clip_frames = config.sampling.clip_frames;
-  po.batch_size = config.model.batch_size;
-  po.decode_workers =
+  const int decode_workers =
       static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 4u));
-  IndexPipeline pipeline(&(*model)->encoder(), (*model)->fingerprint(), service->get(),
-                         service->get(), po);
+  IndexPipeline pipeline(&(*model)->embedder(), (*model)->fingerprint(), service->get(),
+                         service->get(),
+                         MakePipelineOptions(config, **model, decode_workers, nullptr));
   PipelineCounters c;
   std::unique_ptr<ProgressBar> bar;
   if (::isatty(STDERR_FILENO) && !args.json) bar = std::make_unique<ProgressBar>();

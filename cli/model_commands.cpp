@@ -10,7 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/commands.h"
-#include "indexer/model/clip_config.h"
+#include "indexer/model/embedder_registry.h"
 #include "indexer/model/model_verifier.h"
 #include "indexer/video/image_io.h"
 #include "search/hash_cache.h"
@@ -37,7 +37,7 @@ std::unique_ptr<RocksHashCache> OpenHashCache(const Config& config) {
 }
 
 ModelVerification Verify(const Config& config, bool rehash, Status* setup_error) {
-  StatusOr<ClipEncoderOptions> options = EncoderOptions(config.model);
+  StatusOr<EmbedderOptions> options = EmbedderOptionsForConfig(config.model);
   if (!options.ok()) {
     *setup_error = options.status();
     return {};
@@ -45,7 +45,7 @@ ModelVerification Verify(const Config& config, bool rehash, Status* setup_error)
   // A one-shot command: the weights may alias the checkpoint's mapping (no 600 MB copy).
   options->map_weights = true;
   std::unique_ptr<RocksHashCache> cache = OpenHashCache(config);
-  return VerifyModel(*options, Sampling(config.sampling), cache.get(), rehash);
+  return VerifyModel(*options, config.sampling, cache.get(), rehash);
 }
 
 json Strings(const std::vector<std::string>& v) { return json(v); }
@@ -90,8 +90,9 @@ int RunModelVerify(const Config& config, const ModelVerifyArgs& args) {
     std::cout << out.dump() << "\n";
   } else if (v.ok) {
     std::printf("model %s: OK\n", config.model.path.c_str());
-    std::printf("  device %s, precision %s, embedding size %d\n", v.encoder->device().c_str(),
-                v.encoder->precision().c_str(), v.encoder->dim());
+    std::printf("  family %s, device %s, precision %s, embedding size %d\n",
+                v.embedder->family().c_str(), v.embedder->device().c_str(),
+                v.embedder->precision().c_str(), v.embedder->dim());
     std::printf("  checkpoint sha256 %s%s\n", v.checkpoint_sha256.c_str(),
                 v.hash_from_cache ? " (cached)" : "");
     std::printf("  fingerprint       %s\n", v.fingerprint.c_str());
@@ -108,16 +109,20 @@ int RunModelVerify(const Config& config, const ModelVerifyArgs& args) {
 }
 
 int RunModelTokenize(const Config& config, const ModelTokenizeArgs& args) {
-  StatusOr<std::unique_ptr<Tokenizer>> tokenizer = LoadModelTokenizer(config.model.path);
-  if (!tokenizer.ok()) return ReportError(tokenizer.status());
-  StatusOr<ClipConfig> clip = LoadClipConfig(config.model.path);
-  if (!clip.ok()) return ReportError(clip.status());
-  const int context = clip->text.max_position_embeddings;
+  // The tokenizer belongs to the model: load it (strictly, weights mapped, neither hashed nor
+  // probed) and ask it.
+  StatusOr<EmbedderOptions> options = EmbedderOptionsForConfig(config.model);
+  if (!options.ok()) return ReportError(options.status());
+  options->map_weights = true;
+  options->device = "cpu";
+  options->precision = "fp32";
+  StatusOr<std::unique_ptr<Embedder>> embedder = LoadEmbedder(*options, nullptr);
+  if (!embedder.ok()) return ReportError(embedder.status());
   json tokens = json::array();
   for (const std::string& text : args.texts) {
-    std::vector<int32_t> ids = (*tokenizer)->Encode(text, context);
-    while (!ids.empty() && ids.back() == 0) ids.pop_back();  // drop the padding
-    tokens.push_back(ids);
+    StatusOr<std::vector<int32_t>> ids = (*embedder)->Tokenize(text);
+    if (!ids.ok()) return ReportError(ids.status());
+    tokens.push_back(*ids);
   }
   if (args.json) {
     std::cout << json{{"tokens", tokens}}.dump() << "\n";
@@ -139,18 +144,15 @@ int RunModelEmbed(const Config& config, const ModelEmbedArgs& args) {
     return ReportError(Status::FailedPrecondition("model " + config.model.path +
                                                   " is not usable: " + v.error));
   }
-  std::vector<float> embedding;
+  std::vector<float> embedding(static_cast<size_t>(v.embedder->dim()));
   if (!args.image.empty()) {
     StatusOr<Frame> image = LoadImageRgb(args.image);
     if (!image.ok()) return ReportError(image.status());
-    Status s = v.encoder->EncodeImages(image->rgb.data(), 1, image->height, image->width,
-                                       &embedding);
+    Status s = v.embedder->EmbedImages(1, image->height, image->width, image->rgb.data(),
+                                       embedding.data());
     if (!s.ok()) return ReportError(s.WithContext(args.image));
   } else {
-    std::vector<int32_t> ids = v.tokenizer->Encode(args.text, v.encoder->context_length());
-    std::vector<int64_t> ids64(ids.begin(), ids.end());
-    Status s = v.encoder->EncodeTokens(ids64.data(), 1, static_cast<int>(ids64.size()),
-                                       &embedding);
+    Status s = v.embedder->EmbedTexts(1, &args.text, embedding.data());
     if (!s.ok()) return ReportError(s);
   }
   if (args.json) {

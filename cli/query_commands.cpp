@@ -101,9 +101,9 @@ StatusOr<json> SearchLocally(const Config& config, const Query& q) {
     if (!empty.ok()) return empty.status();
     index = std::move(*empty);
   }
-  QueryEngine engine(&(*model)->encoder(), &(*model)->tokenizer(), (*model)->fingerprint(),
-                     catalog->get(), *active, index.get(), (*model)->sampler);
-  StatusOr<SearchResponse> r = engine.Search(q);
+  std::unique_ptr<QueryEngine> engine =
+      MakeQueryEngine(**model, catalog->get(), *active, index.get());
+  StatusOr<SearchResponse> r = engine->Search(q);
   if (!r.ok()) return r.status();
   return SearchResponseJson(q, *r);
 }

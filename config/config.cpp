@@ -198,10 +198,10 @@ Status LoadKeyMapRules(const std::string& path, ModelOptions* o) {
     }
     o->key_map_rules.clear();
     for (const auto& rule : rules) {
-      KeyRenameRule parsed;
+      RenameRule parsed;
       if (rule.IsMap() && rule["regex"]) {
         VIDX_RETURN_IF_ERROR(r.CheckMap(rule, "rules[]", {"regex", "to"}));
-        parsed.regex = true;
+        parsed.kind = RenameRule::Kind::kRegex;
         VIDX_RETURN_IF_ERROR(r.Scalar(rule, "rules[]", "regex", "a string", &parsed.from));
       } else {
         VIDX_RETURN_IF_ERROR(r.CheckMap(rule, "rules[]", {"prefix", "to"}));
@@ -267,7 +267,7 @@ Status ParseModel(const Reader& r, const YAML::Node& n, ModelOptions* o) {
   return Status::Ok();
 }
 
-Status ParseSampling(const Reader& r, const YAML::Node& n, SamplingOptions* o) {
+Status ParseSampling(const Reader& r, const YAML::Node& n, SamplingSettings* o) {
   const std::string p = "sampling";
   VIDX_RETURN_IF_ERROR(
       r.CheckMap(n, p, {"fps", "max_frames", "keyframe_tolerance", "clip_frames"}));

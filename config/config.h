@@ -1,6 +1,6 @@
-// Configuration: the YAML file of DESIGN §3 loaded into one validated option struct per
-// component. Components receive only their own struct (SamplingOptions, ModelOptions, ...),
-// never the whole Config.
+// Configuration: the YAML file (see config/vidx.example.yaml) loaded into one validated option
+// struct per component. Components receive only their own struct (SamplingSettings,
+// ModelOptions, ...), never the whole Config.
 //
 // Every default is documented here and in config/vidx.example.yaml (a test checks the two
 // agree). Errors are kInvalidArgument with one sentence naming the key, the file, its line
@@ -15,7 +15,9 @@
 #include <string>
 #include <vector>
 
+#include "common/sampling_settings.h"
 #include "common/status.h"
+#include "indexer/model/rename_rule.h"
 
 namespace vidx {
 
@@ -48,32 +50,18 @@ struct LibraryOptions {
   double rescan_interval = 3600;   // seconds, > 0
 };
 
-// One rename rule of a key-map rules file (see docs/model-formats.md).
-struct KeyRenameRule {
-  bool regex = false;  // false: `from` is a prefix; true: an ECMAScript regex over the whole key
-  std::string from;
-  std::string to;
-};
-
 struct ModelOptions {
   std::string path = "/var/lib/vidx/models/clip-vit-base-patch32";
   std::string key_map = "hf";  // hf | openai | open_clip | path to a YAML of rename rules
   // Filled from the rules file when key_map is a path: the layout the renamed keys are in
   // (hf | openai | open_clip) and the rules, in order.
   std::string key_map_base = "hf";
-  std::vector<KeyRenameRule> key_map_rules;
+  std::vector<RenameRule> key_map_rules;
   std::vector<std::string> ignore_unexpected;  // glob patterns, default none
   std::string device = "auto";     // auto | cpu | cuda | cuda:N
   std::string precision = "auto";  // auto | fp32 | fp16 | bf16
   int batch_size = 64;             // > 0
   int threads = 0;                 // CPU inference threads, 0 = all cores
-};
-
-struct SamplingOptions {
-  double fps = 0.5;              // frames per second of video, > 0
-  int max_frames = 512;          // per file, > 0
-  double keyframe_tolerance = -1;  // seconds; -1 = auto (half the interval), 0 = exact
-  int clip_frames = 1;           // frames pooled into one vector, >= 1
 };
 
 struct IndexOptions {
@@ -95,7 +83,7 @@ struct Config {
   std::string state_dir = "/var/lib/vidx";
   LibraryOptions library;
   ModelOptions model;
-  SamplingOptions sampling;
+  SamplingSettings sampling;  // common/sampling_settings.h
   IndexOptions index;
   DaemonOptions daemon;
   LoggingOptions logging;

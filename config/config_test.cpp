@@ -267,10 +267,10 @@ TEST_F(ConfigTest, KeyMapRulesFile) {
   EXPECT_EQ(config->model.key_map, rules);
   EXPECT_EQ(config->model.key_map_base, "openai");
   ASSERT_EQ(config->model.key_map_rules.size(), 2u);
-  EXPECT_FALSE(config->model.key_map_rules[0].regex);
+  EXPECT_EQ(config->model.key_map_rules[0].kind, RenameRule::Kind::kPrefix);
   EXPECT_EQ(config->model.key_map_rules[0].from, "module.");
   EXPECT_EQ(config->model.key_map_rules[0].to, "");
-  EXPECT_TRUE(config->model.key_map_rules[1].regex);
+  EXPECT_EQ(config->model.key_map_rules[1].kind, RenameRule::Kind::kRegex);
   EXPECT_EQ(config->model.key_map_rules[1].from, "^backbone\\.(.*)$");
   EXPECT_EQ(config->model.key_map_rules[1].to, "visual.$1");
 

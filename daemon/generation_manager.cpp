@@ -13,7 +13,7 @@ namespace vidx {
 namespace {
 
 uint32_t DimensionOf(const LoadedModel& model) {
-  return static_cast<uint32_t>(model.encoder().dim());
+  return static_cast<uint32_t>(model.embedder().dim());
 }
 
 }  // namespace

@@ -68,7 +68,7 @@ class GenerationManagerTest : public ::testing::Test {
   // Commits `path` with `segments` unit vectors into `into` (the model's dimension).
   void Commit(IndexService* into, const LoadedModel& model, const std::string& path,
               int segments) {
-    const size_t dim = static_cast<size_t>(model.encoder().dim());
+    const size_t dim = static_cast<size_t>(model.embedder().dim());
     FileResult r;
     r.file.path = path;
     r.file.size = 1000;

@@ -255,13 +255,8 @@ void LibraryIndexer::ListLibrary(double now) {
 Status LibraryIndexer::IndexChunk(const Chunk& chunk) {
   const std::shared_ptr<const LoadedModel>& model = generations_.target_model();
   IndexService* into = generations_.target();
-  PipelineOptions po;
-  po.sampler = model->sampler;
-  po.clip_frames = config_.sampling.clip_frames;
-  po.batch_size = config_.model.batch_size;
-  po.decode_workers = tuning_.decode_workers;
-  po.cancel = &stop_;
-  IndexPipeline pipeline(&model->encoder(), model->fingerprint(), into, &generations_, po);
+  PipelineOptions po = MakePipelineOptions(config_, *model, tuning_.decode_workers, &stop_);
+  IndexPipeline pipeline(&model->embedder(), model->fingerprint(), into, &generations_, po);
   PipelineCounters c;
   Status s = pipeline.Run(chunk.files, &c, [this](const PipelineCounters&) { heartbeat_ = Now(); });
   const int64_t done = c.files_embedded + c.files_unchanged + c.files_renamed + c.files_failed;

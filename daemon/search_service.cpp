@@ -19,10 +19,8 @@ void SearchService::Replace(
   serving_ = std::move(next);
   if (serving_) {
     unavailable_.clear();
-    engine_ = std::make_unique<QueryEngine>(
-        &serving_->model->encoder(), &serving_->model->tokenizer(),
-        serving_->model->fingerprint(), serving_->catalog, serving_->generation,
-        serving_->index, serving_->model->sampler);
+    engine_ = MakeQueryEngine(*serving_->model, serving_->catalog, serving_->generation,
+                              serving_->index);
   } else {
     unavailable_ = reason.empty() ? "nothing is indexed yet" : reason;
   }

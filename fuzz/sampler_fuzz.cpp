@@ -28,8 +28,8 @@ struct Fd {
 const vidx::FrameSampler& Sampler() {
   static const vidx::FrameSampler* s = [] {
     vidx::SamplerOptions o;
-    o.fps = 4;
-    o.max_frames = 8;
+    o.sampling.fps = 4;
+    o.sampling.max_frames = 8;
     o.output_size = 32;
     o.max_probe_bytes = 1 << 20;
     o.max_dimension = 2048;  // keeps a hostile header from costing the fuzzer gigabytes

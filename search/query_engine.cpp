@@ -48,12 +48,11 @@ std::vector<Moment> MergeMoments(std::vector<Moment> hits) {
   return merged;
 }
 
-QueryEngine::QueryEngine(const ClipEncoder* encoder, const Tokenizer* tokenizer,
-                         std::string model_fingerprint, const Catalog* catalog,
+QueryEngine::QueryEngine(const Embedder* embedder, std::string model_fingerprint,
+                         const Catalog* catalog,
                          Generation generation, const VectorIndex* index,
                          SamplerOptions sampler)
-    : encoder_(encoder),
-      tokenizer_(tokenizer),
+    : embedder_(embedder),
       model_fingerprint_(std::move(model_fingerprint)),
       catalog_(catalog),
       generation_(std::move(generation)),
@@ -61,7 +60,7 @@ QueryEngine::QueryEngine(const ClipEncoder* encoder, const Tokenizer* tokenizer,
       sampler_(std::move(sampler)) {}
 
 StatusOr<std::vector<float>> QueryEngine::Embed(const Query& query) const {
-  const size_t dim = static_cast<size_t>(encoder_->dim());
+  const size_t dim = static_cast<size_t>(embedder_->dim());
   std::vector<float> sum(dim, 0.0f);
   int terms = 0;
   auto add = [&](const std::vector<float>& v, int sign) {
@@ -69,17 +68,15 @@ StatusOr<std::vector<float>> QueryEngine::Embed(const Query& query) const {
     ++terms;
   };
   for (const auto& [sign, text] : ParseTextTerms(query.text)) {
-    std::vector<int32_t> ids = tokenizer_->Encode(text, encoder_->context_length());
-    std::vector<int64_t> ids64(ids.begin(), ids.end());
-    std::vector<float> v;
-    VIDX_RETURN_IF_ERROR(encoder_->EncodeTokens(ids64.data(), 1, static_cast<int>(ids64.size()), &v));
+    std::vector<float> v(dim);
+    VIDX_RETURN_IF_ERROR(embedder_->EmbedTexts(1, &text, v.data()));
     add(v, sign);
   }
   if (!query.image.empty()) {
     StatusOr<Frame> image = LoadImageRgb(query.image);
     if (!image.ok()) return image.status();
-    std::vector<float> v;
-    Status s = encoder_->EncodeImages(image->rgb.data(), 1, image->height, image->width, &v);
+    std::vector<float> v(dim);
+    Status s = embedder_->EmbedImages(1, image->height, image->width, image->rgb.data(), v.data());
     if (!s.ok()) return s.WithContext(query.image);
     add(v, 1);
   }
@@ -106,8 +103,15 @@ StatusOr<std::vector<float>> QueryEngine::Embed(const Query& query) const {
     for (const Frame& f : frames) {
       if (std::fabs(f.t - seconds) < std::fabs(best->t - seconds)) best = &f;
     }
-    std::vector<float> v;
-    Status s = encoder_->EncodePreparedImages(best->rgb.data(), 1, best->height, best->width, &v);
+    const ImagePreprocessSpec& input = embedder_->image_input();
+    if (best->height != input.height || best->width != input.width) {
+      return Status::InvalidArgument(path + ": the sampler gave a " + std::to_string(best->width) +
+                                     "x" + std::to_string(best->height) +
+                                     " frame, the model takes " + std::to_string(input.width) +
+                                     "x" + std::to_string(input.height));
+    }
+    std::vector<float> v(dim);
+    Status s = embedder_->EmbedPreparedImages(1, best->rgb.data(), v.data());
     if (!s.ok()) return s.WithContext(path);
     add(v, 1);
   }

@@ -17,8 +17,7 @@
 #include <vector>
 
 #include "common/status.h"
-#include "indexer/model/clip_encoder.h"
-#include "indexer/model/tokenizer.h"
+#include "indexer/model/embedder.h"
 #include "indexer/video/sampler.h"
 #include "search/catalog.h"
 #include "search/vector_index.h"
@@ -64,8 +63,7 @@ std::vector<Moment> MergeMoments(std::vector<Moment> hits);
 class QueryEngine {
  public:
   // `sampler` must be the options the generation was built with (for --like).
-  QueryEngine(const ClipEncoder* encoder, const Tokenizer* tokenizer,
-              std::string model_fingerprint, const Catalog* catalog, Generation generation,
+  QueryEngine(const Embedder* embedder, std::string model_fingerprint, const Catalog* catalog, Generation generation,
               const VectorIndex* index, SamplerOptions sampler);
 
   // The normalised query embedding. kInvalidArgument for an empty query or terms that
@@ -75,8 +73,7 @@ class QueryEngine {
   StatusOr<SearchResponse> Search(const Query& query) const;
 
  private:
-  const ClipEncoder* encoder_;
-  const Tokenizer* tokenizer_;
+  const Embedder* embedder_;
   const std::string model_fingerprint_;
   const Catalog* catalog_;
   const Generation generation_;

@@ -240,8 +240,9 @@ TEST(RetrievalScaleTest, ImageAndLikeQueriesFindTheirVideoAndMomentAmong200Video
       OpenIndexForGeneration(**catalog, active->id, cfg->index.factory, cfg->state_dir);
   ASSERT_TRUE(opened.ok()) << opened.status().ToString();
   ASSERT_EQ(opened->index->size(), static_cast<size_t>(kVideos * kSeconds));
-  QueryEngine engine(&loaded.encoder(), &loaded.tokenizer(), loaded.fingerprint(),
-                     catalog->get(), *active, opened->index.get(), loaded.sampler);
+  std::unique_ptr<QueryEngine> engine_owner =
+      MakeQueryEngine(loaded, catalog->get(), *active, opened->index.get());
+  const QueryEngine& engine = *engine_owner;
   const double load_s = SecondsSince(t0);
 
   // 5. 2 x 200 queries.

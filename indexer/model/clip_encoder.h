@@ -1,6 +1,7 @@
-// ClipEncoder: the public face of the CLIP model for the rest of vidx. Loads a Hugging Face CLIP
-// directory strictly (DESIGN §4) and turns images and token ids into L2-normalised float
-// embeddings. No LibTorch type appears here (pimpl), so including this header is cheap.
+// ClipEncoder: the CLIP towers. Loads a Hugging Face CLIP directory strictly and turns images
+// and token ids into L2-normalised float embeddings. The rest of vidx uses it through the
+// Embedder interface (clip_embedder.h adds the tokenizer). No LibTorch type appears here
+// (pimpl), so including this header is cheap.
 //
 // Model directory: config.json (required), preprocessor_config.json (optional: CLIP defaults,
 // listed in LoadReport::config_defaults), and the weights: `weights` when set, else
@@ -19,33 +20,18 @@
 
 #include "common/status.h"
 #include "indexer/model/clip_config.h"
+#include "indexer/model/embedder.h"
 #include "indexer/model/key_map.h"
 #include "indexer/model/load_report.h"
 
 namespace vidx {
 
-struct ClipEncoderOptions {
-  std::string model_dir;                       // required
-  std::string weights;                         // default: see above
-  KeyMapSpec key_map;                          // default: hf
-  std::vector<std::string> ignore_unexpected;  // default: none
-  std::string device = "cpu";                  // cpu | cuda | cuda:N | auto (cuda when available)
-  std::string precision = "fp32";              // fp32 | fp16 | bf16 | auto (cuda: fp16, cpu: fp32)
-  // > 0: at::set_num_threads(threads) — process-wide, LibTorch has no per-model setting.
-  // 0 (default): leave LibTorch's setting alone.
-  int threads = 0;
-  // CPU float32 weights stored as F32 alias the memory-mapped checkpoint instead of being
-  // copied (StrictLoadOptions::alias_checkpoint): faster loading and one copy of the weights
-  // in memory, but the file must not be rewritten in place while the encoder lives (replacing
-  // it by rename is fine). Default off; meant for short-lived processes.
-  bool map_weights = false;
-};
+// The family-neutral options (embedder.h); map_weights becomes StrictLoadOptions::
+// alias_checkpoint.
+using ClipEncoderOptions = EmbedderOptions;
 
 // Embeddings of the fixed synthetic probe (see Probe()).
-struct ClipProbe {
-  std::vector<float> image;  // dim() floats
-  std::vector<float> text;   // dim() floats
-};
+using ClipProbe = EmbedderProbe;
 
 // The weight files Load() reads for `options`, in a stable (sorted) order: `weights`, else
 // <dir>/model.safetensors, else the shards of <dir>/model.safetensors.index.json.

@@ -43,10 +43,10 @@ std::string CanonicalDescription(const FeatureSpec& s) {
       << "pipeline_version=" << s.pipeline_version << "\n"
       << "checkpoint_sha256=" << Escape(s.checkpoint_sha256) << "\n"
       << "model=" << Escape(s.model) << "\n"
-      << "sampling.fps=" << Number(s.fps) << "\n"
-      << "sampling.max_frames=" << s.max_frames << "\n"
-      << "sampling.keyframe_tolerance=" << Number(s.keyframe_tolerance) << "\n"
-      << "sampling.clip_frames=" << s.clip_frames << "\n"
+      << "sampling.fps=" << Number(s.sampling.fps) << "\n"
+      << "sampling.max_frames=" << s.sampling.max_frames << "\n"
+      << "sampling.keyframe_tolerance=" << Number(s.sampling.keyframe_tolerance) << "\n"
+      << "sampling.clip_frames=" << s.sampling.clip_frames << "\n"
       << "pooling=" << Escape(s.pooling) << "\n";
   return out.str();
 }

@@ -1,4 +1,4 @@
-// The feature fingerprint (DESIGN §4): a hash over the canonical description of everything
+// The feature fingerprint: a hash over the canonical description of everything
 // that decides a vector. Two indexes with the same fingerprint hold vectors of one feature
 // space; anything else must never be mixed.
 //
@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "common/sampling_settings.h"
+
 namespace vidx {
 
 // Bumped whenever the code changes what a vector means for the same inputs (a different
@@ -21,14 +23,12 @@ constexpr int kPipelineVersion = 1;
 
 struct FeatureSpec {
   std::string checkpoint_sha256;  // of the weight file(s)
-  // Canonical description of the model as loaded (ClipEncoder::Describe): architecture from
+  // Canonical description of the model as loaded (Embedder::Describe): architecture from
   // config.json, preprocessing (size, crop, mean, std, interpolation), key map and its rules,
   // precision.
   std::string model;
-  double fps = 0;                 // sampling
-  int max_frames = 0;
-  double keyframe_tolerance = 0;  // resolved seconds (auto already turned into a number)
-  int clip_frames = 1;
+  // Sampling, with keyframe_tolerance resolved (auto already turned into seconds).
+  SamplingSettings sampling;
   std::string pooling;            // how clip_frames frames become one vector
   int pipeline_version = kPipelineVersion;
 };

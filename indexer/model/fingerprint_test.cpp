@@ -12,10 +12,10 @@ FeatureSpec Base() {
   FeatureSpec s;
   s.checkpoint_sha256 = std::string(64, 'a');
   s.model = "arch{vision{hidden_size=768}};preprocess{size=224 bicubic};key_map{hf};precision=fp32";
-  s.fps = 0.5;
-  s.max_frames = 512;
-  s.keyframe_tolerance = 1.0;
-  s.clip_frames = 1;
+  s.sampling.fps = 0.5;
+  s.sampling.max_frames = 512;
+  s.sampling.keyframe_tolerance = 1.0;
+  s.sampling.clip_frames = 1;
   s.pooling = "mean";
   return s;
 }
@@ -60,10 +60,10 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         Change{"checkpoint", [](FeatureSpec* s) { s->checkpoint_sha256[0] = 'b'; }},
         Change{"model", [](FeatureSpec* s) { s->model += " "; }},
-        Change{"fps", [](FeatureSpec* s) { s->fps = 0.5000001; }},
-        Change{"max_frames", [](FeatureSpec* s) { s->max_frames = 511; }},
-        Change{"keyframe_tolerance", [](FeatureSpec* s) { s->keyframe_tolerance = 0; }},
-        Change{"clip_frames", [](FeatureSpec* s) { s->clip_frames = 2; }},
+        Change{"fps", [](FeatureSpec* s) { s->sampling.fps = 0.5000001; }},
+        Change{"max_frames", [](FeatureSpec* s) { s->sampling.max_frames = 511; }},
+        Change{"keyframe_tolerance", [](FeatureSpec* s) { s->sampling.keyframe_tolerance = 0; }},
+        Change{"clip_frames", [](FeatureSpec* s) { s->sampling.clip_frames = 2; }},
         Change{"pooling", [](FeatureSpec* s) { s->pooling = "max"; }},
         Change{"pipeline_version", [](FeatureSpec* s) { s->pipeline_version += 1; }}),
     [](const ::testing::TestParamInfo<Change>& info) { return std::string(info.param.input); });

@@ -39,17 +39,11 @@
 #include <vector>
 
 #include "common/status.h"
+#include "indexer/model/rename_rule.h"
 
 namespace vidx {
 
 enum class KeyMapBase { kHf, kOpenAI, kOpenClip };
-
-struct RenameRule {
-  enum class Kind { kPrefix, kRegex };
-  Kind kind = Kind::kPrefix;
-  std::string from;
-  std::string to;
-};
 
 struct KeyMapSpec {
   KeyMapBase base = KeyMapBase::kHf;

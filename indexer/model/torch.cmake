@@ -1,4 +1,5 @@
-# vidx_model: CLIP towers (LibTorch), strict loader, key maps, preprocessing, ClipEncoder facade.
+# vidx_model: CLIP towers (LibTorch), strict loader, key maps, preprocessing, ClipEncoder facade,
+# the CLIP Embedder and the model-family registry (embedder_registry.h).
 # Only clip_model.cpp, strict_loader.cpp and clip_encoder.cpp include LibTorch; they share a
 # precompiled <torch/torch.h>. Everything else (config, key maps, preprocessing, report) and all
 # tests use torch-free headers.
@@ -12,6 +13,8 @@ add_library(vidx_model STATIC
   ${CMAKE_CURRENT_LIST_DIR}/clip_model.cpp
   ${CMAKE_CURRENT_LIST_DIR}/strict_loader.cpp
   ${CMAKE_CURRENT_LIST_DIR}/clip_encoder.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/clip_embedder.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/embedder_registry.cpp
 )
 vidx_project_target(vidx_model)
 target_link_libraries(vidx_model
@@ -26,6 +29,7 @@ endif()
 set_source_files_properties(
   ${CMAKE_CURRENT_LIST_DIR}/clip_config.cpp ${CMAKE_CURRENT_LIST_DIR}/key_map.cpp
   ${CMAKE_CURRENT_LIST_DIR}/load_report.cpp ${CMAKE_CURRENT_LIST_DIR}/preprocess.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/clip_embedder.cpp ${CMAKE_CURRENT_LIST_DIR}/embedder_registry.cpp
   PROPERTIES SKIP_PRECOMPILE_HEADERS ON)
 target_precompile_headers(vidx_model PRIVATE <torch/torch.h>)
 

@@ -93,8 +93,11 @@ StatusOr<std::vector<std::string>> ExpandPaths(const std::vector<std::string>& p
 StatusOr<std::string> ContentHash(const std::string& path) {
   std::unique_ptr<std::FILE, FileCloser> f(std::fopen(path.c_str(), "rb"));
   if (!f) {
-    return Status::NotFound(path + " cannot be opened for its content hash: " +
-                            std::strerror(errno));
+    const int err = errno;
+    const std::string message =
+        path + " cannot be opened for its content hash: " + std::strerror(err);
+    // Only a missing file is kNotFound; permission and other failures are read errors.
+    return err == ENOENT ? Status::NotFound(message) : Status::IoError(message);
   }
   std::error_code ec;
   const uint64_t size = fs::file_size(path, ec);

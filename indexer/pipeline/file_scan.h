@@ -38,7 +38,8 @@ bool ResolvesUnder(const std::string& path, const std::vector<std::string>& root
 // max(0, size/2 - 512 KiB) and up to 1 MiB read at offset max(0, size - 1 MiB) (regions may
 // overlap for small files; each is hashed as read). Cheap for large videos and, in practice,
 // unique per video: it only has to recognise the same bytes under another name.
-// Errors: kNotFound / kIoError naming the file.
+// Errors naming the file: kNotFound when it does not exist, kIoError when it cannot be opened
+// or read (permission denied, a directory, an I/O error).
 StatusOr<std::string> ContentHash(const std::string& path);
 
 }  // namespace vidx

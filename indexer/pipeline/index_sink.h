@@ -1,8 +1,12 @@
-// IndexSink: where the indexing pipeline hands each finished file. The catalog (search/)
-// implements it with one RocksDB WriteBatch per file; tests fake it. indexer/ knows nothing of
-// RocksDB or FAISS.
+// IndexSink: where the indexing pipeline hands each finished file: one Commit per file, with
+// its segments (kIndexed) or its error and FailureKind (kFailed: unreadable or undecodable).
+// Files the pipeline does not finish (vanished after being listed, cut short by a
+// cancellation, or pending when the run stops on an error) are not handed over. The catalog
+// (search/) implements it with one RocksDB WriteBatch per file; tests fake it. indexer/ knows
+// nothing of RocksDB or FAISS.
 //
-// Thread-safety: implementations must accept concurrent calls.
+// Thread-safety: one pipeline calls Commit from the thread that runs IndexPipeline::Run;
+// implementations shared by several pipelines must accept concurrent calls.
 #ifndef VIDX_INDEXER_PIPELINE_INDEX_SINK_H_
 #define VIDX_INDEXER_PIPELINE_INDEX_SINK_H_
 

@@ -1,64 +1,43 @@
-// IndexPipeline: one batch indexing run (DESIGN §2): files -> N decode workers (FrameSampler)
-// -> bounded frame queue -> inference batched across files (ClipEncoder) -> per-file
-// assembly into segments -> IndexSink::Commit, one call per finished file.
+// IndexPipeline: one batch indexing run, assembled from its stages (see docs/architecture.md):
+//   triage (triage.h: unchanged files skipped, renames moved in the catalog)
+//   -> decode workers (decode_stage.h, frames from a FrameSource) -> bounded FrameQueue
+//   -> embedding batched across files, per-file segments, one IndexSink::Commit per finished
+//      file (embed_stage.h).
 //
-// Before decoding, each file is checked against what the generation already knows
-// (KnownFiles): an unchanged file (same size, mtime and inode) is skipped, whether it was
-// indexed or failed; a file whose ContentHash() matches a known record whose path no longer
-// exists is a rename and is moved in the catalog (KnownFiles::Rename) without re-embedding.
+// Failures: a file that cannot be read or decoded is committed with outcome kFailed, its error
+// and its FailureKind, and the run carries on; a file that vanished after being listed is
+// counted as failed but not committed. A KnownFiles read or rename error, an embedder error or
+// a sink error stops the run and Run() returns it (files committed before stay committed).
+// Cancellation (PipelineOptions::cancel) returns kUnavailable and commits nothing of the files
+// being decoded.
 //
-// Segments: `clip_frames` consecutive sampled frames make one segment; its vector is the
-// mean of the frames' normalised vectors, re-normalised; it starts at the first frame's time
-// and ends at the last frame's time + 1/fps, capped at the video's duration (and never before
-// its start).
-//
-// Failures: a file that cannot be decoded is committed with outcome kFailed and its error;
-// the run carries on. An encoder or sink failure stops the run and Run() returns it (files
-// committed before it stay committed).
-//
-// Thread-safety: Run() is not reentrant; it calls the sink and KnownFiles from the thread
-// that called Run(), the progress callback too.
+// Thread-safety: Run() is not reentrant; it calls the sink, KnownFiles and the progress
+// callback from the thread that called Run(), and the FrameSource from the decode workers.
 #ifndef VIDX_INDEXER_PIPELINE_PIPELINE_H_
 #define VIDX_INDEXER_PIPELINE_PIPELINE_H_
 
 #include <atomic>
-#include <cstdint>
-#include <functional>
-#include <optional>
+#include <cstddef>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "common/sampling_settings.h"
 #include "common/status.h"
-#include "indexer/model/clip_encoder.h"
+#include "indexer/model/embedder.h"
+#include "indexer/pipeline/frame_source.h"
 #include "indexer/pipeline/index_sink.h"
+#include "indexer/pipeline/known_files.h"
+#include "indexer/pipeline/pipeline_counters.h"
+#include "indexer/pipeline/segment_pooling.h"
 #include "indexer/video/sampler.h"
 
 namespace vidx {
 
-// What the generation being built knows of one path.
-struct KnownFile {
-  FileIdentity file;
-  bool failed = false;
-  bool unreadable = false;  // failed with FailureKind::kUnreadable
-};
-
-// The catalog as the pipeline sees it, for one generation (implemented in search/).
-class KnownFiles {
- public:
-  virtual ~KnownFiles() = default;
-  // nullopt when the generation has no record of `path`; an error when the catalog could
-  // not be read (the run stops rather than silently re-embedding the file).
-  virtual StatusOr<std::optional<KnownFile>> Find(const std::string& path) = 0;
-  // Paths of records whose content hash is `content_hash`; errors as for Find.
-  virtual StatusOr<std::vector<std::string>> FindByContentHash(
-      const std::string& content_hash) = 0;
-  // Moves `old_path`'s record and vectors to `renamed.path`.
-  virtual Status Rename(const std::string& old_path, const FileIdentity& renamed) = 0;
-};
-
 struct PipelineOptions {
-  SamplerOptions sampler;     // fps, max_frames, output_size/resize_shortest from the model
-  int clip_frames = 1;        // >= 1
+  // Frames as the model wants them (SamplerOptionsForModel); sampler.sampling.clip_frames
+  // (>= 1) frames are pooled into one segment.
+  SamplerOptions sampler;
   int batch_size = 64;        // frames per inference call, >= 1
   int decode_workers = 2;     // decode threads, >= 1
   size_t queue_frames = 256;  // bounded frame queue between decoders and inference
@@ -68,55 +47,38 @@ struct PipelineOptions {
   const std::atomic<bool>* cancel = nullptr;
 };
 
-struct PipelineCounters {
-  int64_t files_total = 0;      // files handed to Run()
-  int64_t files_embedded = 0;   // committed with vectors
-  int64_t files_unchanged = 0;  // skipped: same size, mtime, inode
-  int64_t files_renamed = 0;    // moved in the catalog, not re-embedded
-  int64_t files_failed = 0;     // committed as failed
-  int64_t frames = 0;           // frames embedded
-  int64_t segments = 0;
-  double video_seconds = 0;     // duration of the embedded files
-  double decode_seconds = 0;    // summed over decode workers (excluding queue waits)
-  double infer_seconds = 0;
-  double write_seconds = 0;     // sink commits and renames
-  double wall_seconds = 0;
-};
-
-// Called after every finished file and every inference batch.
-using PipelineProgress = std::function<void(const PipelineCounters&)>;
-
 class IndexPipeline {
  public:
-  // None owned; all must outlive the pipeline. `encoder` must be the model that produced
-  // `fingerprint`.
-  IndexPipeline(const ClipEncoder* encoder, std::string fingerprint, IndexSink* sink,
-                KnownFiles* known, PipelineOptions options);
+  // None owned; all must outlive the pipeline. `embedder` must be the model that produced
+  // `fingerprint`. `frames` (may be null) replaces the FFmpeg sampler built from
+  // options.sampler (tests feed synthetic frames through it).
+  IndexPipeline(const Embedder* embedder, std::string fingerprint, IndexSink* sink,
+                KnownFiles* known, PipelineOptions options, const FrameSource* frames = nullptr);
+  ~IndexPipeline();
 
   // Indexes `files` (absolute paths, e.g. from ExpandPaths). `counters` gets the totals
-  // (also on error); `progress` may be null.
+  // (also on error); `progress` may be null. kInvalidArgument when the options do not fit
+  // the model (frame size, batch_size, decode_workers, clip_frames).
   Status Run(const std::vector<std::string>& files, PipelineCounters* counters,
              const PipelineProgress& progress = nullptr);
 
  private:
-  const ClipEncoder* encoder_;
+  const Embedder* embedder_;
   const std::string fingerprint_;
   IndexSink* sink_;
   KnownFiles* known_;
   const PipelineOptions options_;
+  std::unique_ptr<FrameSource> own_frames_;
+  const FrameSource* frames_;
 };
 
-// Sampler options that yield exactly what `encoder`'s preprocessing wants (shortest side to
-// its shortest_edge, centre crop to its input size), so frames go to EncodePreparedImages.
-// kUnsupported for preprocessing the sampler cannot reproduce (exact resize without a square
-// centre crop, a non-square input).
-StatusOr<SamplerOptions> SamplerOptionsForModel(const ClipEncoder& encoder, double fps,
-                                                int max_frames, double keyframe_tolerance);
-
-// Segments of a file from its frames' vectors (n x dim, each normalised) and times.
-std::vector<Segment> PoolSegments(const std::vector<float>& vectors, int dim,
-                                  const std::vector<double>& times, int clip_frames, double fps,
-                                  double duration);
+// Sampler options that yield exactly what `embedder`'s image preprocessing wants (shortest
+// side to its shortest_edge, centre crop to its input size), so frames go to
+// EmbedPreparedImages. kUnsupported for preprocessing the sampler cannot reproduce (exact
+// resize without a square centre crop, a non-square input, an interpolation other than
+// bicubic).
+StatusOr<SamplerOptions> SamplerOptionsForModel(const Embedder& embedder,
+                                                const SamplingSettings& sampling);
 
 }  // namespace vidx
 

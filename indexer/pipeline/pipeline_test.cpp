@@ -105,7 +105,7 @@ TEST(ResizeShortestTest, ResizesBeforeTheCentreCrop) {
       << err;
   for (int resize : {0, 96}) {
     SamplerOptions o;
-    o.fps = 1;
+    o.sampling.fps = 1;
     o.output_size = 48;
     o.resize_shortest = resize;
     std::vector<Frame> frames;

@@ -39,7 +39,7 @@ struct Result {
 
 Result Sample(const std::string& path, double max_seconds = 10) {
   SamplerOptions o;
-  o.fps = 2;
+  o.sampling.fps = 2;
   o.output_size = 0;
   o.max_seconds = max_seconds;
   Result r;

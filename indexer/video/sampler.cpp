@@ -44,11 +44,12 @@ Status FrameSampler::Sample(const std::string& path, VideoInfo* info, const Fram
     *info = VideoInfo();
     info->path = path;
   }
-  if (!(options_.fps > 0) || !std::isfinite(options_.fps) || options_.max_frames <= 0 ||
+  const SamplingSettings& s = options_.sampling;
+  if (!(s.fps > 0) || !std::isfinite(s.fps) || s.max_frames <= 0 ||
       options_.output_size < 0 || options_.max_dimension <= 0 ||
       (options_.resize_shortest != 0 && options_.output_size > 0 &&
        options_.resize_shortest < options_.output_size) ||
-      !(options_.keyframe_tolerance == options_.keyframe_tolerance)) {
+      !(s.keyframe_tolerance == s.keyframe_tolerance)) {
     return Status::InvalidArgument(path + ": invalid sampler options (fps and max_frames must "
                                           "be positive, output_size not negative, resize_shortest "
                                           "0 or at least output_size)");

@@ -1,6 +1,6 @@
 // FrameSampler: chooses target times in a video and decodes the frames nearest to them.
 //
-// Contract (DESIGN §6):
+// Contract (see docs/sampling.md):
 //  * Targets are chosen first from the stream's real duration: one every 1/fps seconds
 //    starting at 0, at most max_frames of them (spread uniformly beyond that), and at least
 //    one for every decodable video however short.
@@ -29,14 +29,14 @@
 #include <string>
 #include <vector>
 
+#include "common/sampling_settings.h"
 #include "common/status.h"
 
 namespace vidx {
 
 struct SamplerOptions {
-  double fps = 0.5;                 // frames sampled per second of video; > 0
-  int max_frames = 512;             // per file; > 0
-  double keyframe_tolerance = -1;   // seconds; < 0 = auto (half the sampling interval), 0 = exact
+  // fps, max_frames, keyframe_tolerance (clip_frames is not the sampler's business).
+  SamplingSettings sampling;
   int output_size = 224;            // square output side; 0 = keep the displayed size, no crop
   // Shortest side before the centre crop (CLIP's "shortest_edge" when it differs from the
   // crop). 0 (default) = output_size. When > 0 it must be >= output_size; ignored when

@@ -29,8 +29,8 @@ std::string Fixture(const VideoFixture& f) {
 
 SamplerOptions Options(double fps, double tolerance = -1, int output_size = 0) {
   SamplerOptions o;
-  o.fps = fps;
-  o.keyframe_tolerance = tolerance;
+  o.sampling.fps = fps;
+  o.sampling.keyframe_tolerance = tolerance;
   o.output_size = output_size;
   o.max_seconds = 60;
   return o;
@@ -383,7 +383,7 @@ TEST(SamplerTest, MaxFramesSpreadsTargets) {
   const std::string path = Fixture(f);
   ASSERT_FALSE(path.empty());
   SamplerOptions o = Options(10, 0);
-  o.max_frames = 5;
+  o.sampling.max_frames = 5;
   std::vector<Frame> frames;
   Status s = FrameSampler(o).SampleAll(path, nullptr, &frames);
   ASSERT_TRUE(s.ok()) << s.ToString();
@@ -436,7 +436,7 @@ TEST(SamplerTest, ConcurrentCallsAgree) {
 
 TEST(SamplerTest, InvalidOptionsAreRefused) {
   SamplerOptions o;
-  o.fps = 0;
+  o.sampling.fps = 0;
   std::vector<Frame> frames;
   EXPECT_EQ(FrameSampler(o).SampleAll("/nonexistent.mp4", nullptr, &frames).code(),
             StatusCode::kInvalidArgument);

@@ -97,10 +97,9 @@ Status SamplingRun::Init(VideoInfo* info) {
     keyframes_.clear();
   }
 
-  const double tolerance =
-      options_.keyframe_tolerance < 0 ? 0.5 / options_.fps : options_.keyframe_tolerance;
+  const double tolerance = options_.sampling.ResolvedKeyframeTolerance();
   tolerance_ts_ = static_cast<int64_t>(std::floor(tolerance / av_q2d(tb_)));
-  targets_ = ChooseTargets(duration, options_.fps, options_.max_frames);
+  targets_ = ChooseTargets(duration, options_.sampling.fps, options_.sampling.max_frames);
 
   if (info != nullptr) {
     const AVCodecParameters* par = st_->codecpar;

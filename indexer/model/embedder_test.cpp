@@ -1,0 +1,135 @@
+// The model-family registry and the CLIP Embedder, on the committed demo model (models/demo:
+// a small CLIP with its Hugging Face tokenizer).
+#include <unistd.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "indexer/model/embedder_registry.h"
+#include "indexer/model/model_verifier.h"
+
+namespace vidx {
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::string kDemo = std::string(VIDX_SOURCE_DIR) + "/models/demo";
+
+class TempModelDir {
+ public:
+  explicit TempModelDir(const std::string& config_json) {
+    dir_ = fs::temp_directory_path() /
+           ("vidx_embedder_test_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    if (!config_json.empty()) std::ofstream(dir_ / "config.json") << config_json;
+  }
+  ~TempModelDir() { fs::remove_all(dir_); }
+  std::string path() const { return dir_.string(); }
+
+ private:
+  fs::path dir_;
+};
+
+EmbedderOptions Options(const std::string& dir) {
+  EmbedderOptions o;
+  o.model_dir = dir;
+  o.device = "cpu";
+  o.precision = "fp32";
+  return o;
+}
+
+TEST(EmbedderRegistryTest, AnUnknownFamilyIsRefusedNamingTheFileAndTheValue) {
+  TempModelDir dir(R"({"model_type": "siglip", "text_config": {}, "vision_config": {}})");
+  StatusOr<std::unique_ptr<Embedder>> e = LoadEmbedder(Options(dir.path()), nullptr);
+  ASSERT_FALSE(e.ok());
+  EXPECT_EQ(e.status().code(), StatusCode::kUnsupported);
+  EXPECT_EQ(e.status().message(), dir.path() + "/config.json: model_type \"siglip\" is not a "
+                                               "supported model family (supported: clip)");
+}
+
+TEST(EmbedderRegistryTest, ModelTypeIsReadFromConfigJson) {
+  EXPECT_EQ(*ReadModelType(kDemo), "clip");
+  TempModelDir absent(R"({"text_config": {}, "vision_config": {}})");
+  EXPECT_EQ(*ReadModelType(absent.path()), "clip");  // older CLIP exports omit it
+  TempModelDir number(R"({"model_type": 7})");
+  EXPECT_EQ(ReadModelType(number.path()).status().code(), StatusCode::kInvalidArgument);
+  TempModelDir broken("{not json");
+  EXPECT_EQ(ReadModelType(broken.path()).status().code(), StatusCode::kInvalidArgument);
+  TempModelDir empty("");
+  StatusOr<std::string> missing = ReadModelType(empty.path());
+  EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
+  EXPECT_NE(missing.status().message().find("config.json"), std::string::npos);
+  EXPECT_EQ(ReadModelType(empty.path() + "/nope").status().code(), StatusCode::kNotFound);
+  ASSERT_FALSE(EmbedderFamilies().empty());
+  EXPECT_STREQ(EmbedderFamilies()[0].model_type, "clip");
+}
+
+TEST(ClipEmbedderTest, DemoModelEmbedsTextsAndImagesNormalised) {
+  LoadReport report;
+  StatusOr<std::unique_ptr<Embedder>> loaded = LoadEmbedder(Options(kDemo), &report);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  const Embedder& e = **loaded;
+  EXPECT_EQ(e.family(), "clip");
+  EXPECT_EQ(e.checkpoint_files(), std::vector<std::string>{kDemo + "/model.safetensors"});
+  const ImagePreprocessSpec& in = e.image_input();
+  ASSERT_GT(in.height, 0);
+  EXPECT_EQ(in.height, in.width);
+  const size_t dim = static_cast<size_t>(e.dim());
+
+  // A batch of texts gives the same vectors as the texts one by one.
+  const std::vector<std::string> texts = {"a red car", "a dog on a beach"};
+  std::vector<float> both(2 * dim), first(dim);
+  ASSERT_TRUE(e.EmbedTexts(2, texts.data(), both.data()).ok());
+  ASSERT_TRUE(e.EmbedTexts(1, texts.data(), first.data()).ok());
+  double norm = 0;
+  for (size_t i = 0; i < dim; ++i) {
+    EXPECT_NEAR(both[i], first[i], 1e-5) << i;
+    norm += static_cast<double>(first[i]) * first[i];
+  }
+  EXPECT_NEAR(norm, 1.0, 1e-4);
+
+  // Prepared frames equal arbitrary-size images that need no resize.
+  std::vector<uint8_t> rgb(static_cast<size_t>(in.height) * in.width * 3);
+  for (size_t i = 0; i < rgb.size(); ++i) rgb[i] = static_cast<uint8_t>((i * 31) % 251);
+  std::vector<float> prepared(dim), image(dim);
+  if (in.resize != ImagePreprocessSpec::Resize::kShortestEdge || in.shortest_edge == in.height) {
+    ASSERT_TRUE(e.EmbedPreparedImages(1, rgb.data(), prepared.data()).ok());
+    ASSERT_TRUE(e.EmbedImages(1, in.height, in.width, rgb.data(), image.data()).ok());
+    for (size_t i = 0; i < dim; ++i) EXPECT_NEAR(prepared[i], image[i], 1e-5) << i;
+  }
+  EXPECT_EQ(e.EmbedTexts(0, texts.data(), both.data()).code(), StatusCode::kInvalidArgument);
+
+  StatusOr<std::vector<int32_t>> ids = e.Tokenize("a photo of a cat");
+  ASSERT_TRUE(ids.ok());
+  EXPECT_EQ(*ids, (std::vector<int32_t>{577, 353, 112, 104, 111, 116, 367, 111, 358, 353, 99,
+                                        97, 372, 578}));
+}
+
+// The fingerprints the demo model had before the Embedder interface existed (written down from
+// `vidx model verify --json` of that build): existing catalogs must stay valid.
+TEST(ClipEmbedderTest, DemoFingerprintIsUnchanged) {
+  SamplingSettings defaults;
+  ModelVerification v = VerifyModel(Options(kDemo), defaults, nullptr, false);
+  ASSERT_TRUE(v.ok) << v.error;
+  EXPECT_EQ(v.checkpoint_sha256,
+            "dc1dd369ebe86f635d66443ceb817b61116cfa5aeb5f5c4e4e54c91a89f0e352");
+  EXPECT_EQ(v.fingerprint, "6c86df4fc94b2c647cd98959ddceda69193132bccb59611fdf7612fb367b3175");
+  SamplingSettings other;
+  other.fps = 1;
+  other.clip_frames = 4;
+  other.keyframe_tolerance = 0.25;
+  ModelVerification w = VerifyModel(Options(kDemo), other, nullptr, false);
+  ASSERT_TRUE(w.ok) << w.error;
+  EXPECT_EQ(w.fingerprint, "5a73e6a12bd41b810c6b89356e21926839fc8b1230920a26e6ee62dd3b171606");
+  EXPECT_TRUE(v.deterministic);
+  ASSERT_NE(v.embedder, nullptr);
+  EXPECT_EQ(v.probe.image.size(), static_cast<size_t>(v.embedder->dim()));
+}
+
+}  // namespace
+}  // namespace vidx

@@ -1,0 +1,71 @@
+#include "indexer/pipeline/decode_stage.h"
+
+#include <chrono>
+#include <utility>
+
+namespace vidx {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double Since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+}  // namespace
+
+DecodeStage::DecodeStage(const FrameSource* source, const std::vector<PendingFile>* files,
+                         FrameQueue* queue, int workers, const std::atomic<bool>* cancel)
+    : source_(source), files_(files), queue_(queue), workers_(workers), cancel_(cancel) {}
+
+DecodeStage::~DecodeStage() {
+  if (!threads_.empty()) {
+    queue_->Cancel();
+    Join();
+  }
+}
+
+void DecodeStage::Start() {
+  running_ = workers_;
+  for (int i = 0; i < workers_; ++i) threads_.emplace_back([this] { Work(); });
+}
+
+double DecodeStage::Join() {
+  for (std::thread& t : threads_) {
+    if (t.joinable()) t.join();
+  }
+  threads_.clear();
+  std::lock_guard<std::mutex> lock(mu_);
+  return busy_seconds_;
+}
+
+void DecodeStage::Work() {
+  double busy = 0;
+  for (size_t i = next_++; i < files_->size(); i = next_++) {
+    if (Cancelled()) break;
+    const PendingFile& file = (*files_)[i];
+    if (!file.read_error.ok()) continue;  // committed as failed without decoding
+    double waited = 0;
+    const Clock::time_point t0 = Clock::now();
+    QueueItem end;
+    end.file = i;
+    end.end = true;
+    end.status = source_->Sample(file.file.path, &end.info, [&](Frame&& frame) {
+      if (Cancelled()) return Status::Unavailable("indexing cancelled");
+      QueueItem item;
+      item.file = i;
+      item.frame = std::move(frame);
+      if (!queue_->Push(std::move(item), &waited)) return Status::Unavailable("run stopped");
+      return Status::Ok();
+    });
+    busy += Since(t0) - waited;
+    if (!queue_->Push(std::move(end), &waited)) break;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    busy_seconds_ += busy;
+  }
+  if (--running_ == 0) queue_->Close();
+}
+
+}  // namespace vidx
