@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include "search/catalog_format.h"
 #include "tests/temp_dir.h"
 #include <rocksdb/db.h>
 #include <rocksdb/env.h>
@@ -430,6 +431,44 @@ TEST(CatalogTest, LockOfAnotherProcessIsBusyOrReadOnly) {
   auto free_again = OpenOk(dir.str());
   ASSERT_NE(free_again, nullptr);
   EXPECT_FALSE(free_again->read_only());
+}
+
+// Overwrites the value of `key` in the (closed) catalog under `dir`.
+void PutRaw(const std::string& dir, const std::string& key, const std::string& value) {
+  rocksdb::DB* raw = nullptr;
+  ASSERT_TRUE(rocksdb::DB::Open(rocksdb::Options(), dir + "/catalog", &raw).ok());
+  std::unique_ptr<rocksdb::DB> db(raw);
+  ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), key, value).ok());
+}
+
+TEST(CatalogTest, GetVectorsTellsRemovedFromBroken) {
+  TempDir dir;
+  uint64_t gen = 0;
+  {
+    auto c = OpenOk(dir.str());
+    gen = c->CreateGeneration("fpA", kDim)->id;
+    ASSERT_TRUE(c->CommitFile("fpA", MakeFile("/m/a.mp4", "a", 2)).ok());       // 1, 2
+    ASSERT_TRUE(c->CommitFile("fpA", MakeFile("/m/b.mp4", "b", 1, 9.f)).ok());  // 3
+    ASSERT_TRUE(c->RemoveFile("/m/a.mp4").ok());
+    auto got = c->GetVectors(gen, {3, 1, 2, 99});
+    ASSERT_TRUE(got.ok()) << got.status().message();
+    ASSERT_EQ(got->size(), 4u);
+    ASSERT_TRUE((*got)[0].has_value());
+    EXPECT_EQ((*got)[0]->id, 3u);
+    EXPECT_EQ((*got)[0]->path, "/m/b.mp4");
+    EXPECT_EQ((*got)[0]->vector, (std::vector<float>{9.f, 1.f, 2.f, 3.f}));
+    EXPECT_FALSE((*got)[1].has_value());
+    EXPECT_FALSE((*got)[2].has_value());
+    EXPECT_FALSE((*got)[3].has_value());
+    auto none = c->GetVectors(gen, {});
+    ASSERT_TRUE(none.ok());
+    EXPECT_TRUE(none->empty());
+  }
+  PutRaw(dir.str(), catalog_format::VectorKey(gen, 3), "garbage");
+  auto c = OpenOk(dir.str());
+  auto broken = c->GetVectors(gen, {1, 3});
+  ASSERT_FALSE(broken.ok());
+  EXPECT_EQ(broken.status().code(), StatusCode::kCorruption) << broken.status().message();
 }
 
 TEST(CatalogTest, HashCacheSharesTheDatabase) {
