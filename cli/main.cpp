@@ -1,4 +1,4 @@
-// vidx: argument parsing and wiring only. See DESIGN §3 for the command-line contract.
+// vidx: argument parsing and wiring only. The command-line contract: README.md.
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -17,7 +17,7 @@ namespace {
 
 constexpr const char* kVersion = "0.1.0";
 
-// Loads the configuration the way DESIGN §3 says: --config, then $VIDX_CONFIG, then
+// Loads the configuration: --config, then $VIDX_CONFIG, then
 // /etc/vidx/vidx.yaml; a missing default file means built-in defaults.
 // `*used_path` gets the file read (empty for built-in defaults).
 StatusOr<Config> LoadConfiguration(const std::string& cli_path, std::string* used_path) {
@@ -25,10 +25,13 @@ StatusOr<Config> LoadConfiguration(const std::string& cli_path, std::string* use
   std::string path = ResolveConfigPath(cli_path, &explicit_choice);
   *used_path = path;
   StatusOr<Config> config = LoadConfigFile(path);
-  if (!config.ok() && !explicit_choice && config.status().code() == StatusCode::kInvalidArgument &&
-      config.status().message().find("does not exist") != std::string::npos) {
-    used_path->clear();
-    return ParseConfig("", "");  // no file anywhere: built-in defaults
+  if (!config.ok() && config.status().code() == StatusCode::kNotFound) {
+    if (!explicit_choice) {
+      used_path->clear();
+      return ParseConfig("", "");  // no file anywhere: built-in defaults
+    }
+    // A file the user named is missing: a usage error (exit 2), like any bad argument.
+    return Status::InvalidArgument(config.status().message());
   }
   return config;
 }

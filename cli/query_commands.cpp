@@ -43,11 +43,14 @@ std::string AbsoluteLike(const std::string& like) {
 }
 
 // The daemon's answer as a document, or kUnavailable when no daemon answers (the caller
-// then works alone). An error answer becomes its Status (400: kInvalidArgument).
+// then works alone). An error answer becomes its Status (400: kInvalidArgument). A socket
+// that refuses this user is kPermissionDenied, never kUnavailable: a daemon may well be
+// running, and answering from the state directory behind its back would hide that.
 StatusOr<json> AskDaemon(const Config& config, const std::string& method,
                          const std::string& target, const std::string& body) {
   StatusOr<HttpResponse> r = CallApi(config.daemon.socket, method, target, body, kApiTimeout);
   if (!r.ok()) {
+    if (r.status().code() == StatusCode::kPermissionDenied) return r.status();
     if (r.status().code() == StatusCode::kUnavailable ||
         r.status().code() == StatusCode::kIoError) {
       spdlog::debug("no daemon: {}", r.status().message());

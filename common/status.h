@@ -27,6 +27,8 @@ enum class StatusCode {
   kResourceExhausted,   // a size or count limit was hit
   kInternal,            // a bug or an unexpected library failure
   kUnavailable,         // a service is not there (e.g. no daemon answers on the socket)
+  kPermissionDenied,    // the operating system refused access to this user (EACCES, EPERM)
+  kBusy,                // held by another user right now (e.g. the catalog's write lock)
 };
 
 const char* StatusCodeName(StatusCode code);
@@ -53,6 +55,10 @@ class [[nodiscard]] Status {
   }
   static Status Internal(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
   static Status Unavailable(std::string m) { return {StatusCode::kUnavailable, std::move(m)}; }
+  static Status PermissionDenied(std::string m) {
+    return {StatusCode::kPermissionDenied, std::move(m)};
+  }
+  static Status Busy(std::string m) { return {StatusCode::kBusy, std::move(m)}; }
 
   bool ok() const { return code_ == StatusCode::kOk; }
   StatusCode code() const { return code_; }
@@ -85,6 +91,8 @@ inline const char* StatusCodeName(StatusCode code) {
     case StatusCode::kResourceExhausted: return "resource exhausted";
     case StatusCode::kInternal: return "internal error";
     case StatusCode::kUnavailable: return "unavailable";
+    case StatusCode::kPermissionDenied: return "permission denied";
+    case StatusCode::kBusy: return "busy";
   }
   return "unknown";
 }

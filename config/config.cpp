@@ -384,7 +384,7 @@ StatusOr<Config> LoadConfigFile(const std::string& path) {
   if (!in) {
     std::error_code ec;
     if (!fs::exists(path, ec)) {
-      return Status::InvalidArgument("configuration file " + path + " does not exist");
+      return Status::NotFound("configuration file " + path + " does not exist");
     }
     return Status::InvalidArgument("configuration file " + path + " cannot be read");
   }

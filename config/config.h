@@ -1,6 +1,7 @@
-// Configuration: the YAML file (see config/vidx.example.yaml) loaded into one validated option
-// struct per component. Components receive only their own struct (SamplingSettings,
-// ModelOptions, ...), never the whole Config.
+// Configuration: the YAML file (config/vidx.example.yaml) loaded into one validated option
+// struct per component. Library components (indexer/, search/) receive only their own struct
+// (SamplingSettings, ModelOptions, ...); only the wiring layers, the CLI commands (cli/), app/ and
+// the daemon (daemon/), take the whole Config and hand each component its part.
 //
 // Every default is documented here and in config/vidx.example.yaml (a test checks the two
 // agree). Errors are kInvalidArgument with one sentence naming the key, the file, its line
@@ -93,7 +94,8 @@ struct Config {
 // Parses and validates YAML text. `file` names it in errors.
 StatusOr<Config> ParseConfig(const std::string& yaml_text, const std::string& file);
 
-// Reads and parses `path`. A missing or unreadable file is kInvalidArgument naming it.
+// Reads and parses `path`. A missing file is kNotFound, an unreadable one kInvalidArgument,
+// both naming it.
 StatusOr<Config> LoadConfigFile(const std::string& path);
 
 // Which file `vidx` should read: `cli_value` when given, else $VIDX_CONFIG, else

@@ -190,6 +190,7 @@ TEST_F(ConfigTest, InvalidYamlNamesPosition) {
 TEST_F(ConfigTest, MissingFileIsNamed) {
   auto config = LoadConfigFile((dir_ / "absent.yaml").string());
   ASSERT_FALSE(config.ok());
+  EXPECT_EQ(config.status().code(), StatusCode::kNotFound);
   EXPECT_EQ(config.status().message(),
             "configuration file " + (dir_ / "absent.yaml").string() + " does not exist");
 }

@@ -91,6 +91,11 @@ StatusOr<FdHolder> ConnectUnixSocket(const std::string& path, double timeout_sec
     if (e == ENOENT || e == ECONNREFUSED || e == ENOTDIR) {
       return Status::Unavailable("no daemon is listening on " + path + " (" + ErrnoText(e) + ")");
     }
+    if (e == EACCES || e == EPERM) {
+      return Status::PermissionDenied("the daemon's socket " + path +
+                                      " refuses you (permission denied): join group vidx, or "
+                                      "run as the vidx user");
+    }
     return Status::IoError("cannot connect to " + path + ": " + ErrnoText(e));
   }
 }

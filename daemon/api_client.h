@@ -42,15 +42,17 @@ class FdHolder {
 // Connects a non-blocking, close-on-exec stream socket to the unix socket at `path`, retrying
 // for up to timeout_seconds while the listener's backlog is full.
 // kInvalidArgument when the path does not fit in sockaddr_un; kUnavailable when nothing listens
-// (no such file, ECONNREFUSED); kDeadlineExceeded when the backlog stays full; kIoError for
-// other failures (e.g. permission denied). Messages name the path.
+// (no such file, ECONNREFUSED); kPermissionDenied when the socket (or its directory) refuses
+// this user (EACCES, EPERM): a daemon may be running, the caller must not act as if none were;
+// kDeadlineExceeded when the backlog stays full; kIoError for other failures. Messages name
+// the path.
 StatusOr<FdHolder> ConnectUnixSocket(const std::string& path, double timeout_seconds);
 
 // One request to the daemon: connect, send "<method> <target> HTTP/1.1" with the body (as
 // application/json, Content-Length framed, Connection: close), read the whole response, all
 // within timeout_seconds. Returns the response whatever its status (a 404 is a value, not an
 // error). kUnavailable when nothing listens (socket file missing, ECONNREFUSED, ENOENT);
-// kDeadlineExceeded on timeout; kCorruption for a malformed response (or one over 1 GiB);
+// kPermissionDenied as ConnectUnixSocket; kDeadlineExceeded on timeout; kCorruption for a malformed response (or one over 1 GiB);
 // other socket errors kIoError; kInvalidArgument when `target` is not an absolute path of
 // visible ASCII (percent-encode spaces and non-ASCII) or `method` is empty or has such bytes.
 // Messages name the socket path. If the server answers before

@@ -4,7 +4,9 @@
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <grp.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -169,6 +171,53 @@ TEST(ApiServerTest, ServesSetsTheModeAndStopRemovesTheSocket) {
   server->Stop();  // idempotent
   auto after = CallApi(path, "GET", "/v1/echo", "", 5);
   EXPECT_EQ(after.status().code(), StatusCode::kUnavailable);
+}
+
+// A socket of mode 0660 that this user may not open is kPermissionDenied naming the path,
+// not kUnavailable ("no daemon"): the client runs as nobody (65534), without groups.
+TEST(ApiServerTest, ASocketThatRefusesTheUserIsPermissionDenied) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to drop to another user";
+  TempDir dir("vidx_api");
+  const std::string path = dir.str() + "/api.sock";
+  auto server = MustStart(Options(path));
+  ASSERT_NE(server, nullptr);
+  struct stat st {};
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  ASSERT_EQ(st.st_mode & 07777, 0660u);
+  int out[2];
+  ASSERT_EQ(::pipe(out), 0);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    ::close(out[0]);
+    int code = -1;
+    std::string message;
+    if (::setgroups(0, nullptr) == 0 && ::setresgid(65534, 65534, 65534) == 0 &&
+        ::setresuid(65534, 65534, 65534) == 0) {
+      Status s = CallApi(path, "GET", "/v1/echo", "", 5).status();
+      code = static_cast<int>(s.code());
+      message = s.message();
+    }
+    (void)!::write(out[1], &code, sizeof(code));
+    (void)!::write(out[1], message.data(), message.size());
+    ::_exit(0);
+  }
+  ::close(out[1]);
+  int code = -2;
+  ASSERT_EQ(::read(out[0], &code, sizeof(code)), static_cast<ssize_t>(sizeof(code)));
+  std::string message;
+  char buf[512];
+  for (ssize_t n; (n = ::read(out[0], buf, sizeof(buf))) > 0;) message.append(buf, n);
+  ::close(out[0]);
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  EXPECT_EQ(code, static_cast<int>(StatusCode::kPermissionDenied)) << message;
+  EXPECT_EQ(message, "the daemon's socket " + path +
+                         " refuses you (permission denied): join group vidx, or run as the "
+                         "vidx user");
+  // The same call as root still goes through.
+  auto ok = CallApi(path, "GET", "/v1/echo", "", 5);
+  ASSERT_TRUE(ok.ok()) << ok.status().message();
 }
 
 TEST(ApiServerTest, AppliesTheConfiguredMode) {

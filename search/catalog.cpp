@@ -11,19 +11,14 @@
 #include <rocksdb/write_batch.h>
 
 #include "search/catalog_format.h"
+#include "search/catalog_internal.h"
 #include "search/rocks_logger.h"
 
 namespace vidx {
 
 namespace fmt = catalog_format;
 
-namespace {
-
-int64_t NowUnix() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+namespace catalog_internal {
 
 Status FromRocks(const rocksdb::Status& s, const std::string& what) {
   if (s.ok()) return Status::Ok();
@@ -38,7 +33,6 @@ bool StartsWith(const rocksdb::Slice& s, const std::string& prefix) {
   return s.size() >= prefix.size() && std::memcmp(s.data(), prefix.data(), prefix.size()) == 0;
 }
 
-// The first key after every key that starts with `prefix` (prefix has no all-0xff tail here).
 std::string PrefixEnd(std::string prefix) {
   while (!prefix.empty()) {
     unsigned char c = static_cast<unsigned char>(prefix.back());
@@ -51,7 +45,6 @@ std::string PrefixEnd(std::string prefix) {
   return prefix;
 }
 
-// Iterates every key starting with `prefix`, from `start` (>= prefix).
 Status Scan(rocksdb::DB* db, const std::string& prefix, const std::string& start,
             const std::function<Status(const rocksdb::Slice&, const rocksdb::Slice&)>& fn) {
   rocksdb::ReadOptions ro;
@@ -63,6 +56,20 @@ Status Scan(rocksdb::DB* db, const std::string& prefix, const std::string& start
     VIDX_RETURN_IF_ERROR(fn(it->key(), it->value()));
   }
   return FromRocks(it->status(), "catalog scan failed");
+}
+
+}  // namespace catalog_internal
+
+namespace {
+
+using catalog_internal::FromRocks;
+using catalog_internal::PrefixEnd;
+using catalog_internal::Scan;
+
+int64_t NowUnix() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 }  // namespace
@@ -82,8 +89,10 @@ class Catalog::Batch {
   }
 };
 
-Catalog::Catalog(std::unique_ptr<rocksdb::DB> db, std::string path, bool read_only)
-    : db_(std::move(db)), path_(std::move(path)), read_only_(read_only) {}
+Catalog::Catalog(std::unique_ptr<CatalogWriterRegistration> writer,
+                 std::unique_ptr<rocksdb::DB> db, std::string path, bool read_only)
+    : writer_(std::move(writer)), db_(std::move(db)), path_(std::move(path)),
+      read_only_(read_only) {}
 
 Catalog::~Catalog() = default;
 
@@ -97,14 +106,23 @@ StatusOr<std::unique_ptr<Catalog>> Catalog::Open(const std::string& state_dir,
   rocksdb::DB* raw = nullptr;
   bool read_only = options.read_only;
   rocksdb::Status s;
+  std::unique_ptr<CatalogWriterRegistration> writer;
   if (!read_only) {
     std::error_code ec;
     std::filesystem::create_directories(path, ec);
     if (ec) return Status::IoError("catalog " + path + " cannot be created: " + ec.message());
+    writer = std::make_unique<CatalogWriterRegistration>(path);
     s = rocksdb::DB::Open(ro, path, &raw);
-    if (!s.ok() && options.read_only_if_locked && s.IsIOError() &&
-        s.ToString().find("lock") != std::string::npos) {
-      read_only = true;
+    if (!s.ok()) {
+      writer.reset();  // this process holds nothing now: the probe below sees other holders
+      if (s.IsIOError()) {
+        StatusOr<bool> held = CatalogWriterHoldsLock(path);
+        if (!held.ok()) return held.status();
+        if (*held && !options.read_only_if_locked) {
+          return Status::Busy("catalog " + path + " is in use by another process");
+        }
+        read_only = *held;
+      }
     }
   }
   if (read_only) s = rocksdb::DB::OpenForReadOnly(ro, path, &raw);
@@ -118,7 +136,8 @@ StatusOr<std::unique_ptr<Catalog>> Catalog::Open(const std::string& state_dir,
   };
   if (!s.ok() && s.IsCorruption()) return corrupt(s.ToString());
   if (!s.ok()) return Status::IoError("catalog " + path + " cannot be opened: " + s.ToString());
-  std::unique_ptr<Catalog> catalog(new Catalog(std::move(db), path, read_only));
+  std::unique_ptr<Catalog> catalog(
+      new Catalog(std::move(writer), std::move(db), path, read_only));
   Status loaded = catalog->LoadState();
   if (loaded.code() == StatusCode::kCorruption) return corrupt(loaded.message());
   VIDX_RETURN_IF_ERROR(loaded);
@@ -138,23 +157,7 @@ Status Catalog::LoadState() {
     }
     return Status::Ok();
   };
-  uint64_t version = 0;
-  VIDX_RETURN_IF_ERROR(get_uint(fmt::kFormatKey, &version));
-  if (version > static_cast<uint64_t>(fmt::kFormatVersion)) {
-    return Status::FailedPrecondition(
-        "catalog " + path_ + " has format version " + std::to_string(version) +
-        ", newer than this vidx understands (" + std::to_string(fmt::kFormatVersion) +
-        "); run a newer vidx or point state_dir elsewhere");
-  }
-  if (version == 0 && !read_only_) {
-    // A new database, or one written before the version key existed (the checkpoint-hash
-    // cache alone, which is format 1).
-    rocksdb::WriteOptions wo;
-    wo.sync = true;
-    VIDX_RETURN_IF_ERROR(FromRocks(
-        db_->Put(wo, fmt::kFormatKey, std::to_string(fmt::kFormatVersion)),
-        "catalog " + path_ + " cannot be written"));
-  }
+  VIDX_RETURN_IF_ERROR(CheckFormatLocked());
   VIDX_RETURN_IF_ERROR(get_uint(fmt::kNextGenerationKey, &counters_.next_generation));
   VIDX_RETURN_IF_ERROR(get_uint(fmt::kNextVectorKey, &counters_.next_vector));
   VIDX_RETURN_IF_ERROR(get_uint(fmt::kNextDeletionKey, &counters_.next_deletion));
@@ -379,7 +382,7 @@ StatusOr<CommitReceipt> Catalog::CommitFile(const std::string& fingerprint,
   std::string old_value;
   rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), fmt::FileKey(gen->id, path), &old_value);
   if (s.ok()) {
-    StatusOr<FileRecord> old = fmt::DecodeFile(gen->id, path, old_value);
+    StatusOr<FileRecord> old = fmt::DecodeFile(gen->id, path, old_value, format_version_);
     if (!old.ok()) return old.status();
     record.attempts = old->attempts;
     Unlink(*old, &batch, &receipt);
@@ -390,6 +393,7 @@ StatusOr<CommitReceipt> Catalog::CommitFile(const std::string& fingerprint,
   record.content_hash = result.content_hash;
   record.status = indexed ? FileStatus::kIndexed : FileStatus::kFailed;
   record.error = result.error;
+  record.failure = indexed ? FailureKind::kNone : result.failure;
   record.attempts += 1;
   record.duration = result.duration;
   record.codec = result.codec;
@@ -417,10 +421,6 @@ StatusOr<CommitReceipt> Catalog::CommitFile(const std::string& fingerprint,
   VIDX_RETURN_IF_ERROR(Write(&batch));
   if (hook) hook(receipt);
   return receipt;
-}
-
-Status Catalog::Commit(const std::string& fingerprint, const FileResult& result) {
-  return CommitFile(fingerprint, result).status();
 }
 
 StatusOr<std::vector<CommitReceipt>> Catalog::RenameFile(const std::string& old_path,
@@ -498,7 +498,7 @@ StatusOr<std::optional<FileRecord>> Catalog::FindFile(uint64_t generation,
   rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), fmt::FileKey(generation, path), &value);
   if (s.IsNotFound()) return std::optional<FileRecord>();
   VIDX_RETURN_IF_ERROR(FromRocks(s, "catalog " + path_ + " cannot be read"));
-  StatusOr<FileRecord> record = fmt::DecodeFile(generation, path, value);
+  StatusOr<FileRecord> record = fmt::DecodeFile(generation, path, value, format_version_);
   if (!record.ok()) return record.status();
   return std::optional<FileRecord>(std::move(record).value());
 }
@@ -538,71 +538,11 @@ Status Catalog::ForEachFile(uint64_t generation,
               [&](const rocksdb::Slice& key, const rocksdb::Slice& value) -> Status {
                 std::string path(key.data() + prefix.size(), key.size() - prefix.size());
                 StatusOr<FileRecord> r =
-                    fmt::DecodeFile(generation, path, std::string_view(value.data(), value.size()));
+                    fmt::DecodeFile(generation, path,
+                                    std::string_view(value.data(), value.size()), format_version_);
                 if (!r.ok()) return r.status();
                 return fn(*r);
               });
-}
-
-StatusOr<VectorRecord> Catalog::GetVector(uint64_t generation, uint64_t id) const {
-  std::string value;
-  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), fmt::VectorKey(generation, id), &value);
-  if (s.IsNotFound()) {
-    return Status::NotFound("generation " + std::to_string(generation) + " has no vector " +
-                            std::to_string(id));
-  }
-  VIDX_RETURN_IF_ERROR(FromRocks(s, "catalog " + path_ + " cannot be read"));
-  return fmt::DecodeVector(id, value);
-}
-
-Status Catalog::ForEachVector(uint64_t generation, uint64_t after_id,
-                              const std::function<Status(const VectorRecord&)>& fn) const {
-  std::string prefix = fmt::GenerationScope(fmt::kVectorPrefix, generation);
-  if (after_id == UINT64_MAX) return Status::Ok();
-  return Scan(db_.get(), prefix, fmt::VectorKey(generation, after_id + 1),
-              [&](const rocksdb::Slice& key, const rocksdb::Slice& value) -> Status {
-                if (key.size() != prefix.size() + 8) {
-                  return Status::Corruption("catalog has a malformed vector key");
-                }
-                uint64_t id = fmt::ReadBigEndian64(key.data() + prefix.size());
-                StatusOr<VectorRecord> v =
-                    fmt::DecodeVector(id, std::string_view(value.data(), value.size()));
-                if (!v.ok()) return v.status();
-                return fn(*v);
-              });
-}
-
-Status Catalog::ForEachDeletion(
-    uint64_t generation, uint64_t after_seq,
-    const std::function<Status(uint64_t, const std::vector<uint64_t>&)>& fn) const {
-  std::string prefix = fmt::GenerationScope(fmt::kDeletionPrefix, generation);
-  if (after_seq == UINT64_MAX) return Status::Ok();
-  return Scan(db_.get(), prefix, fmt::DeletionKey(generation, after_seq + 1),
-              [&](const rocksdb::Slice& key, const rocksdb::Slice& value) -> Status {
-                if (key.size() != prefix.size() + 8) {
-                  return Status::Corruption("catalog has a malformed deletion key");
-                }
-                uint64_t seq = fmt::ReadBigEndian64(key.data() + prefix.size());
-                StatusOr<std::vector<uint64_t>> ids =
-                    fmt::DecodeIds(std::string_view(value.data(), value.size()));
-                if (!ids.ok()) return ids.status();
-                return fn(seq, *ids);
-              });
-}
-
-uint64_t Catalog::LastDeletionSeq() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return counters_.next_deletion - 1;
-}
-
-Status Catalog::TrimDeletionLog(uint64_t generation, uint64_t up_to) {
-  VIDX_RETURN_IF_ERROR(CheckWritable());
-  std::string begin = fmt::GenerationScope(fmt::kDeletionPrefix, generation);
-  std::string end = up_to == UINT64_MAX ? PrefixEnd(begin) : fmt::DeletionKey(generation, up_to + 1);
-  rocksdb::WriteOptions wo;
-  wo.sync = true;
-  return FromRocks(db_->DeleteRange(wo, db_->DefaultColumnFamily(), begin, end),
-                   "catalog " + path_ + " write failed");
 }
 
 std::optional<std::string> Catalog::Lookup(const FileIdentity& file) {

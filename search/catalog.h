@@ -1,6 +1,6 @@
-// Catalog: the truth of DESIGN §5 — one RocksDB database at state_dir/catalog holding
-// generations, per-file records, per-vector records (with the vectors), a deletion log and
-// the checkpoint-hash cache. Byte layouts: search/catalog_format.h and docs/storage.md.
+// Catalog: the truth of vidx — one RocksDB database at state_dir/catalog holding generations,
+// per-file records, per-vector records (with the vectors), a deletion log and the
+// checkpoint-hash cache. Byte layouts: search/catalog_format.h and docs/storage.md.
 //
 // Every write that touches more than one key is one WriteBatch written with sync=true: a
 // crash leaves either all of it or none of it. Vector ids are allocated from one global
@@ -11,6 +11,10 @@
 // Opened read-only (explicitly, or because another process holds the lock and the option
 // asks for the fallback), every write returns kFailedPrecondition and HashCache::Store does
 // nothing.
+//
+// Older formats: a writable open migrates a catalog of an older format version to the
+// current one in one synced batch before anything else (search/catalog_migrate.cpp); a
+// read-only open reads it as it is.
 #ifndef VIDX_SEARCH_CATALOG_H_
 #define VIDX_SEARCH_CATALOG_H_
 
@@ -26,6 +30,7 @@
 #include "common/status.h"
 #include "indexer/model/checkpoint_hash.h"
 #include "indexer/pipeline/index_sink.h"
+#include "search/catalog_lock.h"
 #include "search/catalog_types.h"
 
 namespace rocksdb {
@@ -45,11 +50,13 @@ struct CatalogOptions {
   rocksdb::Env* env = nullptr;
 };
 
-class Catalog : public IndexSink, public HashCache {
+class Catalog : public HashCache {
  public:
   // Opens (creating when missing and writable) `state_dir`/catalog. A database written by a
   // newer format version is refused (kFailedPrecondition naming the directory); an
-  // unreadable version key is kCorruption. Errors name the directory.
+  // unreadable version key is kCorruption; a catalog whose write lock another writer holds is
+  // kBusy (unless options.read_only_if_locked: then it is opened read-only). Errors name the
+  // directory.
   static StatusOr<std::unique_ptr<Catalog>> Open(const std::string& state_dir,
                                                  const CatalogOptions& options = {});
   ~Catalog() override;
@@ -57,6 +64,9 @@ class Catalog : public IndexSink, public HashCache {
   Catalog& operator=(const Catalog&) = delete;
 
   bool read_only() const { return read_only_; }
+  // The format version of the records as stored: kFormatVersion after a writable open, an
+  // older one when an old catalog was opened read-only.
+  int format_version() const { return format_version_; }
   const std::string& path() const { return path_; }
 
   // --- Generations -----------------------------------------------------------------------
@@ -89,10 +99,9 @@ class Catalog : public IndexSink, public HashCache {
   // its previous vectors (logged) — all in one sync WriteBatch. kNotFound when no building or
   // active generation has the fingerprint; kInvalidArgument when a vector's size is not the
   // generation's dimension or holds a non-finite value (nothing is written then).
+  // The record keeps result.failure (kNone when indexed).
   StatusOr<CommitReceipt> CommitFile(const std::string& fingerprint, const FileResult& result,
                                      const CommitHook& hook = nullptr);
-  // IndexSink: CommitFile without a hook.
-  Status Commit(const std::string& fingerprint, const FileResult& result) override;
 
   // Moves `old_path`'s record and vectors to `renamed.path` in every non-retired generation
   // that knows old_path, keeping vector ids and vectors (nothing to re-embed or re-add), with
@@ -114,7 +123,12 @@ class Catalog : public IndexSink, public HashCache {
                      const std::function<Status(const FileRecord&)>& fn) const;
 
   // --- Vectors and deletions -------------------------------------------------------------
-  StatusOr<VectorRecord> GetVector(uint64_t generation, uint64_t id) const;
+  StatusOr<VectorRecord> GetVector(uint64_t generation, uint64_t id) const;  // kNotFound
+  // The vectors `ids` of `generation`, read with one RocksDB MultiGet: out[i] is ids[i]'s
+  // record, or nullopt when the generation has no such vector (it was removed). Any other
+  // failure (an I/O error, a record that does not decode) fails the whole call.
+  StatusOr<std::vector<std::optional<VectorRecord>>> GetVectors(
+      uint64_t generation, const std::vector<uint64_t>& ids) const;
   // Calls `fn` for every vector of `generation` with id > after_id, ascending.
   Status ForEachVector(uint64_t generation, uint64_t after_id,
                        const std::function<Status(const VectorRecord&)>& fn) const;
@@ -139,8 +153,13 @@ class Catalog : public IndexSink, public HashCache {
   };
   class Batch;  // a WriteBatch plus the generation records it updates
 
-  Catalog(std::unique_ptr<rocksdb::DB> db, std::string path, bool read_only);
+  Catalog(std::unique_ptr<CatalogWriterRegistration> writer, std::unique_ptr<rocksdb::DB> db,
+          std::string path, bool read_only);
   Status LoadState();
+  // Checks meta/format and sets format_version_; on a writable catalog of an older version,
+  // rewrites every record whose layout changed and the version key in one synced batch.
+  // REQUIRES: mu_ held, at open (search/catalog_migrate.cpp).
+  Status CheckFormatLocked();
   Status CheckWritable() const;
   Status Write(Batch* batch);  // REQUIRES: mu_ held
   // `path`'s record in `generation`, or nullopt when there is none.
@@ -149,9 +168,12 @@ class Catalog : public IndexSink, public HashCache {
   void Unlink(const FileRecord& record, Batch* batch, CommitReceipt* receipt);
   std::optional<Generation> FindLocked(const std::string& fingerprint) const;
 
+  // Declared before db_: released only after the database (and its lock) is closed.
+  std::unique_ptr<CatalogWriterRegistration> writer_;
   std::unique_ptr<rocksdb::DB> db_;
   const std::string path_;
   const bool read_only_;
+  int format_version_ = 0;  // set at open, constant afterwards
 
   mutable std::mutex mu_;                   // guards everything below and serialises writes
   Counters counters_;

@@ -176,11 +176,12 @@ std::string EncodeFile(const FileRecord& f) {
   Put64(&out, static_cast<uint64_t>(f.updated_unix));
   Put32(&out, static_cast<uint32_t>(f.vector_ids.size()));
   for (uint64_t id : f.vector_ids) Put64(&out, id);
+  out.push_back(static_cast<char>(f.failure));  // since version 2
   return out;
 }
 
 StatusOr<FileRecord> DecodeFile(uint64_t generation, const std::string& path,
-                                std::string_view value) {
+                                std::string_view value, int version) {
   Reader r(value, "file");
   FileRecord f;
   f.generation = generation;
@@ -203,11 +204,21 @@ StatusOr<FileRecord> DecodeFile(uint64_t generation, const std::string& path,
   } else {
     r.Bytes(value.size() + 1);  // forces the truncation error
   }
+  uint8_t failure = 0;
+  if (version >= 2) failure = r.U8();
   VIDX_RETURN_IF_ERROR(r.Finish().WithContext(path));
   if (status > static_cast<uint8_t>(FileStatus::kFailed)) {
     return Status::Corruption("catalog file record of " + path + " has unknown status");
   }
   f.status = static_cast<FileStatus>(status);
+  if (version < 2) {
+    f.failure = f.status == FileStatus::kFailed ? FailureKind::kUnknown : FailureKind::kNone;
+  } else if (failure > static_cast<uint8_t>(FailureKind::kUnknown)) {
+    return Status::Corruption("catalog file record of " + path + " has unknown failure kind " +
+                              std::to_string(failure));
+  } else {
+    f.failure = static_cast<FailureKind>(failure);
+  }
   return f;
 }
 

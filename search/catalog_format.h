@@ -1,4 +1,4 @@
-// Byte layouts of the catalog's keys and records (format version 1, docs/storage.md).
+// Byte layouts of the catalog's keys and records (format version 2, docs/storage.md).
 //
 // Integers inside keys are big-endian so that RocksDB's bytewise order is numeric order;
 // integers and floats inside values are little-endian. Every decoder checks bounds and
@@ -19,7 +19,10 @@
 namespace vidx {
 namespace catalog_format {
 
-constexpr int kFormatVersion = 1;
+// The version this code writes. Version 1 differs only in the file record (no failure kind);
+// it is still read (DecodeFile) and migrated on a writable open (search/catalog_migrate.cpp).
+constexpr int kFormatVersion = 2;
+constexpr int kOldestReadableVersion = 1;
 
 // Singleton keys (values: decimal text).
 constexpr char kFormatKey[] = "meta/format";
@@ -53,9 +56,12 @@ std::string DeletionKey(uint64_t generation, uint64_t seq);
 std::string EncodeGeneration(const Generation& g);
 StatusOr<Generation> DecodeGeneration(uint64_t id, std::string_view value);
 
+// Always the current layout.
 std::string EncodeFile(const FileRecord& f);
+// `version` is the catalog's format version (kOldestReadableVersion..kFormatVersion). A
+// version-1 record has no failure kind: a failed one reads as FailureKind::kUnknown.
 StatusOr<FileRecord> DecodeFile(uint64_t generation, const std::string& path,
-                                std::string_view value);
+                                std::string_view value, int version = kFormatVersion);
 
 std::string EncodeVector(const std::string& path, double start, double end, const float* v,
                          uint32_t dim);

@@ -13,6 +13,7 @@
 
 #include "search/catalog.h"
 #include "search/catalog_format.h"
+#include "search/catalog_lock.h"
 #include "search/rocks_logger.h"
 
 namespace vidx {
@@ -25,9 +26,12 @@ namespace fmt = catalog_format;
 Status Rocks(const rocksdb::Status& s, const std::string& path, const std::string& what) {
   if (s.ok()) return Status::Ok();
   const std::string text = s.ToString();
-  if (s.IsIOError() && text.find("lock") != std::string::npos) {
-    return Status::FailedPrecondition("catalog " + path +
-                                      " is in use by another process; stop the daemon first");
+  if (s.IsIOError()) {
+    StatusOr<bool> held = CatalogWriterHoldsLock(path);
+    if (held.ok() && *held) {
+      return Status::Busy("catalog " + path +
+                          " is in use by another process; stop the daemon first");
+    }
   }
   if (s.IsCorruption()) return Status::Corruption("catalog " + path + " " + what + ": " + text);
   return Status::IoError("catalog " + path + " " + what + ": " + text);
@@ -76,6 +80,22 @@ Status RepairCatalog(const std::string& state_dir, CatalogRepairReport* report) 
   rocksdb::WriteBatch wb;
   rocksdb::Status scan;
 
+  // The records' layout: the stored format version (kept records are rewritten in the
+  // current one below); an unreadable version is taken as the current one.
+  int version = fmt::kFormatVersion;
+  {
+    std::string v;
+    uint64_t n = 0;
+    if (db->Get(rocksdb::ReadOptions(), fmt::kFormatKey, &v).ok() && fmt::ParseCounter(v, &n) &&
+        n >= static_cast<uint64_t>(fmt::kOldestReadableVersion)) {
+      if (n > static_cast<uint64_t>(fmt::kFormatVersion)) {
+        return Status::FailedPrecondition("catalog " + path + " has format version " + v +
+                                          ", newer than this vidx understands; run a newer vidx");
+      }
+      version = static_cast<int>(n);
+    }
+  }
+
   // Generation records.
   std::map<uint64_t, Generation> gens;
   uint64_t max_gen = 0;
@@ -112,7 +132,7 @@ Status RepairCatalog(const std::string& state_dir, CatalogRepairReport* report) 
   std::map<uint64_t, std::map<std::string, FileRecord>> files;
   ForEachUnder(db.get(), fmt::kFilePrefix, [&](const std::string& key, uint64_t gen,
                                                const std::string& rest, const std::string& value) {
-    StatusOr<FileRecord> r = fmt::DecodeFile(gen, rest, value);
+    StatusOr<FileRecord> r = fmt::DecodeFile(gen, rest, value, version);
     bool whole = gens.count(gen) > 0 && r.ok();
     if (whole) {
       for (uint64_t id : r->vector_ids) {
@@ -165,7 +185,10 @@ Status RepairCatalog(const std::string& state_dir, CatalogRepairReport* report) 
     }
   }, &scan);
   for (const auto& [gen, records] : files) {
-    for (const auto& [p, r] : records) wb.Put(fmt::HashKey(gen, r.content_hash, p), "");
+    for (const auto& [p, r] : records) {
+      wb.Put(fmt::HashKey(gen, r.content_hash, p), "");
+      if (version != fmt::kFormatVersion) wb.Put(fmt::FileKey(gen, p), fmt::EncodeFile(r));
+    }
   }
   // The deletion log only serves snapshots, which are all deleted below.
   ForEachUnder(db.get(), fmt::kDeletionPrefix, [&](const std::string& key, uint64_t, const std::string&,

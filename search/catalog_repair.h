@@ -16,7 +16,8 @@
 // vector indexes from the repaired catalog.
 //
 // REQUIRES: no process has the catalog open (RepairDB takes the lock; a running daemon makes
-// it fail with kFailedPrecondition). Thread-safety: a free function.
+// it fail with kBusy). A catalog of an older format version is repaired into the current one.
+// Thread-safety: a free function.
 #ifndef VIDX_SEARCH_CATALOG_REPAIR_H_
 #define VIDX_SEARCH_CATALOG_REPAIR_H_
 
@@ -44,7 +45,8 @@ struct CatalogRepairReport {
 };
 
 // Repairs state_dir/catalog as described above. Errors: kNotFound when there is no catalog,
-// kFailedPrecondition when it is in use, kIoError/kCorruption when RocksDB cannot salvage it.
+// kBusy when it is in use, kFailedPrecondition when its format is newer than this vidx,
+// kIoError/kCorruption when RocksDB cannot salvage it.
 Status RepairCatalog(const std::string& state_dir, CatalogRepairReport* report);
 
 }  // namespace vidx

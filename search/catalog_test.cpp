@@ -1,5 +1,7 @@
 #include "search/catalog.h"
 
+#include <fcntl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -7,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include "search/catalog_format.h"
 #include "tests/temp_dir.h"
 #include <rocksdb/db.h>
 #include <rocksdb/env.h>
@@ -71,15 +74,15 @@ TEST(CatalogTest, FormatVersionIsStampedAndNewerVersionsAreRefused) {
     std::unique_ptr<rocksdb::DB> db(raw);
     std::string v;
     ASSERT_TRUE(db->Get(rocksdb::ReadOptions(), "meta/format", &v).ok());
-    EXPECT_EQ(v, "1");
-    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), "meta/format", "2").ok());
+    EXPECT_EQ(v, "2");
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), "meta/format", "3").ok());
   }
   auto refused = Catalog::Open(dir.str());
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_NE(refused.status().message().find(db_path), std::string::npos)
       << refused.status().message();
-  EXPECT_NE(refused.status().message().find("version 2"), std::string::npos);
+  EXPECT_NE(refused.status().message().find("version 3"), std::string::npos);
   {
     rocksdb::DB* raw = nullptr;
     ASSERT_TRUE(rocksdb::DB::Open(rocksdb::Options(), db_path, &raw).ok());
@@ -136,7 +139,7 @@ TEST(CatalogTest, CommitStoresFileAndVectorsAndReplacesOnRecommit) {
   FileResult failed = MakeFile("/m/a.mp4", "hashA2", 0);
   failed.outcome = FileOutcome::kFailed;
   failed.error = "cannot decode";
-  ASSERT_TRUE(c->Commit("fpA", failed).ok());
+  ASSERT_TRUE(c->CommitFile("fpA", failed).status().ok());
   g = c->GetGeneration(gen->id);
   EXPECT_EQ(g->files_indexed, 0u);
   EXPECT_EQ(g->files_failed, 1u);
@@ -159,11 +162,11 @@ TEST(CatalogTest, InvalidVectorsWriteNothing) {
   ASSERT_TRUE(gen.ok());
   FileResult bad = MakeFile("/m/a.mp4", "h", 3);
   bad.segments[2].vector.pop_back();
-  EXPECT_EQ(c->Commit("fpA", bad).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(c->CommitFile("fpA", bad).status().code(), StatusCode::kInvalidArgument);
   bad = MakeFile("/m/a.mp4", "h", 3);
   bad.segments[1].vector[0] = std::numeric_limits<float>::quiet_NaN();
-  EXPECT_EQ(c->Commit("fpA", bad).code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(c->Commit("fpUnknown", MakeFile("/m/a.mp4", "h", 1)).code(), StatusCode::kNotFound);
+  EXPECT_EQ(c->CommitFile("fpA", bad).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(c->CommitFile("fpUnknown", MakeFile("/m/a.mp4", "h", 1)).status().code(), StatusCode::kNotFound);
   EXPECT_EQ(c->GetFile(gen->id, "/m/a.mp4").status().code(), StatusCode::kNotFound);
   size_t vectors = 0;
   ASSERT_TRUE(c->ForEachVector(gen->id, 0, [&](const VectorRecord&) {
@@ -226,7 +229,7 @@ TEST(CatalogTest, FailedWriteLeavesNothingBehind) {
     auto gen = c->CreateGeneration("fpA", kDim);
     ASSERT_TRUE(gen.ok());
     gen_id = gen->id;
-    ASSERT_TRUE(c->Commit("fpA", MakeFile("/m/a.mp4", "hashA", 2)).ok());
+    ASSERT_TRUE(c->CommitFile("fpA", MakeFile("/m/a.mp4", "hashA", 2)).status().ok());
     fail = true;
     bool hook_called = false;
     // Replacing a.mp4 would delete 2 vectors, add 3 and log a deletion: all or nothing.
@@ -258,8 +261,8 @@ TEST(CatalogTest, RenameKeepsVectorIdsAndVectors) {
   auto c = OpenOk(dir.str());
   auto gen = c->CreateGeneration("fpA", kDim);
   ASSERT_TRUE(gen.ok());
-  ASSERT_TRUE(c->Commit("fpA", MakeFile("/m/a.mp4", "hashA", 2, 5.f)).ok());
-  ASSERT_TRUE(c->Commit("fpA", MakeFile("/m/dest.mp4", "hashD", 1)).ok());  // id 3
+  ASSERT_TRUE(c->CommitFile("fpA", MakeFile("/m/a.mp4", "hashA", 2, 5.f)).status().ok());
+  ASSERT_TRUE(c->CommitFile("fpA", MakeFile("/m/dest.mp4", "hashD", 1)).status().ok());  // id 3
   auto found = c->FilesByContentHash(gen->id, "hashA");
   ASSERT_TRUE(found.ok());
   ASSERT_EQ(found->size(), 1u);
@@ -298,8 +301,8 @@ TEST(CatalogTest, RemovalsAreLoggedAndTrimmable) {
   auto c = OpenOk(dir.str());
   auto gen = c->CreateGeneration("fpA", kDim);
   ASSERT_TRUE(gen.ok());
-  ASSERT_TRUE(c->Commit("fpA", MakeFile("/m/a.mp4", "a", 2)).ok());  // 1, 2
-  ASSERT_TRUE(c->Commit("fpA", MakeFile("/m/b.mp4", "b", 1)).ok());  // 3
+  ASSERT_TRUE(c->CommitFile("fpA", MakeFile("/m/a.mp4", "a", 2)).status().ok());  // 1, 2
+  ASSERT_TRUE(c->CommitFile("fpA", MakeFile("/m/b.mp4", "b", 1)).status().ok());  // 3
   auto r1 = c->RemoveFile("/m/a.mp4");
   ASSERT_TRUE(r1.ok());
   ASSERT_EQ(r1->size(), 1u);
@@ -335,7 +338,7 @@ TEST(CatalogTest, GenerationsFlipAndDelete) {
               StatusCode::kFailedPrecondition);
     EXPECT_EQ(c->CreateGeneration("fpZ", 0).status().code(), StatusCode::kInvalidArgument);
     ASSERT_TRUE(c->SetActive(a).ok());
-    ASSERT_TRUE(c->Commit("fpA", MakeFile("/m/a.mp4", "a", 2)).ok());
+    ASSERT_TRUE(c->CommitFile("fpA", MakeFile("/m/a.mp4", "a", 2)).status().ok());
     auto gb = c->CreateGeneration("fpB", 8);
     ASSERT_TRUE(gb.ok());
     b = gb->id;
@@ -351,7 +354,7 @@ TEST(CatalogTest, GenerationsFlipAndDelete) {
   EXPECT_EQ(c->GetGeneration(b)->state, GenerationState::kActive);
   EXPECT_EQ(c->GetGeneration(b)->dimension, 8u);
   // A retired generation takes no writes and cannot come back.
-  EXPECT_EQ(c->Commit("fpA", MakeFile("/m/x.mp4", "x", 1)).code(), StatusCode::kNotFound);
+  EXPECT_EQ(c->CommitFile("fpA", MakeFile("/m/x.mp4", "x", 1)).status().code(), StatusCode::kNotFound);
   EXPECT_EQ(c->SetActive(a).code(), StatusCode::kFailedPrecondition);
   EXPECT_EQ(c->DeleteGeneration(b).code(), StatusCode::kFailedPrecondition);
   ASSERT_TRUE(c->DeleteGeneration(a).ok());
@@ -378,15 +381,102 @@ TEST(CatalogTest, SecondOpenerFallsBackToReadOnly) {
   auto c = OpenOk(dir.str());
   ASSERT_TRUE(c->CreateGeneration("fpA", kDim).ok());
   auto locked = Catalog::Open(dir.str());
-  EXPECT_FALSE(locked.ok());
+  ASSERT_FALSE(locked.ok());
+  EXPECT_EQ(locked.status().code(), StatusCode::kBusy) << locked.status().message();
   CatalogOptions o;
   o.read_only_if_locked = true;
   auto ro = OpenOk(dir.str(), o);
   ASSERT_NE(ro, nullptr);
   EXPECT_TRUE(ro->read_only());
   EXPECT_EQ(ro->FindGeneration("fpA")->dimension, kDim);
-  EXPECT_EQ(ro->Commit("fpA", MakeFile("/m/a.mp4", "a", 1)).code(),
+  EXPECT_EQ(ro->CommitFile("fpA", MakeFile("/m/a.mp4", "a", 1)).status().code(),
             StatusCode::kFailedPrecondition);
+}
+
+// Another process's lock on catalog/LOCK (what RocksDB takes, with fcntl) is recognised
+// without reading RocksDB's message: kBusy, or read-only when the fallback is asked for.
+TEST(CatalogTest, LockOfAnotherProcessIsBusyOrReadOnly) {
+  TempDir dir;
+  { ASSERT_NE(OpenOk(dir.str()), nullptr); }
+  const std::string lock_file = dir.str() + "/catalog/LOCK";
+  int ready[2], done[2];
+  ASSERT_EQ(::pipe(ready), 0);
+  ASSERT_EQ(::pipe(done), 0);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    ::close(done[1]);
+    ::close(ready[0]);
+    const int fd = ::open(lock_file.c_str(), O_RDWR);
+    struct flock fl {};
+    fl.l_type = F_WRLCK;
+    fl.l_whence = SEEK_SET;
+    const char ok = (fd >= 0 && ::fcntl(fd, F_SETLK, &fl) == 0) ? 'y' : 'n';
+    (void)!::write(ready[1], &ok, 1);
+    char c;
+    (void)!::read(done[0], &c, 1);  // until the parent closes its end
+    ::_exit(0);
+  }
+  ::close(ready[1]);
+  ::close(done[0]);
+  char ok = 0;
+  ASSERT_EQ(::read(ready[0], &ok, 1), 1);
+  EXPECT_EQ(ok, 'y');
+  {
+    auto busy = Catalog::Open(dir.str());
+    ASSERT_FALSE(busy.ok());
+    EXPECT_EQ(busy.status().code(), StatusCode::kBusy) << busy.status().message();
+    CatalogOptions o;
+    o.read_only_if_locked = true;
+    auto ro = OpenOk(dir.str(), o);
+    ASSERT_NE(ro, nullptr);
+    EXPECT_TRUE(ro->read_only());
+  }
+  ::close(done[1]);
+  ::close(ready[0]);
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  auto free_again = OpenOk(dir.str());
+  ASSERT_NE(free_again, nullptr);
+  EXPECT_FALSE(free_again->read_only());
+}
+
+// Overwrites the value of `key` in the (closed) catalog under `dir`.
+void PutRaw(const std::string& dir, const std::string& key, const std::string& value) {
+  rocksdb::DB* raw = nullptr;
+  ASSERT_TRUE(rocksdb::DB::Open(rocksdb::Options(), dir + "/catalog", &raw).ok());
+  std::unique_ptr<rocksdb::DB> db(raw);
+  ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), key, value).ok());
+}
+
+TEST(CatalogTest, GetVectorsTellsRemovedFromBroken) {
+  TempDir dir;
+  uint64_t gen = 0;
+  {
+    auto c = OpenOk(dir.str());
+    gen = c->CreateGeneration("fpA", kDim)->id;
+    ASSERT_TRUE(c->CommitFile("fpA", MakeFile("/m/a.mp4", "a", 2)).ok());       // 1, 2
+    ASSERT_TRUE(c->CommitFile("fpA", MakeFile("/m/b.mp4", "b", 1, 9.f)).ok());  // 3
+    ASSERT_TRUE(c->RemoveFile("/m/a.mp4").ok());
+    auto got = c->GetVectors(gen, {3, 1, 2, 99});
+    ASSERT_TRUE(got.ok()) << got.status().message();
+    ASSERT_EQ(got->size(), 4u);
+    ASSERT_TRUE((*got)[0].has_value());
+    EXPECT_EQ((*got)[0]->id, 3u);
+    EXPECT_EQ((*got)[0]->path, "/m/b.mp4");
+    EXPECT_EQ((*got)[0]->vector, (std::vector<float>{9.f, 1.f, 2.f, 3.f}));
+    EXPECT_FALSE((*got)[1].has_value());
+    EXPECT_FALSE((*got)[2].has_value());
+    EXPECT_FALSE((*got)[3].has_value());
+    auto none = c->GetVectors(gen, {});
+    ASSERT_TRUE(none.ok());
+    EXPECT_TRUE(none->empty());
+  }
+  PutRaw(dir.str(), catalog_format::VectorKey(gen, 3), "garbage");
+  auto c = OpenOk(dir.str());
+  auto broken = c->GetVectors(gen, {1, 3});
+  ASSERT_FALSE(broken.ok());
+  EXPECT_EQ(broken.status().code(), StatusCode::kCorruption) << broken.status().message();
 }
 
 TEST(CatalogTest, HashCacheSharesTheDatabase) {

@@ -54,7 +54,7 @@ class IndexLoaderTest : public ::testing::Test {
       for (float& v : seg.vector) v /= std::sqrt(norm);
       r.segments.push_back(seg);
     }
-    ASSERT_TRUE(catalog_->Commit("fp", r).ok());
+    ASSERT_TRUE(catalog_->CommitFile("fp", r).status().ok());
   }
 
   std::vector<uint64_t> CatalogIds() {

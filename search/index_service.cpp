@@ -115,7 +115,9 @@ StatusOr<std::optional<KnownFile>> IndexService::Find(const std::string& path) {
   KnownFile k;
   k.file = rec->file;
   k.failed = rec->status == FileStatus::kFailed;
-  k.unreadable = k.failed && rec->failure == FailureKind::kUnreadable;
+  // kUnknown: failed before the kind was recorded; retried like an unreadable file.
+  k.unreadable = k.failed && (rec->failure == FailureKind::kUnreadable ||
+                              rec->failure == FailureKind::kUnknown);
   return std::optional<KnownFile>(std::move(k));
 }
 

@@ -358,7 +358,6 @@ StatusOr<std::unique_ptr<VectorIndex>> VectorIndex::Load(const std::string& dir,
                                                      *min_train));
   index->present_ = std::move(present);
   index->tombstones_ = std::move(dead);
-  index->remove_supported_ = index->tombstones_.empty();
   index->max_id_ = meta.max_vector_id;
   index->deletion_seq_ = meta.deletion_seq;
   if (meta_out != nullptr) *meta_out = meta;

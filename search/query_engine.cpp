@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <map>
+#include <optional>
 #include <sstream>
 
 #include "indexer/video/image_io.h"
@@ -124,6 +125,26 @@ StatusOr<std::vector<float>> QueryEngine::Embed(const Query& query) const {
   return sum;
 }
 
+StatusOr<std::map<std::string, std::vector<Moment>>> GroupHitsByFile(
+    const Catalog& catalog, uint64_t generation, const SearchResults& hits) {
+  std::vector<uint64_t> ids;
+  std::vector<float> scores;
+  for (size_t j = 0; j < hits.k && j < hits.ids.size(); ++j) {
+    if (hits.ids[j] < 0) continue;
+    ids.push_back(static_cast<uint64_t>(hits.ids[j]));
+    scores.push_back(hits.scores[j]);
+  }
+  StatusOr<std::vector<std::optional<VectorRecord>>> records = catalog.GetVectors(generation, ids);
+  if (!records.ok()) return records.status();
+  std::map<std::string, std::vector<Moment>> by_file;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    const std::optional<VectorRecord>& rec = (*records)[i];
+    if (!rec) continue;  // removed since the index was searched
+    by_file[rec->path].push_back({rec->start, rec->end, scores[i]});
+  }
+  return by_file;
+}
+
 StatusOr<SearchResponse> QueryEngine::Search(const Query& query) const {
   if (model_fingerprint_ != generation_.fingerprint) {
     return Status::FailedPrecondition(
@@ -145,14 +166,10 @@ StatusOr<SearchResponse> QueryEngine::Search(const Query& query) const {
   for (;;) {
     StatusOr<SearchResults> hits = index_->Search(1, q->data(), fetch);
     if (!hits.ok()) return hits.status();
-    by_file.clear();
-    for (size_t j = 0; j < hits->k; ++j) {
-      const int64_t id = hits->ids[j];
-      if (id < 0) continue;
-      StatusOr<VectorRecord> rec = catalog_->GetVector(generation_.id, static_cast<uint64_t>(id));
-      if (!rec.ok()) continue;  // removed since the index was loaded
-      by_file[rec->path].push_back({rec->start, rec->end, hits->scores[j]});
-    }
+    StatusOr<std::map<std::string, std::vector<Moment>>> grouped =
+        GroupHitsByFile(*catalog_, generation_.id, *hits);
+    if (!grouped.ok()) return grouped.status();
+    by_file = std::move(grouped).value();
     if (by_file.size() >= static_cast<size_t>(query.k) || fetch >= live) break;
     fetch = std::min(live, fetch * 4);
   }

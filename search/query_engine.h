@@ -12,6 +12,7 @@
 #ifndef VIDX_SEARCH_QUERY_ENGINE_H_
 #define VIDX_SEARCH_QUERY_ENGINE_H_
 
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -59,6 +60,13 @@ std::vector<std::pair<int, std::string>> ParseTextTerms(const std::string& text)
 // Sorts hits by start and merges those that overlap or touch (within 1 ms); the merged
 // score is the best. Result ordered best first.
 std::vector<Moment> MergeMoments(std::vector<Moment> hits);
+
+// The hits of one query (row 0 of `hits`) grouped by file: path -> moments, each the hit's
+// segment and score. Looks the ids up with one Catalog::GetVectors; an id the generation no
+// longer has (removed since the index was searched) is skipped, negative ids (FAISS's
+// padding) too. Any other catalog failure is returned.
+StatusOr<std::map<std::string, std::vector<Moment>>> GroupHitsByFile(
+    const Catalog& catalog, uint64_t generation, const SearchResults& hits);
 
 class QueryEngine {
  public:

@@ -4,10 +4,13 @@
 #include <exception>
 #include <mutex>
 
+#include <faiss/IndexFlatCodes.h>
 #include <faiss/IndexHNSW.h>
 #include <faiss/IndexIDMap.h>
 #include <faiss/IndexIVF.h>
+#include <faiss/IndexIVFFastScan.h>
 #include <faiss/IndexIVFFlat.h>
+#include <faiss/IndexPreTransform.h>
 #include <faiss/IVFlib.h>
 #include <faiss/impl/FaissException.h>
 #include <faiss/impl/IDSelector.h>
@@ -88,8 +91,27 @@ VectorIndex::VectorIndex(std::string factory, std::string effective_factory, uin
       options_(options),
       min_train_(min_train),
       index_(std::move(index)),
-      idmap_(dynamic_cast<faiss::IndexIDMap2*>(index_.get())) {
+      idmap_(dynamic_cast<faiss::IndexIDMap2*>(index_.get())),
+      remove_supported_(RemovesForReal(index_.get())) {
   ApplySearchDefaults();
+}
+
+bool VectorIndex::RemovesForReal(const faiss::Index* index) {
+  if (const auto* map = dynamic_cast<const faiss::IndexIDMap*>(index)) {
+    return RemovesForReal(map->index);
+  }
+  if (const auto* map2 = dynamic_cast<const faiss::IndexIDMap2*>(index)) {
+    return RemovesForReal(map2->index);
+  }
+  if (const auto* pre = dynamic_cast<const faiss::IndexPreTransform*>(index)) {
+    return RemovesForReal(pre->index);
+  }
+  // Flat-code indexes (Flat, PQ, SQ, LSH) compact their codes; IVF removes from its lists
+  // (not the fast-scan layout, whose block lists cannot). Graph indexes (HNSW, NSG, ...) and
+  // anything not known here keep tombstones, which is always correct.
+  if (dynamic_cast<const faiss::IndexIVFFastScan*>(index) != nullptr) return false;
+  return dynamic_cast<const faiss::IndexFlatCodes*>(index) != nullptr ||
+         dynamic_cast<const faiss::IndexIVF*>(index) != nullptr;
 }
 
 VectorIndex::~VectorIndex() = default;
@@ -211,12 +233,6 @@ Status VectorIndex::Remove(size_t n, const uint64_t* ids, size_t* removed) {
       index_->remove_ids(sel);
       for (idx_t id : live) present_.erase(id);
       return Status::Ok();
-    } catch (const faiss::FaissException& e) {
-      if (std::string(e.what()).find("not implemented") == std::string::npos) {
-        return Status::Internal(std::string("removing vectors from the index failed: ") +
-                                e.what());
-      }
-      remove_supported_ = false;  // HNSW and friends: fall through to tombstones
     } catch (const std::exception& e) {
       return Status::Internal(std::string("removing vectors from the index failed: ") + e.what());
     }

@@ -1,4 +1,4 @@
-// VectorIndex: the FAISS index of one generation (DESIGN §5), derived from the catalog.
+// VectorIndex: the FAISS index of one generation (docs/storage.md), derived from the catalog.
 //
 // Built from an `index.factory` string (Flat, HNSW32, IVF1024,SQ8 ...) with the inner-product
 // metric — vectors are L2-normalised, so a score is a cosine. Catalog vector ids are the FAISS
@@ -6,7 +6,8 @@
 // leading "IDMap," / "IDMap2," in the factory is accepted and means the same). IVF must not
 // be wrapped: its remove_ids does not renumber positions the way IndexIDMap assumes.
 //
-// Deletion: indexes that support remove_ids (Flat, IVF) remove for real; the others (HNSW)
+// Deletion: indexes whose type supports remove_ids (Flat and other flat-code indexes, IVF)
+// remove for real, decided from the type at construction; the others (HNSW)
 // keep a tombstone set that every search filters out, and NeedsRebuild() turns true when the
 // tombstones pass `rebuild_tombstone_fraction` of the stored vectors.
 //
@@ -141,6 +142,9 @@ class VectorIndex {
               std::unique_ptr<faiss::Index> index, const VectorIndexOptions& options,
               size_t min_train);
   void ApplySearchDefaults();
+  // True when remove_ids really removes from `index` (looking through id maps and
+  // transforms): Flat-code and IVF indexes; false for graph indexes such as HNSW.
+  static bool RemovesForReal(const faiss::Index* index);
   Status AddLocked(size_t n, const uint64_t* ids, const float* x);
 
   const std::string factory_;
@@ -154,7 +158,8 @@ class VectorIndex {
   faiss::IndexIDMap2* idmap_ = nullptr;      // index_ itself when it is an id map, else null
   std::unordered_set<int64_t> present_;      // every id inside index_ (tombstoned ones too)
   std::unordered_set<int64_t> tombstones_;   // ids deleted but still inside index_
-  bool remove_supported_ = true;             // false once remove_ids said "not implemented"
+  // Whether remove_ids works for index_'s type (RemovesForReal); otherwise tombstones.
+  const bool remove_supported_;
   uint64_t max_id_ = 0;
   uint64_t deletion_seq_ = 0;
 

@@ -1,7 +1,11 @@
 // The command-line contract of DESIGN §3, exercised through the real binary.
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -118,6 +122,36 @@ TEST_F(CliTest, ReindexWithoutADaemonNamesTheSocket) {
   CommandResult r = Vidx("reindex", cfg);
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("no daemon answers on " + socket), std::string::npos) << r.err;
+}
+
+// A socket that exists but refuses the user (mode 0660, the client is nobody without groups)
+// is reported, exit 1, instead of being taken for "no daemon" and searched locally.
+TEST_F(CliTest, SearchReportsASocketThatRefusesTheUser) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to run the client as another user";
+  if (RunCommand("command -v setpriv").exit_code != 0) GTEST_SKIP() << "setpriv is not installed";
+  const std::string socket = (*dir_ / "refusing.sock").string();
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  ASSERT_LT(socket.size(), sizeof(addr.sun_path));
+  std::memcpy(addr.sun_path, socket.data(), socket.size());
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)), 0);
+  ASSERT_EQ(::chmod(socket.c_str(), 0660), 0);
+  ASSERT_EQ(::listen(fd, 4), 0);
+  std::string cfg = WriteConfig("refusing.yaml", "state_dir: " + (*dir_ / "state").string() +
+                                                     "\ndaemon:\n  socket: " + socket + "\n");
+  CommandResult r = RunCommand("setpriv --reuid 65534 --regid 65534 --clear-groups " +
+                               std::string(VIDX_BINARY) + " --config " + ShellQuote(cfg) +
+                               " search dog");
+  ::close(fd);
+  ::unlink(socket.c_str());
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("the daemon's socket " + socket +
+                       " refuses you (permission denied): join group vidx, or run as the vidx "
+                       "user"),
+            std::string::npos)
+      << r.err;
 }
 
 TEST_F(CliTest, DaemonRefusesToStartWithoutItsModel) {

@@ -34,6 +34,8 @@ enum class FailureKind : uint8_t {
   kNone = 0,         // not failed
   kUnreadable = 1,   // could not be opened or read (permission denied, I/O error)
   kUndecodable = 2,  // read, but no frame could be decoded from it
+  kUnknown = 3,      // failed before the kind was recorded (catalog format 1): retried like
+                     // kUnreadable, and the retry records a real kind
 };
 
 struct FileResult {
