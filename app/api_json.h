@@ -1,6 +1,6 @@
 // The JSON of the local API and of the command line, in one place so that `vidx search
 // --json` prints the same document whether the daemon answered or the command searched the
-// state directory itself (field names: DESIGN §3).
+// state directory itself (field names: docs/architecture.md §3).
 //
 //   POST /v1/search   {"text": "...", "image": "/abs/file.png", "like": "/abs/v.mp4@12",
 //                      "k": 10}                 -> the search document

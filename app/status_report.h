@@ -1,4 +1,4 @@
-// The status document (DESIGN §3) built from the catalog, shared by `vidx status` without a
+// The status document (docs/architecture.md §3) built from the catalog, shared by `vidx status` without a
 // daemon and the daemon's /v1/status:
 //   {"files": {"indexed", "failed", "pending"}, "vectors", "generation": {"active",
 //    "building"}, "fingerprint", "failed_files": [{"path", "error"}]}

@@ -64,7 +64,7 @@ struct StatusArgs {
 };
 int RunStatus(const Config& config, const StatusArgs& args);
 
-// Asks the running daemon to reindex (DESIGN §3).
+// Asks the running daemon to reindex (docs/architecture.md §3).
 int RunReindex(const Config& config);
 
 struct RepairArgs {

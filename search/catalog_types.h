@@ -1,4 +1,4 @@
-// The catalog's record types (DESIGN §5): generations, files, vectors, commit receipts.
+// The catalog's record types (docs/architecture.md §5): generations, files, vectors, commit receipts.
 // Plain values; copying and reading from several threads is safe.
 #ifndef VIDX_SEARCH_CATALOG_TYPES_H_
 #define VIDX_SEARCH_CATALOG_TYPES_H_

@@ -1,4 +1,4 @@
-// RocksHashCache: the checkpoint-hash cache of DESIGN §4, kept in the catalog database
+// RocksHashCache: the checkpoint-hash cache of docs/architecture.md §4, kept in the catalog database
 // (state_dir/catalog, RocksDB). Key "ckpt-hash/<absolute path>", value
 // "v1 <size> <mtime_ns> <inode> <device> <sha256>" (docs/storage.md).
 //

@@ -1,4 +1,4 @@
-// The command-line contract of DESIGN §3, exercised through the real binary.
+// The command-line contract of docs/architecture.md §3, exercised through the real binary.
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>

@@ -1,4 +1,4 @@
-// Corrupt state on disk (issue 7, item 2), with the real `vidx` binary and the tiny model:
+// Corrupt state on disk, with the real `vidx` binary and the tiny model:
 //  - a corrupt FAISS snapshot (truncated, or bytes flipped) is rebuilt from the catalog at the
 //    daemon's start, which then answers as before;
 //  - a corrupt RocksDB catalog (CURRENT, MANIFEST, a table's footer) makes `vidx daemon`,

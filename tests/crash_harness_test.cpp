@@ -1,4 +1,4 @@
-// Crash consistency of the real `vidx daemon` (issue 7, item 1; DESIGN §5): kill -9 at random
+// Crash consistency of the real `vidx daemon` (docs/architecture.md §5): kill -9 at random
 // moments of first indexing, snapshot writing and blue/green reindexing (including the flip),
 // then check the state directory with the daemon dead, restart it and check that it serves.
 //

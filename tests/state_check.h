@@ -1,4 +1,4 @@
-// Test support: the invariants of a state directory after a crash (DESIGN §5), checked with
+// Test support: the invariants of a state directory after a crash (docs/architecture.md §5), checked with
 // the daemon stopped. The catalog is opened read-only; each live generation's vector index is
 // opened the way a start-up opens it (snapshot + replay, or rebuild).
 #ifndef VIDX_TESTS_STATE_CHECK_H_

@@ -1,4 +1,4 @@
-// Checkpoint hashes (DESIGN §4): the sha256 of a model's weight file(s), cached by file
+// Checkpoint hashes (docs/architecture.md §4): the sha256 of a model's weight file(s), cached by file
 // identity (path, size, mtime, inode) so that a restart does not re-read gigabytes.
 //
 // The cache itself is an interface: the catalog (search/, RocksDB) implements it, tests use

@@ -1,6 +1,6 @@
 // Sha256: FIPS 180-4 SHA-256, streaming, plus a whole-file helper.
 //
-// Used for checkpoint hashes (DESIGN.md §4) and the feature fingerprint. Own implementation,
+// Used for checkpoint hashes (docs/architecture.md §4) and the feature fingerprint. Own implementation,
 // no OpenSSL. On CPUs with the SHA extensions (cpuid sha_ni) the compression function uses
 // them; otherwise a portable unrolled version.
 //

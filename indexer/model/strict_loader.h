@@ -1,5 +1,5 @@
 // StrictLoad: fills every parameter and persistent buffer of a torch::nn::Module from checkpoint
-// tensors, or refuses and says exactly why (DESIGN §4).
+// tensors, or refuses and says exactly why (docs/architecture.md §4).
 //
 //  1. Every floating parameter/buffer of `module` is set to NaN first.
 //  2. Checkpoint keys go through the key map (names, q/k/v split, transposes, legacy buffers).

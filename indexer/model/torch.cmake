@@ -39,7 +39,7 @@ if(VIDX_BUILD_TESTS)
   set(VIDX_TINY_MODELS ${PROJECT_BINARY_DIR}/tiny_models)
   set(VIDX_MODEL_PYTHON ${PROJECT_SOURCE_DIR}/.venv/bin/python)
   add_test(NAME model_tiny_clip_fixture
-    COMMAND sh -c "if [ ! -x '${VIDX_MODEL_PYTHON}' ]; then echo 'the Python reference environment ${VIDX_MODEL_PYTHON} is missing: create it as DESIGN.md section 7 says (venv --system-site-packages with transformers, safetensors, open_clip_torch)' >&2; exit 1; fi; exec '${VIDX_MODEL_PYTHON}' '${CMAKE_CURRENT_LIST_DIR}/tools/make_tiny_clip.py' --out '${VIDX_TINY_MODELS}'"
+    COMMAND sh -c "if [ ! -x '${VIDX_MODEL_PYTHON}' ]; then echo 'the Python reference environment ${VIDX_MODEL_PYTHON} is missing: create it as docs/architecture.md §7 says (venv --system-site-packages with transformers, safetensors, open_clip_torch)' >&2; exit 1; fi; exec '${VIDX_MODEL_PYTHON}' '${CMAKE_CURRENT_LIST_DIR}/tools/make_tiny_clip.py' --out '${VIDX_TINY_MODELS}'"
     WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
   set_tests_properties(model_tiny_clip_fixture PROPERTIES FIXTURES_SETUP vidx_tiny_clip
     TIMEOUT 300 LABELS model)

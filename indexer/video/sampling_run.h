@@ -1,5 +1,5 @@
 // SamplingRun: the state of one FrameSampler::Sample() call -- the decoder, the keyframe
-// index, and the plan that turns target times into seeks and decodes (DESIGN §6).
+// index, and the plan that turns target times into seeks and decodes (docs/architecture.md §6).
 // Internal to vidx_video; use FrameSampler.
 //
 // Thread-safety: one SamplingRun per call and thread.
