@@ -365,7 +365,7 @@ TEST(CatalogTest, GenerationsFlipAndDelete) {
   // Compaction reclaims the space only: the other generation keeps everything.
   FileResult kept = MakeFile("/m/b.mp4", "b", 1);
   kept.segments[0].vector.assign(8, 0.125f);
-  ASSERT_TRUE(c->Commit("fpB", kept).ok());
+  ASSERT_TRUE(c->CommitFile("fpB", kept).ok());
   ASSERT_TRUE(c->CompactGeneration(a).ok());
   EXPECT_TRUE(c->GetFile(b, "/m/b.mp4").ok());
   EXPECT_EQ(c->GetGeneration(b)->vectors, 1u);
