@@ -67,9 +67,8 @@ json SearchResponseJson(const Query& query, const SearchResponse& response) {
     }
     results.push_back({{"path", h.path}, {"score", h.score}, {"moments", moments}});
   }
-  return {{"query", QueryLabel(query)},
-          {"fingerprint", response.fingerprint},
-          {"results", results}};
+  return {
+      {"query", QueryLabel(query)}, {"fingerprint", response.fingerprint}, {"results", results}};
 }
 
 std::string ClockTime(double seconds) {

@@ -51,8 +51,8 @@ PipelineOptions MakePipelineOptions(const Config& config, const LoadedModel& mod
 std::unique_ptr<QueryEngine> MakeQueryEngine(const LoadedModel& model, const Catalog* catalog,
                                              const Generation& generation,
                                              const VectorIndex* index) {
-  return std::make_unique<QueryEngine>(&model.embedder(), model.fingerprint(), catalog,
-                                       generation, index, model.sampler);
+  return std::make_unique<QueryEngine>(&model.embedder(), model.fingerprint(), catalog, generation,
+                                       index, model.sampler);
 }
 
 }  // namespace vidx

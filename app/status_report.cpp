@@ -31,8 +31,9 @@ StatusOr<json> CatalogStatusJson(const Catalog* catalog, int64_t pending) {
   const uint64_t vectors = shown ? shown->vectors : 0;
   return json{{"files", {{"indexed", indexed}, {"failed", failed}, {"pending", pending}}},
               {"vectors", vectors},
-              {"generation", {{"active", active ? json(active->id) : json(nullptr)},
-                              {"building", building ? json(building->id) : json(nullptr)}}},
+              {"generation",
+               {{"active", active ? json(active->id) : json(nullptr)},
+                {"building", building ? json(building->id) : json(nullptr)}}},
               {"fingerprint", shown ? json(shown->fingerprint) : json(nullptr)},
               {"failed_files", failed_files}};
 }

@@ -1,5 +1,5 @@
-// The status document (docs/architecture.md §3) built from the catalog, shared by `vidx status` without a
-// daemon and the daemon's /v1/status:
+// The status document (docs/architecture.md §3) built from the catalog, shared by `vidx status`
+// without a daemon and the daemon's /v1/status:
 //   {"files": {"indexed", "failed", "pending"}, "vectors", "generation": {"active",
 //    "building"}, "fingerprint", "failed_files": [{"path", "error"}]}
 // The files and vectors are those of the active generation, else of the one being built.

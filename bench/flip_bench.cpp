@@ -32,8 +32,8 @@
 #include <thread>
 #include <vector>
 
-#include "daemon/generation_manager.h"
 #include "app/model_session.h"
+#include "daemon/generation_manager.h"
 #include "daemon/search_service.h"
 #include "search/catalog.h"
 #include "search/index_loader.h"
@@ -175,8 +175,8 @@ using FillB = std::function<void()>;
 class NewPath : public Flipper {
  public:
   NewPath(vidx::Catalog* catalog, vidx::SearchService* search, const std::string& state,
-          std::shared_ptr<const vidx::LoadedModel> a,
-          std::shared_ptr<const vidx::LoadedModel> b, const FillB& fill_b)
+          std::shared_ptr<const vidx::LoadedModel> a, std::shared_ptr<const vidx::LoadedModel> b,
+          const FillB& fill_b)
       : manager_(catalog, search, state) {
     std::string note;
     // Open() deletes building generations of other fingerprints: B is written after it.
@@ -207,9 +207,12 @@ class NewPath : public Flipper {
 class OldPath : public Flipper {
  public:
   OldPath(vidx::Catalog* catalog, vidx::SearchService* search, const std::string& state,
-          std::shared_ptr<const vidx::LoadedModel> a,
-          std::shared_ptr<const vidx::LoadedModel> b, const FillB& fill_b)
-      : catalog_(catalog), search_(search), state_(state), model_a_(std::move(a)),
+          std::shared_ptr<const vidx::LoadedModel> a, std::shared_ptr<const vidx::LoadedModel> b,
+          const FillB& fill_b)
+      : catalog_(catalog),
+        search_(search),
+        state_(state),
+        model_a_(std::move(a)),
         model_b_(std::move(b)) {
     active_ = Open(*model_a_);
     fill_b();
@@ -334,8 +337,8 @@ void RunPath(const std::string& name, const std::string& seed_dir, const Args& a
     Print("idle", idle_stats, idle_stats, 0);
     Print("during flip", Summarise(searcher.Latencies(kFlip)), idle_stats, flip_s);
     Print("during reindex", Summarise(searcher.Latencies(kReindex)), idle_stats, reindex_s);
-    if (searcher.errors() > 0) std::printf("  %lld searches failed\n",
-                                           static_cast<long long>(searcher.errors()));
+    if (searcher.errors() > 0)
+      std::printf("  %lld searches failed\n", static_cast<long long>(searcher.errors()));
   }
   f.reset();
   catalog->reset();
@@ -379,23 +382,24 @@ int main(int argc, char** argv) {
   const std::shared_ptr<const vidx::LoadedModel> model_b = Load(a.model, 1.0);
   const size_t dim = static_cast<size_t>(model_a->embedder().dim());
 
-  const fs::path root = fs::temp_directory_path() / ("vidx_flip_bench_" + std::to_string(::getpid()));
+  const fs::path root =
+      fs::temp_directory_path() / ("vidx_flip_bench_" + std::to_string(::getpid()));
   const fs::path seed = root / "seed";
   fs::create_directories(seed);
   const Clock::time_point t0 = Clock::now();
   {
     vidx::StatusOr<std::unique_ptr<vidx::Catalog>> catalog = vidx::Catalog::Open(seed.string());
     Check(catalog.status(), "creating the catalog");
-    vidx::StatusOr<vidx::Generation> ga = (*catalog)->CreateGeneration(model_a->fingerprint(),
-                                                                       static_cast<uint32_t>(dim));
+    vidx::StatusOr<vidx::Generation> ga =
+        (*catalog)->CreateGeneration(model_a->fingerprint(), static_cast<uint32_t>(dim));
     Check(ga.status(), "creating generation A");
     Fill(catalog->get(), model_a->fingerprint(), dim, a, 1);
     Check((*catalog)->SetActive(ga->id), "activating generation A");
   }
-  std::printf("vidx_flip_bench: 2 generations x %zu vectors of dim %zu (%zu per file), Flat, "
-              "generation A written in %.1f s, %u hardware threads\n",
-              a.vectors, dim, a.per_file, Seconds(t0, Clock::now()),
-              std::thread::hardware_concurrency());
+  std::printf(
+      "vidx_flip_bench: 2 generations x %zu vectors of dim %zu (%zu per file), Flat, "
+      "generation A written in %.1f s, %u hardware threads\n",
+      a.vectors, dim, a.per_file, Seconds(t0, Clock::now()), std::thread::hardware_concurrency());
   if (a.path == "new" || a.path == "both") RunPath("new", seed.string(), a, model_a, model_b);
   if (a.path == "old" || a.path == "both") RunPath("old", seed.string(), a, model_a, model_b);
   fs::remove_all(root);

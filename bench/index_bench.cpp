@@ -85,8 +85,7 @@ struct Args {
 // The tiny fixture models carry no tokenizer (VerifyModel wants one): when `model` has none,
 // returns a temporary directory of symlinks to its files plus `vocab` (the OpenAI BPE file),
 // else `model` itself. `made` gets the directory to delete (empty when none was made).
-std::string WithTokenizer(const std::string& model, const std::string& vocab,
-                          std::string* made) {
+std::string WithTokenizer(const std::string& model, const std::string& vocab, std::string* made) {
   std::error_code ec;
   const fs::path dir(model);
   if (fs::exists(dir / "vocab.json", ec) || fs::exists(dir / "bpe_simple_vocab_16e6.txt.gz", ec)) {
@@ -120,12 +119,34 @@ bool MakeClips(const Args& a, std::vector<std::string>* files) {
     files->push_back(path.string());
     if (fs::exists(path, ec) && fs::file_size(path, ec) > 0) continue;
     const std::string tmp = path.string() + ".tmp.mp4";
-    const int rc = RunProgram(
-        {"ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
-         "testsrc2=size=320x240:rate=25", "-t", std::to_string(a.seconds), "-vf",
-         "hue=h=" + std::to_string((i * 37) % 360), "-c:v", "libx264", "-preset", "veryfast",
-         "-g", "50", "-keyint_min", "50", "-sc_threshold", "0", "-pix_fmt", "yuv420p", "-an",
-         tmp});
+    const int rc = RunProgram({"ffmpeg",
+                               "-nostdin",
+                               "-hide_banner",
+                               "-loglevel",
+                               "error",
+                               "-y",
+                               "-f",
+                               "lavfi",
+                               "-i",
+                               "testsrc2=size=320x240:rate=25",
+                               "-t",
+                               std::to_string(a.seconds),
+                               "-vf",
+                               "hue=h=" + std::to_string((i * 37) % 360),
+                               "-c:v",
+                               "libx264",
+                               "-preset",
+                               "veryfast",
+                               "-g",
+                               "50",
+                               "-keyint_min",
+                               "50",
+                               "-sc_threshold",
+                               "0",
+                               "-pix_fmt",
+                               "yuv420p",
+                               "-an",
+                               tmp});
     if (rc != 0 || std::rename(tmp.c_str(), path.c_str()) != 0) {
       std::fprintf(stderr, "could not generate %s (ffmpeg exit %d)\n", path.c_str(), rc);
       return false;
@@ -194,9 +215,9 @@ vidx::Status RunPipeline(const vidx::ModelVerification& model, const vidx::Pipel
   } cleanup{state_dir};
   vidx::StatusOr<std::unique_ptr<vidx::Catalog>> catalog = vidx::Catalog::Open(state_dir);
   if (!catalog.ok()) return catalog.status();
-  vidx::StatusOr<std::unique_ptr<vidx::IndexService>> service = vidx::IndexService::Open(
-      catalog->get(), state_dir, "Flat", model.fingerprint,
-      static_cast<uint32_t>(model.embedder->dim()));
+  vidx::StatusOr<std::unique_ptr<vidx::IndexService>> service =
+      vidx::IndexService::Open(catalog->get(), state_dir, "Flat", model.fingerprint,
+                               static_cast<uint32_t>(model.embedder->dim()));
   if (!service.ok()) return service.status();
   vidx::IndexPipeline pipeline(model.embedder.get(), model.fingerprint, service->get(),
                                service->get(), po);
@@ -311,11 +332,11 @@ int main(int argc, char** argv) {
                  "decode_s,infer_s,write_s,finish_s,decode_share,infer_share,write_share,"
                  "decode_only_wall_s,decode_only_video_s_per_s,ratio\n");
   }
-  std::printf("model %s (%dx%d input, dim %d, torch threads %d (0 = default)), %zu clips of %d s 320x240 "
-              "H.264, fps %g, %d decode workers\n",
-              args.model.c_str(), model.embedder->image_input().width,
-              model.embedder->image_input().height, model.embedder->dim(), args.threads, files.size(), args.seconds, args.fps,
-              args.workers);
+  std::printf(
+      "model %s (%dx%d input, dim %d, torch threads %d (0 = default)), %zu clips of %d s 320x240 "
+      "H.264, fps %g, %d decode workers\n",
+      args.model.c_str(), model.embedder->image_input().width, model.embedder->image_input().height,
+      model.embedder->dim(), args.threads, files.size(), args.seconds, args.fps, args.workers);
   std::printf("throughput = video-seconds per wall-second; ratio = pipeline / decode-only\n");
   std::printf("%6s %4s %7s %8s %8s %9s %7s %7s %7s %9s %9s %7s\n", "batch", "run", "frames",
               "wall_s", "vid_s/s", "finish_s", "decode", "infer", "write", "dec_wall", "dec_vs/s",
@@ -354,12 +375,12 @@ int main(int argc, char** argv) {
         std::fprintf(csv.get(),
                      "%d,%d,%lld,%.3f,%lld,%llu,%.4f,%.3f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,"
                      "%.4f,%.3f,%.4f\n",
-                     po.batch_size, run, static_cast<long long>(c.files_embedded),
-                     c.video_seconds, static_cast<long long>(c.frames),
-                     static_cast<unsigned long long>(p.vectors), c.wall_seconds, tput,
-                     c.decode_seconds, c.infer_seconds, c.write_seconds, p.finish_seconds,
-                     c.decode_seconds / c.wall_seconds, c.infer_seconds / c.wall_seconds,
-                     c.write_seconds / c.wall_seconds, d.wall, dtput, tput / dtput);
+                     po.batch_size, run, static_cast<long long>(c.files_embedded), c.video_seconds,
+                     static_cast<long long>(c.frames), static_cast<unsigned long long>(p.vectors),
+                     c.wall_seconds, tput, c.decode_seconds, c.infer_seconds, c.write_seconds,
+                     p.finish_seconds, c.decode_seconds / c.wall_seconds,
+                     c.infer_seconds / c.wall_seconds, c.write_seconds / c.wall_seconds, d.wall,
+                     dtput, tput / dtput);
         std::fflush(csv.get());
       }
     }

@@ -6,9 +6,9 @@
 // Usage: vidx_model_bench --model DIR [--batch 8] [--iters 5] [--threads 2]
 //                         [--python .venv/bin/python] [--no-python]
 #include <chrono>
-#include <ctime>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <memory>
 #include <random>
 #include <string>
@@ -37,12 +37,18 @@ bool Parse(int argc, char** argv, Args* a) {
       continue;
     }
     if ((v = next()) == nullptr) return false;
-    if (k == "--model") a->model = v;
-    else if (k == "--batch") a->batch = std::atoi(v);
-    else if (k == "--iters") a->iters = std::atoi(v);
-    else if (k == "--threads") a->threads = std::atoi(v);
-    else if (k == "--python") a->python = v;
-    else return false;
+    if (k == "--model")
+      a->model = v;
+    else if (k == "--batch")
+      a->batch = std::atoi(v);
+    else if (k == "--iters")
+      a->iters = std::atoi(v);
+    else if (k == "--threads")
+      a->threads = std::atoi(v);
+    else if (k == "--python")
+      a->python = v;
+    else
+      return false;
   }
   return !a->model.empty() && a->batch > 0 && a->iters > 0 && a->threads > 0;
 }
@@ -57,9 +63,9 @@ double CpuSeconds() { return static_cast<double>(std::clock()) / CLOCKS_PER_SEC;
 // Runs the reference script and returns its rates (< 0 on failure).
 Rate RunPython(const Args& a) {
   const std::string cmd = "'" + a.python + "' '" + std::string(VIDX_SOURCE_DIR_DEFAULT) +
-                          "/bench/model_reference_bench.py' --model '" + a.model +
-                          "' --batch " + std::to_string(a.batch) + " --iters " +
-                          std::to_string(a.iters) + " --threads " + std::to_string(a.threads);
+                          "/bench/model_reference_bench.py' --model '" + a.model + "' --batch " +
+                          std::to_string(a.batch) + " --iters " + std::to_string(a.iters) +
+                          " --threads " + std::to_string(a.threads);
   std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(cmd.c_str(), "r"), pclose);
   if (!pipe) return {};
   char line[512];
@@ -111,8 +117,7 @@ int main(int argc, char** argv) {
       out.clear();
       if (!(*enc)->EncodePixels(pixels.data(), a.batch, &out).ok()) return {};
     }
-    const double dt =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return {a.batch * a.iters / dt, a.batch * a.iters / (CpuSeconds() - c0)};
   };
   const Rate before = measure();

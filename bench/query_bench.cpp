@@ -24,8 +24,8 @@ using vidx::testing::RunCommand;
 using vidx::testing::ShellQuote;
 using Clock = std::chrono::steady_clock;
 
-const char* const kWords[] = {"red", "a blue sky", "green grass", "yellow", "white wall",
-                              "black night", "magenta", "cyan water"};
+const char* const kWords[] = {"red",        "a blue sky",  "green grass", "yellow",
+                              "white wall", "black night", "magenta",     "cyan water"};
 
 double Ms(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double, std::milli>(b - a).count();
@@ -61,7 +61,8 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  const fs::path dir = fs::temp_directory_path() / ("vidx_query_bench_" + std::to_string(::getpid()));
+  const fs::path dir =
+      fs::temp_directory_path() / ("vidx_query_bench_" + std::to_string(::getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir / "lib");
   fs::create_directories(dir / "model");
@@ -70,20 +71,22 @@ int main(int argc, char** argv) {
   }
   if (!fs::exists(dir / "model" / "vocab.json") &&
       !fs::exists(dir / "model" / "bpe_simple_vocab_16e6.txt.gz")) {
-    fs::create_symlink(fs::absolute(VIDX_BENCH_VOCAB), dir / "model" / "bpe_simple_vocab_16e6.txt.gz");
+    fs::create_symlink(fs::absolute(VIDX_BENCH_VOCAB),
+                       dir / "model" / "bpe_simple_vocab_16e6.txt.gz");
   }
   for (int i = 0; i < 8; ++i) {
-    CommandResult r = RunCommand(
-        "ffmpeg -v error -y -f lavfi -i " +
-        ShellQuote("testsrc2=s=160x120:r=10:d=20,hue=h=" + std::to_string(i * 45)) +
-        " -c:v libx264 -preset ultrafast -g 10 -pix_fmt yuv420p " +
-        ShellQuote((dir / "lib" / ("v" + std::to_string(i) + ".mp4")).string()));
+    CommandResult r =
+        RunCommand("ffmpeg -v error -y -f lavfi -i " +
+                   ShellQuote("testsrc2=s=160x120:r=10:d=20,hue=h=" + std::to_string(i * 45)) +
+                   " -c:v libx264 -preset ultrafast -g 10 -pix_fmt yuv420p " +
+                   ShellQuote((dir / "lib" / ("v" + std::to_string(i) + ".mp4")).string()));
     if (r.exit_code != 0) return Fail("ffmpeg: " + r.err);
   }
   const std::string socket = (dir / "vidx.sock").string();
   const std::string config = (dir / "vidx.yaml").string();
   std::ofstream(config) << "state_dir: " << (dir / "state").string() << "\nlibrary:\n  roots: ["
-                        << (dir / "lib").string() << "]\nmodel:\n  path: " << (dir / "model").string()
+                        << (dir / "lib").string()
+                        << "]\nmodel:\n  path: " << (dir / "model").string()
                         << "\nsampling:\n  fps: 1\ndaemon:\n  socket: " << socket << "\n";
   const std::string vidx = std::string(VIDX_BINARY) + " --config " + ShellQuote(config) + " ";
   CommandResult indexed = RunCommand(vidx + "index " + ShellQuote((dir / "lib").string()));

@@ -29,8 +29,7 @@ namespace {
 #endif
 
 double Now() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
 // Runs argv; when `stdout_bytes` is not null, drains stdout and counts its bytes.
@@ -85,11 +84,36 @@ std::string MakeVideo(const std::string& dir, int seconds, int gop_seconds) {
   const double t0 = Now();
   const std::string gop = std::to_string(25 * gop_seconds);
   const std::string tmp = name + ".tmp";
-  const int rc = Run({"ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-f",
-                      "lavfi", "-i", "testsrc2=size=1920x1080:rate=25", "-t",
-                      std::to_string(seconds), "-c:v", "libx264", "-preset", "ultrafast",
-                      "-crf", "23", "-g", gop, "-keyint_min", gop, "-sc_threshold", "0",
-                      "-pix_fmt", "yuv420p", "-an", "-f", "mp4", tmp},
+  const int rc = Run({"ffmpeg",
+                      "-nostdin",
+                      "-hide_banner",
+                      "-loglevel",
+                      "error",
+                      "-y",
+                      "-f",
+                      "lavfi",
+                      "-i",
+                      "testsrc2=size=1920x1080:rate=25",
+                      "-t",
+                      std::to_string(seconds),
+                      "-c:v",
+                      "libx264",
+                      "-preset",
+                      "ultrafast",
+                      "-crf",
+                      "23",
+                      "-g",
+                      gop,
+                      "-keyint_min",
+                      gop,
+                      "-sc_threshold",
+                      "0",
+                      "-pix_fmt",
+                      "yuv420p",
+                      "-an",
+                      "-f",
+                      "mp4",
+                      tmp},
                      nullptr);
   if (rc != 0 || std::rename(tmp.c_str(), name.c_str()) != 0) {
     std::fprintf(stderr, "could not generate %s (ffmpeg exit %d)\n", name.c_str(), rc);
@@ -218,8 +242,8 @@ int main(int argc, char** argv) {
 
   std::printf("\nsampling %g fps, %dx%d RGB, 1080p H.264 (x264 ultrafast, 25 fps), %d s files\n",
               args.fps, args.size, args.size, seconds);
-  std::printf("%-8s %8s %8s %10s %10s %8s %10s %8s %6s\n", "keyint", "frames", "peer_fr",
-              "vidx_s", "ffmpeg_s", "ratio", "decoded", "seeks", "hits");
+  std::printf("%-8s %8s %8s %10s %10s %8s %10s %8s %6s\n", "keyint", "frames", "peer_fr", "vidx_s",
+              "ffmpeg_s", "ratio", "decoded", "seeks", "hits");
   for (const Row& r : rows) {
     std::printf("%-8s %8zu %8lld %10.2f %10.2f %7.1fx %10lld %8lld %6d\n",
                 (std::to_string(r.gop) + " s").c_str(), r.vidx_frames, r.peer_frames, r.vidx_s,

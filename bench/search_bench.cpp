@@ -75,15 +75,14 @@ struct Result {
   size_t n = 0;
   double build_s = 0, peer_build_s = -1;
   double p50v = 0, p50f = 0, p99v = 0, p99f = 0;
-  double recall = -1;     // against Flat on the same vectors; -1 when not measured
-  size_t disagree = 0;    // queries where vidx and FAISS returned different ids
+  double recall = -1;   // against Flat on the same vectors; -1 when not measured
+  size_t disagree = 0;  // queries where vidx and FAISS returned different ids
 };
 
 // Builds `factory` over x through vidx, times nq single-vector queries through vidx and
 // through FAISS on the same object (interleaved, alternating which goes first).
 bool Bench(const Args& args, const std::string& factory, size_t n, const std::vector<float>& x,
-           const std::vector<float>& queries, std::vector<std::vector<int64_t>>* exact,
-           Result* r) {
+           const std::vector<float>& queries, std::vector<std::vector<int64_t>>* exact, Result* r) {
   const size_t nq = args.nq, k = args.k;
   r->factory = factory;
   r->n = n;
@@ -98,8 +97,7 @@ bool Bench(const Args& args, const std::string& factory, size_t n, const std::ve
   }
   std::unique_ptr<vidx::VectorIndex> index = std::move(built).value();
   // FAISS alone: the index inside vidx's id map, answering with positions (id - 1).
-  const auto* map =
-      dynamic_cast<const faiss::IndexIDMap2*>(&index->faiss_index_for_benchmark());
+  const auto* map = dynamic_cast<const faiss::IndexIDMap2*>(&index->faiss_index_for_benchmark());
   if (map == nullptr) {
     std::fprintf(stderr, "%s is not inside an id map; this bench expects one\n", factory.c_str());
     return false;
@@ -238,9 +236,10 @@ int main(int argc, char** argv) {
                  "p50_ratio,vidx_p99_ms,faiss_p99_ms,p99_ratio,recall,disagree\n");
   }
   const std::vector<float> queries = RandomUnit(args.nq, 12345);
-  std::printf("dimension %u, %zu single-vector queries (+5 warm-up), k=%zu; ratio = vidx/faiss; "
-              "faiss = the same FAISS object searched directly\n",
-              kDim, args.nq, args.k);
+  std::printf(
+      "dimension %u, %zu single-vector queries (+5 warm-up), k=%zu; ratio = vidx/faiss; "
+      "faiss = the same FAISS object searched directly\n",
+      kDim, args.nq, args.k);
   std::printf("%-7s %8s %9s %9s %10s %10s %7s %10s %10s %7s %7s %5s\n", "index", "vectors",
               "build_s", "peer_bld", "vidx_p50", "faiss_p50", "ratio", "vidx_p99", "faiss_p99",
               "ratio", "recall", "diff");
@@ -255,10 +254,10 @@ int main(int argc, char** argv) {
                   r.p50v / r.p50f, r.p99v, r.p99f, r.p99v / r.p99f, r.recall, r.disagree);
       std::fflush(stdout);
       if (csv) {
-        std::fprintf(csv.get(), "%s,%zu,%u,%zu,%zu,%.3f,%.3f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%zu\n",
-                     r.factory.c_str(), r.n, kDim, args.k, args.nq, r.build_s, r.peer_build_s,
-                     r.p50v, r.p50f, r.p50v / r.p50f, r.p99v, r.p99f, r.p99v / r.p99f, r.recall,
-                     r.disagree);
+        std::fprintf(
+            csv.get(), "%s,%zu,%u,%zu,%zu,%.3f,%.3f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%zu\n",
+            r.factory.c_str(), r.n, kDim, args.k, args.nq, r.build_s, r.peer_build_s, r.p50v,
+            r.p50f, r.p50v / r.p50f, r.p99v, r.p99f, r.p99v / r.p99f, r.recall, r.disagree);
         std::fflush(csv.get());
       }
     }

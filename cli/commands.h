@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "app/model_session.h"
 #include "common/status.h"
 #include "config/config.h"
-#include "app/model_session.h"
 #include "indexer/model/model_verifier.h"
 
 namespace vidx {
@@ -38,7 +38,7 @@ struct ModelTokenizeArgs {
 int RunModelTokenize(const Config& config, const ModelTokenizeArgs& args);
 
 struct ModelEmbedArgs {
-  std::string text;   // exactly one of text and image
+  std::string text;  // exactly one of text and image
   std::string image;
   bool json = false;
 };

@@ -5,8 +5,8 @@
 #include <iostream>
 #include <string>
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
 #include "indexer/model/clip_config.h"
@@ -68,8 +68,10 @@ int RunFrames(const Config& config, const FramesArgs& args) {
   if (!status.ok()) return ReportError(status);
 
   if (args.json) {
-    nlohmann::json out = {{"path", info.path},    {"duration", info.duration},
-                          {"width", info.width},  {"height", info.height},
+    nlohmann::json out = {{"path", info.path},
+                          {"duration", info.duration},
+                          {"width", info.width},
+                          {"height", info.height},
                           {"frames", frames}};
     std::cout << out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     return kExitOk;

@@ -14,8 +14,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cli/commands.h"
 #include "app/api_json.h"
+#include "cli/commands.h"
 #include "indexer/pipeline/file_scan.h"
 #include "indexer/pipeline/pipeline.h"
 #include "search/catalog.h"
@@ -34,8 +34,7 @@ class ProgressBar {
     const auto now = std::chrono::steady_clock::now();
     if (now - last_ < std::chrono::milliseconds(200)) return;
     last_ = now;
-    const int64_t done =
-        c.files_embedded + c.files_unchanged + c.files_renamed + c.files_failed;
+    const int64_t done = c.files_embedded + c.files_unchanged + c.files_renamed + c.files_failed;
     const double frac = c.files_total > 0 ? static_cast<double>(done) / c.files_total : 1.0;
     const int width = 30;
     const int filled = static_cast<int>(frac * width);
@@ -70,11 +69,12 @@ int RunIndex(const Config& config, const IndexArgs& args) {
   StatusOr<std::vector<std::string>> files = ExpandPaths(args.paths, config.library.extensions);
   if (!files.ok()) return ReportError(files.status());
   std::vector<std::string> roots;
-  for (const std::string& p : args.paths) roots.push_back(fs::absolute(p).lexically_normal().string());
+  for (const std::string& p : args.paths)
+    roots.push_back(fs::absolute(p).lexically_normal().string());
 
-  StatusOr<std::unique_ptr<IndexService>> service =
-      IndexService::Open(catalog->get(), config.state_dir, config.index.factory,
-                         (*model)->fingerprint(), static_cast<uint32_t>((*model)->embedder().dim()));
+  StatusOr<std::unique_ptr<IndexService>> service = IndexService::Open(
+      catalog->get(), config.state_dir, config.index.factory, (*model)->fingerprint(),
+      static_cast<uint32_t>((*model)->embedder().dim()));
   if (!service.ok()) return ReportError(service.status());
 
   const int decode_workers =
@@ -98,9 +98,9 @@ int RunIndex(const Config& config, const IndexArgs& args) {
   bool covers_library = true;
   for (const std::string& root : config.library.roots) {
     const std::string r = fs::absolute(root).lexically_normal().string();
-    covers_library = covers_library && std::any_of(roots.begin(), roots.end(), [&](const std::string& p) {
-      return PathIsUnder(r, p);
-    });
+    covers_library =
+        covers_library && std::any_of(roots.begin(), roots.end(),
+                                      [&](const std::string& p) { return PathIsUnder(r, p); });
   }
   const std::optional<Generation> active = (*catalog)->ActiveGeneration();
   const bool activate = !active || active->id == (*service)->generation().id || covers_library;
@@ -117,22 +117,27 @@ int RunIndex(const Config& config, const IndexArgs& args) {
                 {"frames", c.frames},
                 {"segments", c.segments},
                 {"video_seconds", c.video_seconds},
-                {"seconds", {{"wall", c.wall_seconds}, {"decode", c.decode_seconds},
-                             {"infer", c.infer_seconds}, {"write", c.write_seconds}}},
+                {"seconds",
+                 {{"wall", c.wall_seconds},
+                  {"decode", c.decode_seconds},
+                  {"infer", c.infer_seconds},
+                  {"write", c.write_seconds}}},
                 {"generation", gen.id},
                 {"activated", flipped},
                 {"fingerprint", (*model)->fingerprint()},
                 {"ok", s.ok()}};
     std::cout << out.dump() << "\n";
   } else {
-    std::printf("%lld files: %lld embedded, %lld unchanged, %lld renamed, %lld failed, %lld "
-                "deleted; %lld frames in %.1f s (decode %.1f s, inference %.1f s, write %.1f s)\n",
-                static_cast<long long>(c.files_total), static_cast<long long>(c.files_embedded),
-                static_cast<long long>(c.files_unchanged), static_cast<long long>(c.files_renamed),
-                static_cast<long long>(c.files_failed), static_cast<long long>(deleted),
-                static_cast<long long>(c.frames), c.wall_seconds, c.decode_seconds,
-                c.infer_seconds, c.write_seconds);
-    if (flipped) std::printf("generation %llu is now active\n", static_cast<unsigned long long>(gen.id));
+    std::printf(
+        "%lld files: %lld embedded, %lld unchanged, %lld renamed, %lld failed, %lld "
+        "deleted; %lld frames in %.1f s (decode %.1f s, inference %.1f s, write %.1f s)\n",
+        static_cast<long long>(c.files_total), static_cast<long long>(c.files_embedded),
+        static_cast<long long>(c.files_unchanged), static_cast<long long>(c.files_renamed),
+        static_cast<long long>(c.files_failed), static_cast<long long>(deleted),
+        static_cast<long long>(c.frames), c.wall_seconds, c.decode_seconds, c.infer_seconds,
+        c.write_seconds);
+    if (flipped)
+      std::printf("generation %llu is now active\n", static_cast<unsigned long long>(gen.id));
     if (!activate && gen.state == GenerationState::kBuilding) {
       std::printf("generation %llu is still building: index every library root to activate it\n",
                   static_cast<unsigned long long>(gen.id));

@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
 #include "cli/logging.h"
@@ -47,8 +47,8 @@ int Main(int argc, char** argv) {
   app.add_option("--log-level", log_level, "override logging.level")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
 
-  auto* daemon =
-      app.add_subcommand("daemon", "run the indexing service in the foreground (systemd runs this)");
+  auto* daemon = app.add_subcommand(
+      "daemon", "run the indexing service in the foreground (systemd runs this)");
 
   IndexArgs index_args;
   auto* index = app.add_subcommand("index", "index files and directories once, then exit");
@@ -73,7 +73,8 @@ int Main(int argc, char** argv) {
   ModelVerifyArgs verify_args;
   auto* verify = model->add_subcommand("verify", "strict load, determinism probe, fingerprint");
   verify->add_flag("--json", verify_args.json, "machine-readable output");
-  verify->add_flag("--rehash", verify_args.rehash, "re-read the weights instead of the cached hash");
+  verify->add_flag("--rehash", verify_args.rehash,
+                   "re-read the weights instead of the cached hash");
   ModelTokenizeArgs tokenize_args;
   auto* tokenize = model->add_subcommand("tokenize", "token ids for each text");
   tokenize->add_option("TEXT", tokenize_args.texts, "texts")->required();
@@ -92,13 +93,15 @@ int Main(int argc, char** argv) {
   frames->add_option("--out", frames_args.out_dir, "write the frames as PNG images here");
 
   auto* reindex = app.add_subcommand(
-      "reindex", "ask the running daemon to reload its configuration, rebuild its vector index "
-                 "from the catalog and rescan the library");
+      "reindex",
+      "ask the running daemon to reload its configuration, rebuild its vector index "
+      "from the catalog and rescan the library");
 
   RepairArgs repair_args;
   auto* repair = app.add_subcommand(
-      "repair", "salvage a corrupt catalog (stop the daemon first); files that lost data are "
-                "re-embedded and the vector indexes rebuilt at the next start");
+      "repair",
+      "salvage a corrupt catalog (stop the daemon first); files that lost data are "
+      "re-embedded and the vector indexes rebuilt at the next start");
   repair->add_flag("--json", repair_args.json, "machine-readable output");
 
   try {

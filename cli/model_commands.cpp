@@ -6,8 +6,8 @@
 #include <thread>
 #include <vector>
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
 #include "indexer/model/embedder_registry.h"
@@ -85,8 +85,8 @@ int RunModelVerify(const Config& config, const ModelVerifyArgs& args) {
                 {"conversions", conversions},
                 {"deterministic", v.deterministic},
                 {"error", v.error},
-                {"seconds", {{"load", v.load_seconds}, {"hash", v.hash_seconds},
-                             {"probe", v.probe_seconds}}}};
+                {"seconds",
+                 {{"load", v.load_seconds}, {"hash", v.hash_seconds}, {"probe", v.probe_seconds}}}};
     std::cout << out.dump() << "\n";
   } else if (v.ok) {
     std::printf("model %s: OK\n", config.model.path.c_str());
@@ -130,7 +130,8 @@ int RunModelTokenize(const Config& config, const ModelTokenizeArgs& args) {
   }
   for (size_t i = 0; i < args.texts.size(); ++i) {
     std::string line;
-    for (const auto& id : tokens[i]) line += (line.empty() ? "" : " ") + std::to_string(id.get<int>());
+    for (const auto& id : tokens[i])
+      line += (line.empty() ? "" : " ") + std::to_string(id.get<int>());
     std::printf("%s\n", line.c_str());
   }
   return kExitOk;
@@ -141,8 +142,8 @@ int RunModelEmbed(const Config& config, const ModelEmbedArgs& args) {
   ModelVerification v = Verify(config, /*rehash=*/false, &setup);
   if (!setup.ok()) return ReportError(setup);
   if (!v.ok) {
-    return ReportError(Status::FailedPrecondition("model " + config.model.path +
-                                                  " is not usable: " + v.error));
+    return ReportError(
+        Status::FailedPrecondition("model " + config.model.path + " is not usable: " + v.error));
   }
   std::vector<float> embedding(static_cast<size_t>(v.embedder->dim()));
   if (!args.image.empty()) {

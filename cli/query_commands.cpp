@@ -7,13 +7,13 @@
 #include <memory>
 #include <string>
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
-#include "cli/commands.h"
-#include "daemon/api_client.h"
 #include "app/api_json.h"
 #include "app/status_report.h"
+#include "cli/commands.h"
+#include "daemon/api_client.h"
 #include "indexer/pipeline/file_scan.h"
 #include "search/catalog.h"
 #include "search/index_loader.h"
@@ -46,8 +46,8 @@ std::string AbsoluteLike(const std::string& like) {
 // then works alone). An error answer becomes its Status (400: kInvalidArgument). A socket
 // that refuses this user is kPermissionDenied, never kUnavailable: a daemon may well be
 // running, and answering from the state directory behind its back would hide that.
-StatusOr<json> AskDaemon(const Config& config, const std::string& method,
-                         const std::string& target, const std::string& body) {
+StatusOr<json> AskDaemon(const Config& config, const std::string& method, const std::string& target,
+                         const std::string& body) {
   StatusOr<HttpResponse> r = CallApi(config.daemon.socket, method, target, body, kApiTimeout);
   if (!r.ok()) {
     if (r.status().code() == StatusCode::kPermissionDenied) return r.status();
@@ -131,8 +131,8 @@ StatusOr<int64_t> CountPending(const Config& config, const Catalog* catalog) {
   for (const std::string& path : *files) {
     StatusOr<FileIdentity> id = IdentifyFile(path);
     if (!id.ok()) continue;
-    StatusOr<FileRecord> rec = shown ? catalog->GetFile(shown->id, path)
-                                     : StatusOr<FileRecord>(Status::NotFound(path));
+    StatusOr<FileRecord> rec =
+        shown ? catalog->GetFile(shown->id, path) : StatusOr<FileRecord>(Status::NotFound(path));
     if (!rec.ok() || !SameFileState(rec->file, *id)) {
       ++pending;
     }

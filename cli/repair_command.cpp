@@ -32,19 +32,22 @@ int RunRepair(const Config& config, const RepairArgs& args) {
               static_cast<unsigned long long>(r.generations_kept),
               static_cast<unsigned long long>(r.files_kept),
               static_cast<unsigned long long>(r.vectors_kept));
-  std::printf("dropped: %llu generation(s), %llu file record(s), %llu vector(s), %llu other key(s)\n",
-              static_cast<unsigned long long>(r.generations_dropped),
-              static_cast<unsigned long long>(r.files_dropped),
-              static_cast<unsigned long long>(r.vectors_dropped),
-              static_cast<unsigned long long>(r.other_keys_dropped));
+  std::printf(
+      "dropped: %llu generation(s), %llu file record(s), %llu vector(s), %llu other key(s)\n",
+      static_cast<unsigned long long>(r.generations_dropped),
+      static_cast<unsigned long long>(r.files_dropped),
+      static_cast<unsigned long long>(r.vectors_dropped),
+      static_cast<unsigned long long>(r.other_keys_dropped));
   if (r.tables_set_aside > 0) {
-    std::printf("unreadable table files set aside in %s/catalog/lost: %llu (their records are "
-                "gone; those files are re-embedded at the next scan)\n",
-                config.state_dir.c_str(), static_cast<unsigned long long>(r.tables_set_aside));
+    std::printf(
+        "unreadable table files set aside in %s/catalog/lost: %llu (their records are "
+        "gone; those files are re-embedded at the next scan)\n",
+        config.state_dir.c_str(), static_cast<unsigned long long>(r.tables_set_aside));
   }
   std::printf("vector index snapshots removed: %llu (rebuilt from the catalog at the next start)\n",
               static_cast<unsigned long long>(r.snapshots_removed));
-  for (const std::string& p : r.dropped_paths) std::printf("re-embedded at the next scan: %s\n", p.c_str());
+  for (const std::string& p : r.dropped_paths)
+    std::printf("re-embedded at the next scan: %s\n", p.c_str());
   return kExitOk;
 }
 

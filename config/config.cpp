@@ -59,8 +59,8 @@ class Reader {
       std::string name = key.Scalar();
       std::string dotted = prefix.empty() ? name : prefix + "." + name;
       if (!allowed.count(name)) {
-        return ErrorAt(key.Mark(), "unknown key '" + dotted + "' (expected one of: " +
-                                       Join(allowed) + ")");
+        return ErrorAt(key.Mark(),
+                       "unknown key '" + dotted + "' (expected one of: " + Join(allowed) + ")");
       }
       if (!seen.insert(name).second) {
         return ErrorAt(key.Mark(), "key '" + dotted + "' appears twice");
@@ -136,8 +136,8 @@ std::string Lower(std::string s) {
 
 Status ParseLibrary(const Reader& r, const YAML::Node& n, LibraryOptions* o) {
   const std::string p = "library";
-  VIDX_RETURN_IF_ERROR(r.CheckMap(n, p, {"roots", "extensions", "settle_seconds",
-                                         "rescan_interval"}));
+  VIDX_RETURN_IF_ERROR(
+      r.CheckMap(n, p, {"roots", "extensions", "settle_seconds", "rescan_interval"}));
   VIDX_RETURN_IF_ERROR(r.StringList(n, p, "roots", &o->roots));
   VIDX_RETURN_IF_ERROR(r.StringList(n, p, "extensions", &o->extensions));
   VIDX_RETURN_IF_ERROR(r.Scalar(n, p, "settle_seconds", "a number", &o->settle_seconds));
@@ -189,8 +189,8 @@ Status LoadKeyMapRules(const std::string& path, ModelOptions* o) {
     VIDX_RETURN_IF_ERROR(r.Scalar(root, "", "base", "a string", &o->key_map_base));
     static const std::set<std::string> kBases = {"hf", "openai", "open_clip"};
     if (!kBases.count(o->key_map_base)) {
-      return r.ErrorAt(r.MarkOf(root, "base"), "base must be hf, openai or open_clip (got '" +
-                                                   o->key_map_base + "')");
+      return r.ErrorAt(r.MarkOf(root, "base"),
+                       "base must be hf, openai or open_clip (got '" + o->key_map_base + "')");
     }
     YAML::Node rules = root["rules"];
     if (rules && !rules.IsSequence()) {
@@ -226,8 +226,9 @@ bool ValidDevice(const std::string& d) {
 
 Status ParseModel(const Reader& r, const YAML::Node& n, ModelOptions* o) {
   const std::string p = "model";
-  VIDX_RETURN_IF_ERROR(r.CheckMap(n, p, {"path", "key_map", "ignore_unexpected", "device",
-                                         "precision", "batch_size", "threads"}));
+  VIDX_RETURN_IF_ERROR(r.CheckMap(
+      n, p,
+      {"path", "key_map", "ignore_unexpected", "device", "precision", "batch_size", "threads"}));
   VIDX_RETURN_IF_ERROR(r.Scalar(n, p, "path", "a path", &o->path));
   VIDX_RETURN_IF_ERROR(r.Scalar(n, p, "key_map", "a string", &o->key_map));
   VIDX_RETURN_IF_ERROR(r.StringList(n, p, "ignore_unexpected", &o->ignore_unexpected));
@@ -242,21 +243,22 @@ Status ParseModel(const Reader& r, const YAML::Node& n, ModelOptions* o) {
     if (!fs::is_regular_file(o->key_map, ec)) {
       return r.ErrorAt(r.MarkOf(n, "key_map"),
                        "model.key_map must be hf, openai, open_clip or the path of a rename-rule "
-                       "file, and '" + o->key_map + "' is none of these");
+                       "file, and '" +
+                           o->key_map + "' is none of these");
     }
     VIDX_RETURN_IF_ERROR(LoadKeyMapRules(o->key_map, o));
   } else {
     o->key_map_base = o->key_map;
   }
   if (!ValidDevice(o->device)) {
-    return r.ErrorAt(r.MarkOf(n, "device"), "model.device must be auto, cpu, cuda or cuda:N (got '" +
-                                                o->device + "')");
+    return r.ErrorAt(r.MarkOf(n, "device"),
+                     "model.device must be auto, cpu, cuda or cuda:N (got '" + o->device + "')");
   }
   static const std::set<std::string> kPrecisions = {"auto", "fp32", "fp16", "bf16"};
   if (!kPrecisions.count(o->precision)) {
-    return r.ErrorAt(r.MarkOf(n, "precision"), "model.precision must be one of " +
-                                                   Join(kPrecisions) + " (got '" + o->precision +
-                                                   "')");
+    return r.ErrorAt(
+        r.MarkOf(n, "precision"),
+        "model.precision must be one of " + Join(kPrecisions) + " (got '" + o->precision + "')");
   }
   if (o->batch_size <= 0) {
     return r.ErrorAt(r.MarkOf(n, "batch_size"), "model.batch_size must be greater than 0");
@@ -281,8 +283,9 @@ Status ParseSampling(const Reader& r, const YAML::Node& n, SamplingSettings* o) 
       VIDX_RETURN_IF_ERROR(r.Scalar(n, p, "keyframe_tolerance", "'auto' or a number of seconds",
                                     &o->keyframe_tolerance));
       if (!(o->keyframe_tolerance >= 0) || !std::isfinite(o->keyframe_tolerance)) {
-        return r.ErrorAt(tol.Mark(), "sampling.keyframe_tolerance must be 'auto' or 0 or more "
-                                     "seconds");
+        return r.ErrorAt(tol.Mark(),
+                         "sampling.keyframe_tolerance must be 'auto' or 0 or more "
+                         "seconds");
       }
     }
   }
@@ -328,7 +331,7 @@ Status ParseDaemon(const Reader& r, const YAML::Node& n, DaemonOptions* o) {
 Status ParseLogging(const Reader& r, const YAML::Node& n, LoggingOptions* o) {
   VIDX_RETURN_IF_ERROR(r.CheckMap(n, "logging", {"level"}));
   VIDX_RETURN_IF_ERROR(r.Scalar(n, "logging", "level", "a string", &o->level));
-  static const std::set<std::string> kLevels = {"trace", "debug", "info",     "warn",
+  static const std::set<std::string> kLevels = {"trace", "debug",    "info", "warn",
                                                 "error", "critical", "off"};
   if (!kLevels.count(o->level)) {
     return r.ErrorAt(r.MarkOf(n, "level"),
@@ -343,8 +346,8 @@ std::string ConfigSource::Where(const std::string& key) const {
   if (file_.empty()) return "built-in defaults: ";
   auto it = marks_.find(key);
   if (it == marks_.end()) return file_ + ": ";
-  return file_ + ":" + std::to_string(it->second.line) + ":" +
-         std::to_string(it->second.column) + ": ";
+  return file_ + ":" + std::to_string(it->second.line) + ":" + std::to_string(it->second.column) +
+         ": ";
 }
 
 StatusOr<Config> ParseConfig(const std::string& yaml_text, const std::string& file) {
@@ -359,8 +362,8 @@ StatusOr<Config> ParseConfig(const std::string& yaml_text, const std::string& fi
   }
   if (root.IsNull()) return config;  // an empty file means built-in defaults
   try {
-    VIDX_RETURN_IF_ERROR(r.CheckMap(root, "", {"state_dir", "library", "model", "sampling",
-                                               "index", "daemon", "logging"}));
+    VIDX_RETURN_IF_ERROR(r.CheckMap(
+        root, "", {"state_dir", "library", "model", "sampling", "index", "daemon", "logging"}));
     VIDX_RETURN_IF_ERROR(r.Scalar(root, "", "state_dir", "a path", &config.state_dir));
     if (config.state_dir.empty()) {
       return r.ErrorAt(r.MarkOf(root, "state_dir"), "state_dir must not be empty");

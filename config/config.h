@@ -47,8 +47,8 @@ class ConfigSource {
 struct LibraryOptions {
   std::vector<std::string> roots;  // default: none; each must be an existing directory
   std::vector<std::string> extensions = {"mp4", "mkv", "mov", "webm", "avi", "m4v"};
-  double settle_seconds = 5;       // >= 0
-  double rescan_interval = 3600;   // seconds, > 0
+  double settle_seconds = 5;      // >= 0
+  double rescan_interval = 3600;  // seconds, > 0
 };
 
 struct ModelOptions {
@@ -59,10 +59,10 @@ struct ModelOptions {
   std::string key_map_base = "hf";
   std::vector<RenameRule> key_map_rules;
   std::vector<std::string> ignore_unexpected;  // glob patterns, default none
-  std::string device = "auto";     // auto | cpu | cuda | cuda:N
-  std::string precision = "auto";  // auto | fp32 | fp16 | bf16
-  int batch_size = 64;             // > 0
-  int threads = 0;                 // CPU inference threads, 0 = all cores
+  std::string device = "auto";                 // auto | cpu | cuda | cuda:N
+  std::string precision = "auto";              // auto | fp32 | fp16 | bf16
+  int batch_size = 64;                         // > 0
+  int threads = 0;                             // CPU inference threads, 0 = all cores
 };
 
 struct IndexOptions {

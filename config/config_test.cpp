@@ -83,7 +83,9 @@ TEST_F(ConfigTest, FullConfigIsRead) {
   std::string yaml = "state_dir: " + (dir_ / "state").string() +
                      "\n"
                      "library:\n"
-                     "  roots: [" + dir_.string() + "]\n"
+                     "  roots: [" +
+                     dir_.string() +
+                     "]\n"
                      "  extensions: [.MP4, mkv]\n"
                      "  settle_seconds: 0\n"
                      "sampling:\n"
@@ -129,9 +131,9 @@ TEST_F(ConfigTest, WrongTypes) {
             "test.yaml:2:15: sampling.max_frames must be an integer (got '1.5')");
   EXPECT_EQ(ErrorOf("library:\n  roots: /srv/media\n"),
             "test.yaml:2:10: library.roots must be a list of strings (got '/srv/media')");
-  EXPECT_EQ(ErrorOf("model: [a, b]\n"),
-            "test.yaml:1:8: model must be a mapping of keys to values");
-  EXPECT_EQ(ErrorOf("- a\n- b\n"), "test.yaml:1:1: the top level must be a mapping of keys to values");
+  EXPECT_EQ(ErrorOf("model: [a, b]\n"), "test.yaml:1:8: model must be a mapping of keys to values");
+  EXPECT_EQ(ErrorOf("- a\n- b\n"),
+            "test.yaml:1:1: the top level must be a mapping of keys to values");
 }
 
 TEST_F(ConfigTest, BadValues) {
@@ -151,9 +153,10 @@ TEST_F(ConfigTest, BadValues) {
             "test.yaml:2:14: model.precision must be one of auto, bf16, fp16, fp32 (got 'fp8')");
   EXPECT_EQ(ErrorOf("model:\n  batch_size: 0\n"),
             "test.yaml:2:15: model.batch_size must be greater than 0");
-  EXPECT_EQ(ErrorOf("model:\n  key_map: /nonexistent/rules.yaml\n").rfind(
-                "test.yaml:2:12: model.key_map must be hf, openai, open_clip or the path", 0),
-            0u);
+  EXPECT_EQ(
+      ErrorOf("model:\n  key_map: /nonexistent/rules.yaml\n")
+          .rfind("test.yaml:2:12: model.key_map must be hf, openai, open_clip or the path", 0),
+      0u);
   EXPECT_EQ(ErrorOf("logging:\n  level: loud\n").rfind("test.yaml:2:10: logging.level must be", 0),
             0u);
   EXPECT_EQ(ErrorOf("daemon:\n  socket: relative.sock\n"),
@@ -226,7 +229,8 @@ TEST_F(ConfigTest, StateDirWritableByOthersIsRefused) {
   EXPECT_EQ(status.code(), StatusCode::kFailedPrecondition);
   EXPECT_EQ(status.message(), "test.yaml:1:1: state_dir '" + state +
                                   "' is writable by other users (mode 0777); refusing to use it "
-                                  "(fix it with: chmod go-w " + state + ")");
+                                  "(fix it with: chmod go-w " +
+                                  state + ")");
   fs::permissions(state, fs::perms::group_write | fs::perms::others_write,
                   fs::perm_options::remove);
   EXPECT_TRUE(EnsureStateDir(*config).ok());
@@ -289,8 +293,8 @@ TEST_F(ConfigTest, KeyMapRulesFileErrorsNameTheRulesFile) {
   std::ofstream(rules, std::ios::trunc) << "rules:\n  - {prefix: 'a.'}\n";
   EXPECT_EQ(ErrorOf("model:\n  key_map: " + rules + "\n"), rules + ":2:5: a rule needs 'to'");
   std::ofstream(rules, std::ios::trunc) << "rules:\n  - {prefix: 'a.', to: 'b.', x: 1}\n";
-  EXPECT_EQ(ErrorOf("model:\n  key_map: " + rules + "\n").rfind(
-                rules + ":2:30: unknown key 'rules[].x'", 0),
+  EXPECT_EQ(ErrorOf("model:\n  key_map: " + rules + "\n")
+                .rfind(rules + ":2:30: unknown key 'rules[].x'", 0),
             0u);
 }
 

@@ -39,8 +39,8 @@ Clock::time_point DeadlineAfter(double seconds) {
 // Returns 1 when ready, 0 on timeout, -1 with errno on failure.
 int PollUntil(int fd, short events, Clock::time_point deadline) {
   while (true) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - Clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     if (left.count() <= 0) return 0;
     pollfd p{fd, events, 0};
     const int r = ::poll(&p, 1, static_cast<int>(std::min<int64_t>(left.count() + 1, 1 << 30)));
@@ -109,8 +109,8 @@ StatusOr<HttpResponse> CallApi(const std::string& socket_path, const std::string
   };
   if (method.empty() || std::any_of(method.begin(), method.end(), bad_byte) || target.empty() ||
       target.front() != '/' || std::any_of(target.begin(), target.end(), bad_byte)) {
-    return Status::InvalidArgument("invalid API request '" + method + " " + target +
-                                   "' for " + socket_path +
+    return Status::InvalidArgument("invalid API request '" + method + " " + target + "' for " +
+                                   socket_path +
                                    ": the target must be a percent-encoded absolute path");
   }
   const Clock::time_point deadline = DeadlineAfter(timeout_seconds);
@@ -140,7 +140,8 @@ StatusOr<HttpResponse> CallApi(const std::string& socket_path, const std::string
     if (e == EAGAIN || e == EWOULDBLOCK) {
       const int r = PollUntil(fd.get(), POLLOUT, deadline);
       if (r == 0) return timed_out();
-      if (r < 0) return Status::IoError("waiting to send to " + socket_path + ": " + ErrnoText(errno));
+      if (r < 0)
+        return Status::IoError("waiting to send to " + socket_path + ": " + ErrnoText(errno));
       continue;
     }
     // The server may answer early (413, 431) and close: read that answer below.

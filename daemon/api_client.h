@@ -52,11 +52,11 @@ StatusOr<FdHolder> ConnectUnixSocket(const std::string& path, double timeout_sec
 // application/json, Content-Length framed, Connection: close), read the whole response, all
 // within timeout_seconds. Returns the response whatever its status (a 404 is a value, not an
 // error). kUnavailable when nothing listens (socket file missing, ECONNREFUSED, ENOENT);
-// kPermissionDenied as ConnectUnixSocket; kDeadlineExceeded on timeout; kCorruption for a malformed response (or one over 1 GiB);
-// other socket errors kIoError; kInvalidArgument when `target` is not an absolute path of
-// visible ASCII (percent-encode spaces and non-ASCII) or `method` is empty or has such bytes.
-// Messages name the socket path. If the server answers before
-// the whole body is sent (413) and closes, that answer is returned.
+// kPermissionDenied as ConnectUnixSocket; kDeadlineExceeded on timeout; kCorruption for a malformed
+// response (or one over 1 GiB); other socket errors kIoError; kInvalidArgument when `target` is not
+// an absolute path of visible ASCII (percent-encode spaces and non-ASCII) or `method` is empty or
+// has such bytes. Messages name the socket path. If the server answers before the whole body is
+// sent (413) and closes, that answer is returned.
 StatusOr<HttpResponse> CallApi(const std::string& socket_path, const std::string& method,
                                const std::string& target, const std::string& body,
                                double timeout_seconds = 30);

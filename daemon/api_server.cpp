@@ -112,10 +112,9 @@ StatusOr<std::unique_ptr<ApiServer>> ApiServer::Start(ApiServerOptions options,
                                    std::to_string(sizeof(sockaddr_un::sun_path) - 1) + " bytes");
   }
   if (!handler) return Status::InvalidArgument("the API server needs a handler");
-  if (options.worker_threads < 1 || options.worker_threads > 1024 ||
-      options.max_connections < 1 || !positive(options.read_timeout_seconds) ||
-      !positive(options.write_timeout_seconds) || options.mode > 07777 ||
-      options.limits.max_header_bytes < 1) {
+  if (options.worker_threads < 1 || options.worker_threads > 1024 || options.max_connections < 1 ||
+      !positive(options.read_timeout_seconds) || !positive(options.write_timeout_seconds) ||
+      options.mode > 07777 || options.limits.max_header_bytes < 1) {
     return Status::InvalidArgument("invalid API server options for " + options.socket_path +
                                    " (worker_threads 1..1024, max_connections >= 1, "
                                    "timeouts > 0, mode <= 07777)");
@@ -156,8 +155,9 @@ Status ApiServer::Open() {
   struct stat st {};
   if (::lstat(path.c_str(), &st) == 0) {
     if (!S_ISSOCK(st.st_mode)) {
-      return Status::FailedPrecondition(path + " exists and is not a socket; refusing to replace "
-                                               "it with the API socket");
+      return Status::FailedPrecondition(path +
+                                        " exists and is not a socket; refusing to replace "
+                                        "it with the API socket");
     }
     auto probe = ConnectUnixSocket(path, 1.0);
     if (probe.ok() || probe.status().code() == StatusCode::kDeadlineExceeded) {
@@ -280,15 +280,15 @@ void ApiServer::AcceptAll() {
       return;  // EAGAIN: the backlog is empty
     }
     if (open_connections_.load() >= options_.max_connections) {
-      SendBestEffort(fd.get(), JsonError(503, "the daemon has too many open connections (" +
-                                                  std::to_string(options_.max_connections) +
-                                                  "); try again"));
+      SendBestEffort(fd.get(),
+                     JsonError(503, "the daemon has too many open connections (" +
+                                        std::to_string(options_.max_connections) + "); try again"));
       continue;
     }
     const int raw_fd = fd.get();
-    auto connection = std::make_unique<Connection>(
-        std::move(fd), &open_connections_, options_.limits,
-        Clock::now() + Seconds(options_.read_timeout_seconds));
+    auto connection =
+        std::make_unique<Connection>(std::move(fd), &open_connections_, options_.limits,
+                                     Clock::now() + Seconds(options_.read_timeout_seconds));
     const uint64_t key = next_key_++;
     epoll_event event{};
     event.events = EPOLLIN;
@@ -381,8 +381,7 @@ void ApiServer::Serve(Connection* connection) {
 void ApiServer::SendBestEffort(int fd, const HttpResponse& response) {
   // Small answers on a fresh connection fit in the socket buffer; if not, the client loses.
   const std::string data = SerializeResponse(response);
-  [[maybe_unused]] ssize_t n =
-      ::send(fd, data.data(), data.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  [[maybe_unused]] ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
 }
 
 void ApiServer::Stop() {

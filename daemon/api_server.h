@@ -46,14 +46,14 @@
 namespace vidx {
 
 struct ApiServerOptions {
-  std::string socket_path;             // required; at most 107 bytes (sockaddr_un)
-  unsigned mode = 0660;                // applied to the socket file (chmod after bind)
+  std::string socket_path;  // required; at most 107 bytes (sockaddr_un)
+  unsigned mode = 0660;     // applied to the socket file (chmod after bind)
   HttpLimits limits;
-  int worker_threads = 4;              // threads running the handler (>= 1)
-  double read_timeout_seconds = 10;    // the whole request must arrive within this (> 0)
-  double write_timeout_seconds = 10;   // a response write that makes no progress this long is
-                                       // abandoned (SO_SNDTIMEO; > 0)
-  int max_connections = 1024;          // open connections; beyond: 503 and close at once (>= 1)
+  int worker_threads = 4;             // threads running the handler (>= 1)
+  double read_timeout_seconds = 10;   // the whole request must arrive within this (> 0)
+  double write_timeout_seconds = 10;  // a response write that makes no progress this long is
+                                      // abandoned (SO_SNDTIMEO; > 0)
+  int max_connections = 1024;         // open connections; beyond: 503 and close at once (>= 1)
 };
 
 using ApiHandler = std::function<HttpResponse(const HttpRequest&)>;
@@ -89,11 +89,11 @@ class ApiServer {
   using ConnectionPtr = std::unique_ptr<Connection>;
 
   ApiServer(ApiServerOptions options, ApiHandler handler);
-  Status Open();           // directory, lock, stale check, bind, chmod, listen, epoll
-  void IoLoop();           // the I/O thread
+  Status Open();  // directory, lock, stale check, bind, chmod, listen, epoll
+  void IoLoop();  // the I/O thread
   void AcceptAll();
   void ReadFrom(uint64_t key, char* buffer, size_t size);
-  void WorkerLoop();       // a worker thread
+  void WorkerLoop();  // a worker thread
   void Serve(Connection* connection);
   void Enqueue(ConnectionPtr connection);
   void SendBestEffort(int fd, const HttpResponse& response);
@@ -104,8 +104,8 @@ class ApiServer {
   FdHolder lock_fd_;
   FdHolder listen_fd_;
   FdHolder epoll_fd_;
-  FdHolder wake_fd_;       // eventfd: Stop() wakes the I/O thread
-  dev_t socket_dev_ = 0;   // identity of the socket file we bound, to unlink only ours
+  FdHolder wake_fd_;      // eventfd: Stop() wakes the I/O thread
+  dev_t socket_dev_ = 0;  // identity of the socket file we bound, to unlink only ours
   ino_t socket_ino_ = 0;
 
   std::atomic<bool> stopping_{false};

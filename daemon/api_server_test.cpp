@@ -1,10 +1,10 @@
 #include "daemon/api_server.h"
 
+#include <grp.h>
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <grp.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -53,8 +53,8 @@ HttpResponse Echo(const HttpRequest& request) {
   if (request.path == "/missing") return JsonError(404, "no such endpoint: " + request.path);
   HttpResponse response;
   response.content_type = "text/plain";
-  response.body = request.method + " " + request.target + " path=" + request.path +
-                  " body=" + request.body;
+  response.body =
+      request.method + " " + request.target + " path=" + request.path + " body=" + request.body;
   return response;
 }
 
@@ -101,7 +101,8 @@ class RawClient {
     const auto start = Clock::now();
     char buffer[4096];
     while (out.size() < max_bytes) {
-      const ssize_t n = ::recv(fd_.get(), buffer, std::min(sizeof(buffer), max_bytes - out.size()), 0);
+      const ssize_t n =
+          ::recv(fd_.get(), buffer, std::min(sizeof(buffer), max_bytes - out.size()), 0);
       if (n > 0) {
         out.append(buffer, static_cast<size_t>(n));
       } else if (n == 0 || (n < 0 && errno == ECONNRESET)) {
@@ -327,9 +328,8 @@ TEST(ApiServerTest, TwoHundredConcurrentClientsGetTheirOwnAnswers) {
       auto r = CallApi(path, "POST", target, body, 20);
       if (!r.ok()) {
         failures[i] = r.status().ToString();
-      } else if (r->status == 200 &&
-                 r->body == "POST " + target + " path=/v1/echo/" + std::to_string(i) +
-                                " body=" + body) {
+      } else if (r->status == 200 && r->body == "POST " + target + " path=/v1/echo/" +
+                                                    std::to_string(i) + " body=" + body) {
         correct.fetch_add(1);
       } else {
         failures[i] = "status " + std::to_string(r->status) + ": " + r->body.substr(0, 80);
@@ -408,8 +408,7 @@ TEST(ApiServerTest, BadRequestsAreAnsweredByTheServer) {
   EXPECT_EQ(StatusOfRaw(path, "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"),
             501);
   EXPECT_EQ(StatusOfRaw(path, "GET / HTTP/2.0\r\n\r\n"), 505);
-  EXPECT_EQ(StatusOfRaw(path, "GET / HTTP/1.1\r\nX: " + std::string(20000, 'h') + "\r\n\r\n"),
-            431);
+  EXPECT_EQ(StatusOfRaw(path, "GET / HTTP/1.1\r\nX: " + std::string(20000, 'h') + "\r\n\r\n"), 431);
   EXPECT_EQ(StatusOfRaw(path, "POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n"),
             400);
   EXPECT_EQ(calls.load(), 0);
@@ -507,7 +506,8 @@ TEST(ApiServerTest, StopLetsInFlightHandlersFinishAndRemovesTheSocket) {
   ASSERT_NE(server, nullptr);
   std::vector<std::future<StatusOr<HttpResponse>>> calls;
   for (int i = 0; i < 4; ++i) {
-    calls.push_back(std::async(std::launch::async, [&] { return CallApi(path, "GET", "/slow", "", 10); }));
+    calls.push_back(
+        std::async(std::launch::async, [&] { return CallApi(path, "GET", "/slow", "", 10); }));
   }
   ASSERT_TRUE(WaitFor([&] { return entered.load() == 4; }));
   // A fifth request waits (being read or in the queue): every worker is busy. Either way

@@ -4,13 +4,13 @@
 #include <chrono>
 #include <utility>
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include "app/api_json.h"
-#include "daemon/daemon_log.h"
 #include "app/model_session.h"
 #include "app/status_report.h"
+#include "daemon/daemon_log.h"
 
 namespace vidx {
 
@@ -52,7 +52,8 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::Start(std::string config_path, Config 
   if (!catalog.ok()) return catalog.status();
   d->catalog_ = std::move(*catalog);
   DaemonLog()->info("loading model {}", config.model.path);
-  StatusOr<std::shared_ptr<const LoadedModel>> model = LoadModelForConfig(config, d->catalog_.get());
+  StatusOr<std::shared_ptr<const LoadedModel>> model =
+      LoadModelForConfig(config, d->catalog_.get());
   if (!model.ok()) return model.status();
   DaemonLog()->info("model ready: fingerprint {}", (*model)->fingerprint());
   d->indexer_ = std::make_unique<LibraryIndexer>(d->catalog_.get(), &d->search_,
@@ -107,8 +108,9 @@ Status Daemon::Run() {
     if (watchdog && silent < 2 * *watchdog) {
       state += "\nWATCHDOG=1";
     } else if (watchdog) {
-      DaemonLog()->error("the indexing thread has shown no progress for {:.0f} s; not feeding the watchdog",
-                   silent);
+      DaemonLog()->error(
+          "the indexing thread has shown no progress for {:.0f} s; not feeding the watchdog",
+          silent);
     }
     Notify(state);
     lock.lock();
@@ -138,8 +140,7 @@ std::string Daemon::StatusLine() const {
   const IndexerStatus st = indexer_->status();
   std::string line = st.phase + ", " + std::to_string(st.queued) + " queued";
   if (st.building) {
-    line += ", reindex " + std::to_string(st.reindex_done) + "/" +
-            std::to_string(st.reindex_total);
+    line += ", reindex " + std::to_string(st.reindex_done) + "/" + std::to_string(st.reindex_total);
   }
   if (!st.last_error.empty()) line += ", paused: " + st.last_error;
   return line;

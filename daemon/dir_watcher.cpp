@@ -27,9 +27,9 @@ namespace fs = std::filesystem;
 // What each directory watch asks for. IN_ONLYDIR: never watch a file that replaced the
 // directory; IN_EXCL_UNLINK: no events for files already unlinked but still open.
 // IN_ATTRIB: a chmod can make an unreadable file or directory readable.
-constexpr uint32_t kDirMask = IN_CLOSE_WRITE | IN_CREATE | IN_MODIFY | IN_MOVED_FROM |
-                              IN_MOVED_TO | IN_DELETE | IN_DELETE_SELF | IN_MOVE_SELF |
-                              IN_ATTRIB | IN_ONLYDIR | IN_EXCL_UNLINK;
+constexpr uint32_t kDirMask = IN_CLOSE_WRITE | IN_CREATE | IN_MODIFY | IN_MOVED_FROM | IN_MOVED_TO |
+                              IN_DELETE | IN_DELETE_SELF | IN_MOVE_SELF | IN_ATTRIB | IN_ONLYDIR |
+                              IN_EXCL_UNLINK;
 // Directories below a root are never entered through a symbolic link.
 constexpr uint32_t kSubdirMask = kDirMask | IN_DONT_FOLLOW;
 
@@ -98,8 +98,10 @@ std::vector<WatchEvent> Coalesce(std::vector<WatchEvent> events) {
 
 std::string ToString(const WatchEvent& event) {
   switch (event.kind) {
-    case WatchEvent::Kind::kChanged: return "changed " + event.path;
-    case WatchEvent::Kind::kRemoved: return "removed " + event.path;
+    case WatchEvent::Kind::kChanged:
+      return "changed " + event.path;
+    case WatchEvent::Kind::kRemoved:
+      return "removed " + event.path;
     case WatchEvent::Kind::kRescan:
       return "rescan " + (event.path.empty() ? std::string("<all roots>") : event.path);
   }
@@ -151,8 +153,8 @@ StatusOr<std::unique_ptr<DirWatcher>> DirWatcher::Start(const std::vector<std::s
   if (wake_fd.get() < 0) {
     return Status::IoError(std::string("eventfd failed: ") + std::strerror(errno));
   }
-  std::unique_ptr<DirWatcher> watcher(new DirWatcher(inotify_fd.release(), wake_fd.release(),
-                                                     kept, std::move(add_watch)));
+  std::unique_ptr<DirWatcher> watcher(
+      new DirWatcher(inotify_fd.release(), wake_fd.release(), kept, std::move(add_watch)));
   for (const std::string& root : watcher->roots_) {
     bool alias = false;
     if (watcher->AddWatch(root, /*is_root=*/true, &alias, &watcher->pending_) < 0) {
@@ -287,8 +289,9 @@ void DirWatcher::ProcessBuffer(const char* buf, size_t len, std::vector<WatchEve
     }
   }
   if (overflow) {
-    LogWarn("watcher: inotify event queue overflowed (fs.inotify.max_queued_events); "
-            "rescanning every library root");
+    LogWarn(
+        "watcher: inotify event queue overflowed (fs.inotify.max_queued_events); "
+        "rescanning every library root");
     out->push_back({WatchEvent::Kind::kRescan, ""});
     Resync(out);
   }
@@ -339,8 +342,8 @@ int DirWatcher::AddWatch(const std::string& dir, bool is_root, bool* already_kno
   return wd;
 }
 
-void DirWatcher::WalkAndWatch(const std::string& top, bool emit_files,
-                              std::vector<WatchEvent>* out, std::vector<std::string>* visited) {
+void DirWatcher::WalkAndWatch(const std::string& top, bool emit_files, std::vector<WatchEvent>* out,
+                              std::vector<std::string>* visited) {
   std::vector<std::string> stack{top};
   while (!stack.empty()) {
     std::string dir = std::move(stack.back());

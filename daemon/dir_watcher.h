@@ -64,8 +64,9 @@ class DirWatcher {
   // roots are made absolute; a root inside another root is watched once). Fails with
   // kNotFound / kInvalidArgument for a missing or non-directory root, kIoError when inotify
   // cannot be set up or a root cannot be watched (e.g. EACCES). A root that is the same
-  // directory as another root (through a symlink) is watched once, under the first name. Running out of watches (ENOSPC) is not a failure: the first Wait()
-  // returns kRescan for the affected root.
+  // directory as another root (through a symlink) is watched once, under the first name. Running
+  // out of watches (ENOSPC) is not a failure: the first Wait() returns kRescan for the affected
+  // root.
   static StatusOr<std::unique_ptr<DirWatcher>> Start(const std::vector<std::string>& roots);
   static StatusOr<std::unique_ptr<DirWatcher>> Start(const std::vector<std::string>& roots,
                                                      AddWatchFn add_watch);

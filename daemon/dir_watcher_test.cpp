@@ -28,8 +28,7 @@ using Kind = WatchEvent::Kind;
 using Events = std::vector<WatchEvent>;
 
 double Now() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
 void WriteFile(const std::string& path, const std::string& content) {
@@ -72,7 +71,8 @@ Events CollectUntil(DirWatcher* w, const std::function<bool(const Events&)>& don
 
 // Everything that arrives within `seconds` (for checks that something did NOT happen).
 Events Drain(DirWatcher* w, double seconds = 0.3) {
-  return CollectUntil(w, [](const Events&) { return false; }, seconds);
+  return CollectUntil(
+      w, [](const Events&) { return false; }, seconds);
 }
 
 std::unique_ptr<DirWatcher> StartOrDie(const std::vector<std::string>& roots) {
@@ -159,9 +159,8 @@ TEST_F(DirWatcherTest, ChmodOfAFileIsReportedAndAWatchedDirectoryIsNotWalkedAgai
   // FaultTest.UnreadableFilesAndDirectories..., which needs a process without DAC override.)
   fs::permissions(root_ + "/dir", fs::perms::owner_all);
   fs::permissions(root_ + "/clip.mp4", fs::perms::owner_read | fs::perms::owner_write);
-  Events ev = CollectUntil(w.get(), [&](const Events& e) {
-    return Has(e, Kind::kChanged, root_ + "/clip.mp4");
-  });
+  Events ev = CollectUntil(
+      w.get(), [&](const Events& e) { return Has(e, Kind::kChanged, root_ + "/clip.mp4"); });
   EXPECT_TRUE(Has(ev, Kind::kChanged, root_ + "/clip.mp4")) << Dump(ev);
   EXPECT_FALSE(Has(ev, Kind::kChanged, root_ + "/dir/inner.mp4")) << Dump(ev);
   EXPECT_EQ(w->watch_count(), 2u);
@@ -253,9 +252,8 @@ TEST_F(DirWatcherTest, DirectoryMovedOutIsRemovedAndNoLongerWatched) {
   ASSERT_NE(w, nullptr);
   ASSERT_EQ(w->watch_count(), 3u);
   fs::rename(root_ + "/album", outside_ + "/album");
-  Events ev = CollectUntil(w.get(), [&](const Events& e) {
-    return Has(e, Kind::kRemoved, root_ + "/album");
-  });
+  Events ev = CollectUntil(
+      w.get(), [&](const Events& e) { return Has(e, Kind::kRemoved, root_ + "/album"); });
   EXPECT_TRUE(Has(ev, Kind::kRemoved, root_ + "/album")) << Dump(ev);
   EXPECT_EQ(w->watch_count(), 1u);
   // What happens in its new place is not ours any more.
@@ -270,9 +268,8 @@ TEST_F(DirWatcherTest, DirectoryDeletedIsRemoved) {
   auto w = StartOrDie({root_});
   ASSERT_NE(w, nullptr);
   fs::remove_all(root_ + "/trash");
-  Events ev = CollectUntil(w.get(), [&](const Events& e) {
-    return Has(e, Kind::kRemoved, root_ + "/trash");
-  });
+  Events ev = CollectUntil(
+      w.get(), [&](const Events& e) { return Has(e, Kind::kRemoved, root_ + "/trash"); });
   EXPECT_TRUE(Has(ev, Kind::kRemoved, root_ + "/trash")) << Dump(ev);
   EXPECT_TRUE(Has(ev, Kind::kRemoved, root_ + "/trash/inner/x.mp4")) << Dump(ev);
   EXPECT_EQ(w->watch_count(), 1u);

@@ -18,14 +18,13 @@ uint32_t DimensionOf(const LoadedModel& model) {
 
 }  // namespace
 
-GenerationManager::GenerationManager(Catalog* catalog, SearchService* search,
-                                     std::string state_dir)
+GenerationManager::GenerationManager(Catalog* catalog, SearchService* search, std::string state_dir)
     : catalog_(catalog), search_(search), state_dir_(std::move(state_dir)) {}
 
 GenerationManager::~GenerationManager() = default;
 
-Status GenerationManager::Open(std::shared_ptr<const LoadedModel> model,
-                               const std::string& factory, std::string* serving_note) {
+Status GenerationManager::Open(std::shared_ptr<const LoadedModel> model, const std::string& factory,
+                               std::string* serving_note) {
   const std::string fingerprint = model->fingerprint();
   for (const Generation& g : catalog_->ListGenerations()) {
     if (g.state == GenerationState::kBuilding && g.fingerprint != fingerprint) {
@@ -57,8 +56,8 @@ Status GenerationManager::Open(std::shared_ptr<const LoadedModel> model,
 
 Status GenerationManager::StartBuilding(std::shared_ptr<const LoadedModel> model,
                                         const std::string& factory) {
-  StatusOr<std::unique_ptr<IndexService>> b = IndexService::Open(
-      catalog_, state_dir_, factory, model->fingerprint(), DimensionOf(*model));
+  StatusOr<std::unique_ptr<IndexService>> b =
+      IndexService::Open(catalog_, state_dir_, factory, model->fingerprint(), DimensionOf(*model));
   if (!b.ok()) return b.status();
   building_ = std::move(*b);
   building_model_ = std::move(model);
@@ -119,12 +118,11 @@ Status GenerationManager::RebuildActive(const std::string& factory, bool discard
   if (discard_snapshot) VIDX_RETURN_IF_ERROR(RemoveSnapshot(state_dir_, id));
   // The new index is built beside the served one; searches use the old one meanwhile.
   Step(GenerationStep::kRebuildActive);
-  StatusOr<std::unique_ptr<IndexService>> rebuilt =
-      IndexService::Open(catalog_, state_dir_, factory, active_model_->fingerprint(),
-                         DimensionOf(*active_model_));
+  StatusOr<std::unique_ptr<IndexService>> rebuilt = IndexService::Open(
+      catalog_, state_dir_, factory, active_model_->fingerprint(), DimensionOf(*active_model_));
   if (!rebuilt.ok()) {
-    return rebuilt.status().WithContext("the vector index of generation " +
-                                        std::to_string(id) + " could not be rebuilt");
+    return rebuilt.status().WithContext("the vector index of generation " + std::to_string(id) +
+                                        " could not be rebuilt");
   }
   std::unique_ptr<IndexService> old = std::move(active_);
   active_ = std::move(*rebuilt);
@@ -160,8 +158,7 @@ void GenerationManager::Route(const std::vector<CommitReceipt>& receipts) {
   }
 }
 
-Status GenerationManager::RemoveVanished(const std::vector<std::string>& roots,
-                                         int64_t* removed) {
+Status GenerationManager::RemoveVanished(const std::vector<std::string>& roots, int64_t* removed) {
   *removed = 0;
   for (IndexService* s : {active_.get(), building_.get()}) {
     if (s == nullptr) continue;

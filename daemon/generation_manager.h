@@ -25,8 +25,8 @@
 #include <string>
 #include <vector>
 
-#include "common/status.h"
 #include "app/model_session.h"
+#include "common/status.h"
 #include "daemon/search_service.h"
 #include "indexer/pipeline/pipeline.h"
 #include "search/catalog.h"

@@ -66,8 +66,7 @@ class GenerationManagerTest : public ::testing::Test {
   static const std::shared_ptr<const LoadedModel>& B() { return *model_b_; }
 
   // Commits `path` with `segments` unit vectors into `into` (the model's dimension).
-  void Commit(IndexService* into, const LoadedModel& model, const std::string& path,
-              int segments) {
+  void Commit(IndexService* into, const LoadedModel& model, const std::string& path, int segments) {
     const size_t dim = static_cast<size_t>(model.embedder().dim());
     FileResult r;
     r.file.path = path;

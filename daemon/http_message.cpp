@@ -13,8 +13,21 @@ namespace {
 bool IsTchar(unsigned char c) {
   if (std::isalnum(c)) return true;
   switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
-    case '-': case '.': case '^': case '_': case '`': case '|': case '~':
+    case '!':
+    case '#':
+    case '$':
+    case '%':
+    case '&':
+    case '\'':
+    case '*':
+    case '+':
+    case '-':
+    case '.':
+    case '^':
+    case '_':
+    case '`':
+    case '|':
+    case '~':
       return true;
     default:
       return false;
@@ -138,10 +151,14 @@ HttpRequestParser::Result HttpRequestParser::Fail(int status, std::string messag
 
 HttpRequestParser::Result HttpRequestParser::Feed(std::string_view data) {
   switch (state_) {
-    case State::kDone: return Result::kDone;
-    case State::kError: return Result::kError;
-    case State::kBody: return FeedBody(data);
-    case State::kHead: break;
+    case State::kDone:
+      return Result::kDone;
+    case State::kError:
+      return Result::kError;
+    case State::kBody:
+      return FeedBody(data);
+    case State::kHead:
+      break;
   }
   // head_ never holds more than max_header_bytes + 1 bytes: one byte over decides 431.
   const size_t room = limits_.max_header_bytes + 1 - head_.size();
@@ -208,8 +225,8 @@ HttpRequestParser::Result HttpRequestParser::ParseHead(std::string_view head) {
     return Fail(400, "the request line does not end with an HTTP version such as HTTP/1.1");
   }
   if (version[5] != '1') {
-    return Fail(505, "HTTP version " + std::string(version.substr(5)) +
-                         " is not supported; use HTTP/1.1");
+    return Fail(
+        505, "HTTP version " + std::string(version.substr(5)) + " is not supported; use HTTP/1.1");
   }
   std::string_view path;
   if (target.front() == '/') {
@@ -255,16 +272,17 @@ HttpRequestParser::Result HttpRequestParser::ParseHead(std::string_view head) {
     if (!inserted) it->second += ", " + value;
   }
   if (transfer_encoding) {
-    return Fail(501, "Transfer-Encoding (chunked or other) is not supported; send the body "
-                     "with a Content-Length");
+    return Fail(501,
+                "Transfer-Encoding (chunked or other) is not supported; send the body "
+                "with a Content-Length");
   }
   if (length > limits_.max_body_bytes) {
-    return Fail(413, "the request body is larger than " +
-                         std::to_string(limits_.max_body_bytes) + " bytes");
+    return Fail(413, "the request body is larger than " + std::to_string(limits_.max_body_bytes) +
+                         " bytes");
   }
   auto expect = request.headers.find("expect");
-  expects_continue_ = length > 0 && expect != request.headers.end() &&
-                      Lower(expect->second) == "100-continue";
+  expects_continue_ =
+      length > 0 && expect != request.headers.end() && Lower(expect->second) == "100-continue";
   request_ = std::move(request);
   body_length_ = length;
   request_.body.reserve(std::min<size_t>(length, 1 << 20));  // grows beyond as bytes arrive
@@ -286,37 +304,60 @@ HttpRequestParser::Result HttpRequestParser::FeedBody(std::string_view data) {
 
 const char* HttpReasonPhrase(int status) {
   switch (status) {
-    case 100: return "Continue";
-    case 200: return "OK";
-    case 201: return "Created";
-    case 202: return "Accepted";
-    case 204: return "No Content";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 408: return "Request Timeout";
-    case 409: return "Conflict";
-    case 413: return "Content Too Large";
-    case 415: return "Unsupported Media Type";
-    case 422: return "Unprocessable Content";
-    case 429: return "Too Many Requests";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 501: return "Not Implemented";
-    case 503: return "Service Unavailable";
-    case 504: return "Gateway Timeout";
-    case 505: return "HTTP Version Not Supported";
-    default: return "Unknown";
+    case 100:
+      return "Continue";
+    case 200:
+      return "OK";
+    case 201:
+      return "Created";
+    case 202:
+      return "Accepted";
+    case 204:
+      return "No Content";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 408:
+      return "Request Timeout";
+    case 409:
+      return "Conflict";
+    case 413:
+      return "Content Too Large";
+    case 415:
+      return "Unsupported Media Type";
+    case 422:
+      return "Unprocessable Content";
+    case 429:
+      return "Too Many Requests";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 500:
+      return "Internal Server Error";
+    case 501:
+      return "Not Implemented";
+    case 503:
+      return "Service Unavailable";
+    case 504:
+      return "Gateway Timeout";
+    case 505:
+      return "HTTP Version Not Supported";
+    default:
+      return "Unknown";
   }
 }
 
 std::string SerializeResponse(const HttpResponse& response) {
   std::string out;
   out.reserve(128 + response.content_type.size() + response.body.size());
-  out += "HTTP/1.1 " + std::to_string(response.status) + " " +
-         HttpReasonPhrase(response.status) + "\r\n";
+  out += "HTTP/1.1 " + std::to_string(response.status) + " " + HttpReasonPhrase(response.status) +
+         "\r\n";
   out += "Content-Type: " + response.content_type + "\r\n";
   out += "Content-Length: " + std::to_string(response.body.size()) + "\r\n";
   out += "Connection: close\r\n\r\n";
@@ -327,8 +368,8 @@ std::string SerializeResponse(const HttpResponse& response) {
 HttpResponse JsonError(int status, const std::string& message) {
   HttpResponse response;
   response.status = status;
-  response.body = nlohmann::json{{"error", message}}.dump(
-      -1, ' ', false, nlohmann::json::error_handler_t::replace);
+  response.body = nlohmann::json{{"error", message}}.dump(-1, ' ', false,
+                                                          nlohmann::json::error_handler_t::replace);
   return response;
 }
 
@@ -376,8 +417,7 @@ StatusOr<HttpResponse> ParseHttpResponse(std::string_view raw) {
   if (have_length) {
     if (body.size() < length) {
       return Status::Corruption("the response body is truncated: " + std::to_string(length) +
-                                " bytes announced, " + std::to_string(body.size()) +
-                                " received");
+                                " bytes announced, " + std::to_string(body.size()) + " received");
     }
     body = body.substr(0, length);
   }

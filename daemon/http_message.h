@@ -79,11 +79,11 @@ class HttpRequestParser {
 
   HttpLimits limits_;
   State state_ = State::kHead;
-  std::string head_;         // bytes of the head received so far
-  size_t scan_ = 0;          // offset in head_ from which to look for the next '\n'
-  size_t line_start_ = 0;    // offset in head_ where the current line starts
-  size_t head_start_ = 0;    // offset after leading blank lines
-  size_t body_length_ = 0;   // from Content-Length
+  std::string head_;        // bytes of the head received so far
+  size_t scan_ = 0;         // offset in head_ from which to look for the next '\n'
+  size_t line_start_ = 0;   // offset in head_ where the current line starts
+  size_t head_start_ = 0;   // offset after leading blank lines
+  size_t body_length_ = 0;  // from Content-Length
   bool expects_continue_ = false;
   HttpRequest request_;
   int error_status_ = 0;

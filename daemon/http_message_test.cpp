@@ -93,8 +93,8 @@ TEST(HttpRequestParserTest, SplitAtEveryByteBoundaryGivesTheSameRequest) {
   // One byte at a time, and random chunkings into up to 8 pieces.
   HttpRequestParser bytewise;
   for (size_t i = 0; i < raw.size(); ++i) {
-    ASSERT_EQ(bytewise.Feed(raw.substr(i, 1)), i + 1 == raw.size() ? Result::kDone
-                                                                    : Result::kNeedMore);
+    ASSERT_EQ(bytewise.Feed(raw.substr(i, 1)),
+              i + 1 == raw.size() ? Result::kDone : Result::kNeedMore);
   }
   ExpectSameRequest(bytewise.request(), whole.request());
   std::mt19937 rng(42);
@@ -127,15 +127,14 @@ TEST(HttpRequestParserTest, BytesAfterTheRequestAreIgnored) {
 }
 
 TEST(HttpRequestParserTest, GarbageIsRefusedWith400AndStaysRefused) {
-  for (const char* raw : {"\x16\x03\x01\x02\x01\x01\xfc\x03\x03\r\n\r\n",
-                          "hello\r\n\r\n", "GET\r\n\r\n", "GET /x\r\n\r\n",
-                          "GET  /x HTTP/1.1\r\n\r\n", "GET /x  HTTP/1.1\r\n\r\n",
-                          "GET /x HTTP/1.1 \r\n\r\n", "G(T / HTTP/1.1\r\n\r\n",
-                          "GET x HTTP/1.1\r\n\r\n", "GET * HTTP/1.1\r\n\r\n",
-                          "GET / FOO/1.1\r\n\r\n", "GET / HTTP/1\r\n\r\n",
-                          "GET / http/1.1\r\n\r\n", "GET / HTTP/1.1x\r\n\r\n",
-                          "GET /\x7f HTTP/1.1\r\n\r\n", "GET /\xc3\xa9 HTTP/1.1\r\n\r\n",
-                          "GET /\tx HTTP/1.1\r\n\r\n", "GET / HTTP/1.1\r\r\n\r\n"}) {
+  for (const char* raw :
+       {"\x16\x03\x01\x02\x01\x01\xfc\x03\x03\r\n\r\n", "hello\r\n\r\n", "GET\r\n\r\n",
+        "GET /x\r\n\r\n", "GET  /x HTTP/1.1\r\n\r\n", "GET /x  HTTP/1.1\r\n\r\n",
+        "GET /x HTTP/1.1 \r\n\r\n", "G(T / HTTP/1.1\r\n\r\n", "GET x HTTP/1.1\r\n\r\n",
+        "GET * HTTP/1.1\r\n\r\n", "GET / FOO/1.1\r\n\r\n", "GET / HTTP/1\r\n\r\n",
+        "GET / http/1.1\r\n\r\n", "GET / HTTP/1.1x\r\n\r\n", "GET /\x7f HTTP/1.1\r\n\r\n",
+        "GET /\xc3\xa9 HTTP/1.1\r\n\r\n", "GET /\tx HTTP/1.1\r\n\r\n",
+        "GET / HTTP/1.1\r\r\n\r\n"}) {
     HttpRequestParser parser;
     EXPECT_EQ(parser.Feed(raw), Result::kError) << raw;
     EXPECT_EQ(parser.error_status(), 400) << raw;
@@ -153,8 +152,8 @@ TEST(HttpRequestParserTest, OtherHttpMajorVersionsGet505) {
 }
 
 TEST(HttpRequestParserTest, MalformedHeadersGet400) {
-  for (const char* header : {"Bad Name: x", "Name : x", "NoColon", ": empty name",
-                             " folded: x", "X-Nul: a\x01z", "X-Del: a\x7fz", "X-Cr: a\rb"}) {
+  for (const char* header : {"Bad Name: x", "Name : x", "NoColon", ": empty name", " folded: x",
+                             "X-Nul: a\x01z", "X-Del: a\x7fz", "X-Cr: a\rb"}) {
     auto p = ParseOne(std::string("GET / HTTP/1.1\r\nHost: a\r\n") + header + "\r\n\r\n");
     EXPECT_EQ(p.error_status(), 400) << header;
   }
@@ -173,7 +172,8 @@ TEST(HttpRequestParserTest, HeaderSectionOverTheLimitGets431WithoutWaitingForIts
   ASSERT_EQ(head.size(), 1024u);
   EXPECT_EQ(ParseOne(head, limits).error_status(), 0);
   // One byte more is not.
-  std::string over = "GET / HTTP/1.1\r\nX-Pad: a" + head.substr(std::string("GET / HTTP/1.1\r\nX-Pad: ").size());
+  std::string over =
+      "GET / HTTP/1.1\r\nX-Pad: a" + head.substr(std::string("GET / HTTP/1.1\r\nX-Pad: ").size());
   EXPECT_EQ(ParseOne(over, limits).error_status(), 431);
   // An endless header is refused as soon as it passes the limit.
   HttpRequestParser parser(limits);
@@ -192,16 +192,15 @@ TEST(HttpRequestParserTest, HeaderSectionOverTheLimitGets431WithoutWaitingForIts
             431);
   EXPECT_EQ(ParseOne(std::string(2000, '\n'), limits).error_status(), 431);
   // The default limit is 16 KiB.
-  EXPECT_EQ(ParseOne("GET / HTTP/1.1\r\nX: " + std::string(17 * 1024, 'c') + "\r\n\r\n")
-                .error_status(),
-            431);
+  EXPECT_EQ(
+      ParseOne("GET / HTTP/1.1\r\nX: " + std::string(17 * 1024, 'c') + "\r\n\r\n").error_status(),
+      431);
 }
 
 TEST(HttpRequestParserTest, BodyOverTheLimitGets413FromContentLengthAlone) {
   HttpRequestParser parser;  // default limit: 1 MiB
   // Only the head is fed: the parser decides before any of the body arrives.
-  EXPECT_EQ(parser.Feed("POST /v1/x HTTP/1.1\r\nContent-Length: 2097152\r\n\r\n"),
-            Result::kError);
+  EXPECT_EQ(parser.Feed("POST /v1/x HTTP/1.1\r\nContent-Length: 2097152\r\n\r\n"), Result::kError);
   EXPECT_EQ(parser.error_status(), 413);
   // At the limit is fine.
   HttpLimits limits;
@@ -234,7 +233,8 @@ TEST(HttpRequestParserTest, TransferEncodingGets501) {
                       "\r\n\r\n5\r\nhello\r\n0\r\n\r\n");
     EXPECT_EQ(p.error_status(), 501) << te;
   }
-  auto both = ParseOne("POST / HTTP/1.1\r\nContent-Length: 5\r\ntransfer-encoding: chunked\r\n\r\n");
+  auto both =
+      ParseOne("POST / HTTP/1.1\r\nContent-Length: 5\r\ntransfer-encoding: chunked\r\n\r\n");
   EXPECT_EQ(both.error_status(), 501);
 }
 

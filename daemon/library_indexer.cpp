@@ -18,8 +18,7 @@ namespace {
 namespace fs = std::filesystem;
 
 double Now() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
 // The configured roots that exist, absolute and normal.
@@ -124,7 +123,7 @@ void LibraryIndexer::RestartWatcher() {
       next = std::move(*w);
     } else {
       DaemonLog()->warn("not watching the library ({}); relying on rescans every {} s",
-                  w.status().message(), config_.library.rescan_interval);
+                        w.status().message(), config_.library.rescan_interval);
     }
   }
   std::lock_guard<std::mutex> lock(wake_mu_);
@@ -185,7 +184,9 @@ void LibraryIndexer::Loop() {
   }
   SetPhase("stopping");
   Status s = Snapshot(true);
-  if (!s.ok()) DaemonLog()->warn("final snapshot not written ({}); the next start replays the catalog", s.message());
+  if (!s.ok())
+    DaemonLog()->warn("final snapshot not written ({}); the next start replays the catalog",
+                      s.message());
   std::lock_guard<std::mutex> lock(wake_mu_);
   watcher_.reset();
 }
@@ -222,7 +223,7 @@ void LibraryIndexer::HandleEvents(const std::vector<WatchEvent>& events, double 
         break;
       case WatchEvent::Kind::kRescan:
         DaemonLog()->warn("full rescan of {}: file events were lost",
-                    e.path.empty() ? std::string("the library") : e.path);
+                          e.path.empty() ? std::string("the library") : e.path);
         scheduler_.RequestScan();
         break;
     }
@@ -290,7 +291,8 @@ Status LibraryIndexer::ApplyRemovals(const std::vector<std::string>& paths) {
 
 Status LibraryIndexer::Reload(bool rebuild_index) {
   DaemonLog()->info(rebuild_index ? "reindex requested" : "reloading the configuration");
-  StatusOr<Config> cfg = config_path_.empty() ? StatusOr<Config>(Config()) : LoadConfigFile(config_path_);
+  StatusOr<Config> cfg =
+      config_path_.empty() ? StatusOr<Config>(Config()) : LoadConfigFile(config_path_);
   if (!cfg.ok()) return cfg.status();
   StatusOr<std::shared_ptr<const LoadedModel>> model = LoadModelForConfig(*cfg, catalog_);
   if (!model.ok()) return model.status();

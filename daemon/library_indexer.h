@@ -36,10 +36,10 @@
 #include <thread>
 #include <vector>
 
+#include "app/model_session.h"
 #include "common/status.h"
 #include "config/config.h"
 #include "daemon/dir_watcher.h"
-#include "app/model_session.h"
 #include "daemon/generation_manager.h"
 #include "daemon/scheduler.h"
 #include "daemon/search_service.h"
@@ -55,8 +55,8 @@ struct IndexerStatus {
   int64_t files_embedded = 0, files_renamed = 0, files_failed = 0, files_removed = 0;
   int64_t frames = 0;
   double video_seconds = 0;
-  double busy_seconds = 0;  // wall time spent in pipeline runs
-  int64_t scans = 0;        // full scans listed
+  double busy_seconds = 0;           // wall time spent in pipeline runs
+  int64_t scans = 0;                 // full scans listed
   std::optional<uint64_t> building;  // generation being built, when reindexing
   int64_t reindex_done = 0, reindex_total = 0;
   std::string last_error;    // the last failure that paused indexing (empty when none)
@@ -65,8 +65,8 @@ struct IndexerStatus {
 };
 
 struct IndexerTuning {
-  size_t chunk_files = 8;             // files per pipeline run
-  double max_backoff = 60;            // seconds, after a failure that is not a file's own
+  size_t chunk_files = 8;   // files per pipeline run
+  double max_backoff = 60;  // seconds, after a failure that is not a file's own
   int decode_workers = 2;
 };
 
@@ -74,9 +74,8 @@ class LibraryIndexer {
  public:
   // None owned; `catalog` and `search` outlive the indexer. `config_path` is re-read on
   // reload (empty: built-in defaults). `model` is `config`'s verified model.
-  LibraryIndexer(Catalog* catalog, SearchService* search, std::string config_path,
-                 Config config, std::shared_ptr<const LoadedModel> model,
-                 IndexerTuning tuning = {});
+  LibraryIndexer(Catalog* catalog, SearchService* search, std::string config_path, Config config,
+                 std::shared_ptr<const LoadedModel> model, IndexerTuning tuning = {});
   ~LibraryIndexer();
 
   // Opens the generations and publishes the active one (see above); deletes building

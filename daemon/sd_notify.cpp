@@ -86,8 +86,7 @@ Status SystemdNotifier::Notify(const std::string& state) const {
       return Status::InvalidArgument("NOTIFY_SOCKET " + socket_ + " is too long");
     }
     std::memcpy(addr.sun_path, socket_.data(), socket_.size());
-    addr_len =
-        static_cast<socklen_t>(offsetof(struct sockaddr_un, sun_path) + socket_.size() + 1);
+    addr_len = static_cast<socklen_t>(offsetof(struct sockaddr_un, sun_path) + socket_.size() + 1);
   }
 
   int raw = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -98,8 +97,7 @@ Status SystemdNotifier::Notify(const std::string& state) const {
   ssize_t sent = ::sendto(*fd, state.data(), state.size(), MSG_NOSIGNAL,
                           reinterpret_cast<const struct sockaddr*>(&addr), addr_len);
   if (sent < 0) {
-    return Status::IoError("sd_notify: sending to " + socket_ + " failed: " +
-                           std::strerror(errno));
+    return Status::IoError("sd_notify: sending to " + socket_ + " failed: " + std::strerror(errno));
   }
   if (static_cast<size_t>(sent) != state.size()) {
     return Status::IoError("sd_notify: short datagram to " + socket_);

@@ -93,9 +93,7 @@ class SdNotifyTest : public ::testing::Test {
       }
     }
   }
-  static void Set(const char* name, const std::string& value) {
-    ::setenv(name, value.c_str(), 1);
-  }
+  static void Set(const char* name, const std::string& value) { ::setenv(name, value.c_str(), 1); }
 
   vidx::testing::TempDir tmp_{"vidx_notify"};
   std::map<std::string, std::string> saved_;

@@ -19,8 +19,8 @@
 #include <shared_mutex>
 #include <string>
 
-#include "common/status.h"
 #include "app/model_session.h"
+#include "common/status.h"
 #include "search/catalog.h"
 #include "search/query_engine.h"
 #include "search/vector_index.h"

@@ -66,8 +66,8 @@ class SettleQueue {
   void SetDeadline(const std::string& path, Entry* entry, double deadline);
 
   double settle_seconds_;
-  std::map<std::string, Entry> entries_;                  // ordered: Forget() takes a range
-  std::set<std::pair<double, std::string>> deadlines_;    // (deadline, path), one per entry
+  std::map<std::string, Entry> entries_;                // ordered: Forget() takes a range
+  std::set<std::pair<double, std::string>> deadlines_;  // (deadline, path), one per entry
 };
 
 }  // namespace vidx

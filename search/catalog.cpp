@@ -23,8 +23,9 @@ namespace catalog_internal {
 Status FromRocks(const rocksdb::Status& s, const std::string& what) {
   if (s.ok()) return Status::Ok();
   if (s.IsCorruption()) {
-    return Status::Corruption(what + ": " + s.ToString() +
-                              "; the catalog is corrupt: stop vidx and run `vidx repair` to salvage it");
+    return Status::Corruption(
+        what + ": " + s.ToString() +
+        "; the catalog is corrupt: stop vidx and run `vidx repair` to salvage it");
   }
   return Status::IoError(what + ": " + s.ToString());
 }
@@ -89,9 +90,11 @@ class Catalog::Batch {
   }
 };
 
-Catalog::Catalog(std::unique_ptr<CatalogWriterRegistration> writer,
-                 std::unique_ptr<rocksdb::DB> db, std::string path, bool read_only)
-    : writer_(std::move(writer)), db_(std::move(db)), path_(std::move(path)),
+Catalog::Catalog(std::unique_ptr<CatalogWriterRegistration> writer, std::unique_ptr<rocksdb::DB> db,
+                 std::string path, bool read_only)
+    : writer_(std::move(writer)),
+      db_(std::move(db)),
+      path_(std::move(path)),
       read_only_(read_only) {}
 
 Catalog::~Catalog() = default;
@@ -136,8 +139,7 @@ StatusOr<std::unique_ptr<Catalog>> Catalog::Open(const std::string& state_dir,
   };
   if (!s.ok() && s.IsCorruption()) return corrupt(s.ToString());
   if (!s.ok()) return Status::IoError("catalog " + path + " cannot be opened: " + s.ToString());
-  std::unique_ptr<Catalog> catalog(
-      new Catalog(std::move(writer), std::move(db), path, read_only));
+  std::unique_ptr<Catalog> catalog(new Catalog(std::move(writer), std::move(db), path, read_only));
   Status loaded = catalog->LoadState();
   if (loaded.code() == StatusCode::kCorruption) return corrupt(loaded.message());
   VIDX_RETURN_IF_ERROR(loaded);
@@ -168,8 +170,8 @@ Status Catalog::LoadState() {
                          return Status::Corruption("catalog has a malformed generation key");
                        }
                        uint64_t id = fmt::ReadBigEndian64(key.data() + key.size() - 8);
-                       StatusOr<Generation> g = fmt::DecodeGeneration(
-                           id, std::string_view(value.data(), value.size()));
+                       StatusOr<Generation> g =
+                           fmt::DecodeGeneration(id, std::string_view(value.data(), value.size()));
                        if (!g.ok()) return g.status();
                        generations_[id] = std::move(g).value();
                        return Status::Ok();
@@ -209,8 +211,7 @@ Status Catalog::Write(Batch* batch) {
   return Status::Ok();
 }
 
-StatusOr<Generation> Catalog::CreateGeneration(const std::string& fingerprint,
-                                               uint32_t dimension) {
+StatusOr<Generation> Catalog::CreateGeneration(const std::string& fingerprint, uint32_t dimension) {
   VIDX_RETURN_IF_ERROR(CheckWritable());
   if (dimension == 0) return Status::InvalidArgument("a generation needs a vector dimension");
   std::lock_guard<std::mutex> lock(mu_);
@@ -297,8 +298,8 @@ Status Catalog::DeleteGeneration(uint64_t id) {
                                       " is active and cannot be deleted");
   }
   rocksdb::WriteBatch wb;
-  for (const char* prefix : {fmt::kFilePrefix, fmt::kHashPrefix, fmt::kVectorPrefix,
-                             fmt::kDeletionPrefix}) {
+  for (const char* prefix :
+       {fmt::kFilePrefix, fmt::kHashPrefix, fmt::kVectorPrefix, fmt::kDeletionPrefix}) {
     const std::string scope = fmt::GenerationScope(prefix, id);
     wb.DeleteRange(scope, PrefixEnd(scope));
   }
@@ -312,8 +313,8 @@ Status Catalog::DeleteGeneration(uint64_t id) {
 
 Status Catalog::CompactGeneration(uint64_t id) {
   VIDX_RETURN_IF_ERROR(CheckWritable());
-  for (const char* prefix : {fmt::kFilePrefix, fmt::kHashPrefix, fmt::kVectorPrefix,
-                             fmt::kDeletionPrefix}) {
+  for (const char* prefix :
+       {fmt::kFilePrefix, fmt::kHashPrefix, fmt::kVectorPrefix, fmt::kDeletionPrefix}) {
     const std::string begin = fmt::GenerationScope(prefix, id);
     const std::string end = PrefixEnd(begin);
     rocksdb::Slice begin_slice(begin), end_slice(end);
@@ -404,8 +405,7 @@ StatusOr<CommitReceipt> Catalog::CommitFile(const std::string& fingerprint,
       uint64_t id = batch.counters.next_vector++;
       record.vector_ids.push_back(id);
       batch.wb.Put(fmt::VectorKey(gen->id, id),
-                   fmt::EncodeVector(path, seg.start, seg.end, seg.vector.data(),
-                                     gen->dimension));
+                   fmt::EncodeVector(path, seg.start, seg.end, seg.vector.data(), gen->dimension));
     }
   }
   receipt.added_ids = record.vector_ids;
@@ -448,9 +448,9 @@ StatusOr<std::vector<CommitReceipt>> Catalog::RenameFile(const std::string& old_
     // Vector records carry the path: rewrite them under the same ids.
     for (uint64_t id : (*moved)->vector_ids) {
       std::string vec_value;
-      VIDX_RETURN_IF_ERROR(FromRocks(
-          db_->Get(rocksdb::ReadOptions(), fmt::VectorKey(gen, id), &vec_value),
-          "catalog vector " + std::to_string(id) + " of " + old_path));
+      VIDX_RETURN_IF_ERROR(
+          FromRocks(db_->Get(rocksdb::ReadOptions(), fmt::VectorKey(gen, id), &vec_value),
+                    "catalog vector " + std::to_string(id) + " of " + old_path));
       StatusOr<VectorRecord> v = fmt::DecodeVector(id, vec_value);
       if (!v.ok()) return v.status();
       batch.wb.Put(fmt::VectorKey(gen, id),
@@ -493,7 +493,7 @@ StatusOr<std::vector<CommitReceipt>> Catalog::RemoveFile(const std::string& path
 }
 
 StatusOr<std::optional<FileRecord>> Catalog::FindFile(uint64_t generation,
-                                                     const std::string& path) const {
+                                                      const std::string& path) const {
   std::string value;
   rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), fmt::FileKey(generation, path), &value);
   if (s.IsNotFound()) return std::optional<FileRecord>();
@@ -516,17 +516,18 @@ StatusOr<std::vector<FileRecord>> Catalog::FilesByContentHash(
     uint64_t generation, const std::string& content_hash) const {
   std::string prefix = fmt::GenerationScope(fmt::kHashPrefix, generation) + content_hash + "/";
   std::vector<std::string> paths;
-  VIDX_RETURN_IF_ERROR(Scan(db_.get(), prefix, prefix,
-                            [&](const rocksdb::Slice& key, const rocksdb::Slice&) {
-                              paths.emplace_back(key.data() + prefix.size(),
-                                                 key.size() - prefix.size());
-                              return Status::Ok();
-                            }));
+  VIDX_RETURN_IF_ERROR(
+      Scan(db_.get(), prefix, prefix, [&](const rocksdb::Slice& key, const rocksdb::Slice&) {
+        paths.emplace_back(key.data() + prefix.size(), key.size() - prefix.size());
+        return Status::Ok();
+      }));
   std::vector<FileRecord> out;
   for (const std::string& p : paths) {
     StatusOr<FileRecord> r = GetFile(generation, p);
-    if (r.ok()) out.push_back(std::move(r).value());
-    else if (r.status().code() != StatusCode::kNotFound) return r.status();
+    if (r.ok())
+      out.push_back(std::move(r).value());
+    else if (r.status().code() != StatusCode::kNotFound)
+      return r.status();
   }
   return out;
 }
@@ -538,8 +539,8 @@ Status Catalog::ForEachFile(uint64_t generation,
               [&](const rocksdb::Slice& key, const rocksdb::Slice& value) -> Status {
                 std::string path(key.data() + prefix.size(), key.size() - prefix.size());
                 StatusOr<FileRecord> r =
-                    fmt::DecodeFile(generation, path,
-                                    std::string_view(value.data(), value.size()), format_version_);
+                    fmt::DecodeFile(generation, path, std::string_view(value.data(), value.size()),
+                                    format_version_);
                 if (!r.ok()) return r.status();
                 return fn(*r);
               });
@@ -561,9 +562,9 @@ Status Catalog::Store(const FileIdentity& file, const std::string& sha256) {
   if (read_only_) return Status::Ok();
   rocksdb::WriteOptions wo;
   wo.sync = true;
-  return FromRocks(db_->Put(wo, fmt::kHashCachePrefix + file.path,
-                            fmt::EncodeHashCacheEntry(file, sha256)),
-                   "catalog " + path_ + " write failed");
+  return FromRocks(
+      db_->Put(wo, fmt::kHashCachePrefix + file.path, fmt::EncodeHashCacheEntry(file, sha256)),
+      "catalog " + path_ + " write failed");
 }
 
 }  // namespace vidx

@@ -73,7 +73,7 @@ class Catalog : public HashCache {
   // A new generation in state kBuilding. kFailedPrecondition when a building or active
   // generation already has this fingerprint; kInvalidArgument when dimension is 0.
   StatusOr<Generation> CreateGeneration(const std::string& fingerprint, uint32_t dimension);
-  std::vector<Generation> ListGenerations() const;  // ascending id
+  std::vector<Generation> ListGenerations() const;        // ascending id
   StatusOr<Generation> GetGeneration(uint64_t id) const;  // kNotFound
   // The building or active generation of `fingerprint` (kNotFound when none).
   StatusOr<Generation> FindGeneration(const std::string& fingerprint) const;
@@ -119,8 +119,7 @@ class Catalog : public HashCache {
                                                        const std::string& content_hash) const;
   // Calls `fn` for every file record of `generation`, in path order; stops and returns the
   // first non-OK status `fn` returns.
-  Status ForEachFile(uint64_t generation,
-                     const std::function<Status(const FileRecord&)>& fn) const;
+  Status ForEachFile(uint64_t generation, const std::function<Status(const FileRecord&)>& fn) const;
 
   // --- Vectors and deletions -------------------------------------------------------------
   StatusOr<VectorRecord> GetVector(uint64_t generation, uint64_t id) const;  // kNotFound
@@ -175,7 +174,7 @@ class Catalog : public HashCache {
   const bool read_only_;
   int format_version_ = 0;  // set at open, constant afterwards
 
-  mutable std::mutex mu_;                   // guards everything below and serialises writes
+  mutable std::mutex mu_;  // guards everything below and serialises writes
   Counters counters_;
   std::map<uint64_t, Generation> generations_;  // mirror of the gen/ records
   uint64_t active_ = 0;                         // 0: none

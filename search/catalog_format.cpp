@@ -8,9 +8,12 @@ namespace vidx {
 
 const char* GenerationStateName(GenerationState s) {
   switch (s) {
-    case GenerationState::kBuilding: return "building";
-    case GenerationState::kActive: return "active";
-    case GenerationState::kRetired: return "retired";
+    case GenerationState::kBuilding:
+      return "building";
+    case GenerationState::kActive:
+      return "active";
+    case GenerationState::kRetired:
+      return "retired";
   }
   return "unknown";
 }
@@ -116,8 +119,7 @@ std::string FileKey(uint64_t generation, const std::string& path) {
   return GenerationScope(kFilePrefix, generation) + path;
 }
 
-std::string HashKey(uint64_t generation, const std::string& content_hash,
-                    const std::string& path) {
+std::string HashKey(uint64_t generation, const std::string& content_hash, const std::string& path) {
   return GenerationScope(kHashPrefix, generation) + content_hash + "/" + path;
 }
 
@@ -246,8 +248,8 @@ StatusOr<VectorRecord> DecodeVector(uint64_t id, std::string_view value) {
   v.start = r.Double();
   v.end = r.Double();
   uint32_t dim = r.U32();
-  const char* p = (r.ok() && dim <= value.size() / 4) ? r.Bytes(size_t{dim} * 4)
-                                                      : r.Bytes(value.size() + 1);
+  const char* p =
+      (r.ok() && dim <= value.size() / 4) ? r.Bytes(size_t{dim} * 4) : r.Bytes(value.size() + 1);
   VIDX_RETURN_IF_ERROR(r.Finish().WithContext("vector " + std::to_string(id)));
   v.vector.resize(dim);
   for (uint32_t i = 0; i < dim; ++i) {

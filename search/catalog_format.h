@@ -48,8 +48,7 @@ std::string GenerationScope(const char* prefix, uint64_t generation);
 std::string GenerationKey(uint64_t generation);
 std::string FileKey(uint64_t generation, const std::string& path);
 // content hash (hex, no '/') + '/' + path; value empty.
-std::string HashKey(uint64_t generation, const std::string& content_hash,
-                    const std::string& path);
+std::string HashKey(uint64_t generation, const std::string& content_hash, const std::string& path);
 std::string VectorKey(uint64_t generation, uint64_t id);
 std::string DeletionKey(uint64_t generation, uint64_t seq);
 

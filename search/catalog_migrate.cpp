@@ -26,8 +26,7 @@ using catalog_internal::Scan;
 namespace {
 
 // Version 1 -> 2: the file record gained its failure kind (kUnknown for failed records).
-Status RewriteFileRecords(rocksdb::DB* db, int from, rocksdb::WriteBatch* wb,
-                          uint64_t* rewritten) {
+Status RewriteFileRecords(rocksdb::DB* db, int from, rocksdb::WriteBatch* wb, uint64_t* rewritten) {
   const size_t prefix_size = sizeof(fmt::kFilePrefix) - 1;
   return Scan(db, fmt::kFilePrefix, fmt::kFilePrefix,
               [&](const rocksdb::Slice& key, const rocksdb::Slice& value) -> Status {
@@ -35,10 +34,9 @@ Status RewriteFileRecords(rocksdb::DB* db, int from, rocksdb::WriteBatch* wb,
                   return Status::Corruption("catalog has a malformed file key");
                 }
                 const uint64_t gen = fmt::ReadBigEndian64(key.data() + prefix_size);
-                const std::string path(key.data() + prefix_size + 8,
-                                       key.size() - prefix_size - 8);
-                StatusOr<FileRecord> r = fmt::DecodeFile(
-                    gen, path, std::string_view(value.data(), value.size()), from);
+                const std::string path(key.data() + prefix_size + 8, key.size() - prefix_size - 8);
+                StatusOr<FileRecord> r =
+                    fmt::DecodeFile(gen, path, std::string_view(value.data(), value.size()), from);
                 if (!r.ok()) return r.status();
                 wb->Put(key, fmt::EncodeFile(*r));
                 ++*rewritten;

@@ -212,7 +212,8 @@ TEST(CatalogMigrateTest, ReadOnlyOpenOfOldCatalogWritesNothing) {
   CopyFixture(dir.str());
   const std::string db = dir.str() + "/catalog";
   for (const auto& e : fs::directory_iterator(db)) {
-    fs::permissions(e.path(), fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read);
+    fs::permissions(e.path(),
+                    fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read);
   }
   fs::permissions(db, fs::perms::owner_read | fs::perms::owner_exec);
   const auto before = Listing(db);

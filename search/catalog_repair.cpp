@@ -75,7 +75,8 @@ Status RepairCatalog(const std::string& state_dir, CatalogRepairReport* report) 
   VIDX_RETURN_IF_ERROR(Rocks(rocksdb::RepairDB(path, options), path, "cannot be repaired"));
   report->tables_set_aside = lost_files() - lost_before;
   rocksdb::DB* raw = nullptr;
-  VIDX_RETURN_IF_ERROR(Rocks(rocksdb::DB::Open(options, path, &raw), path, "cannot be opened after repair"));
+  VIDX_RETURN_IF_ERROR(
+      Rocks(rocksdb::DB::Open(options, path, &raw), path, "cannot be opened after repair"));
   std::unique_ptr<rocksdb::DB> db(raw);
   rocksdb::WriteBatch wb;
   rocksdb::Status scan;
@@ -99,56 +100,61 @@ Status RepairCatalog(const std::string& state_dir, CatalogRepairReport* report) 
   // Generation records.
   std::map<uint64_t, Generation> gens;
   uint64_t max_gen = 0;
-  ForEachUnder(db.get(), fmt::kGenerationPrefix, [&](const std::string& key, uint64_t id,
-                                                     const std::string& rest, const std::string& value) {
-    max_gen = std::max(max_gen, id);
-    StatusOr<Generation> g = fmt::DecodeGeneration(id, value);
-    if (id == 0 || !rest.empty() || !g.ok() || g->state == GenerationState::kRetired) {
-      wb.Delete(key);
-      ++report->generations_dropped;
-      return;
-    }
-    gens[id] = *g;
-  }, &scan);
+  ForEachUnder(
+      db.get(), fmt::kGenerationPrefix,
+      [&](const std::string& key, uint64_t id, const std::string& rest, const std::string& value) {
+        max_gen = std::max(max_gen, id);
+        StatusOr<Generation> g = fmt::DecodeGeneration(id, value);
+        if (id == 0 || !rest.empty() || !g.ok() || g->state == GenerationState::kRetired) {
+          wb.Delete(key);
+          ++report->generations_dropped;
+          return;
+        }
+        gens[id] = *g;
+      },
+      &scan);
 
   // Vectors: id -> path per generation.
   std::map<uint64_t, std::map<uint64_t, std::string>> vectors;
   uint64_t max_vector = 0;
-  ForEachUnder(db.get(), fmt::kVectorPrefix, [&](const std::string& key, uint64_t gen,
-                                                 const std::string& rest, const std::string& value) {
-    const uint64_t id = rest.size() == 8 ? fmt::ReadBigEndian64(rest.data()) : 0;
-    max_vector = std::max(max_vector, id);
-    StatusOr<VectorRecord> v = fmt::DecodeVector(id, value);
-    if (gens.count(gen) == 0 || id == 0 || !v.ok() ||
-        v->vector.size() != gens[gen].dimension) {
-      wb.Delete(key);
-      ++report->vectors_dropped;
-      return;
-    }
-    vectors[gen][id] = v->path;
-  }, &scan);
+  ForEachUnder(
+      db.get(), fmt::kVectorPrefix,
+      [&](const std::string& key, uint64_t gen, const std::string& rest, const std::string& value) {
+        const uint64_t id = rest.size() == 8 ? fmt::ReadBigEndian64(rest.data()) : 0;
+        max_vector = std::max(max_vector, id);
+        StatusOr<VectorRecord> v = fmt::DecodeVector(id, value);
+        if (gens.count(gen) == 0 || id == 0 || !v.ok() || v->vector.size() != gens[gen].dimension) {
+          wb.Delete(key);
+          ++report->vectors_dropped;
+          return;
+        }
+        vectors[gen][id] = v->path;
+      },
+      &scan);
 
   // File records: kept only with every vector they list.
   std::map<uint64_t, std::map<std::string, FileRecord>> files;
-  ForEachUnder(db.get(), fmt::kFilePrefix, [&](const std::string& key, uint64_t gen,
-                                               const std::string& rest, const std::string& value) {
-    StatusOr<FileRecord> r = fmt::DecodeFile(gen, rest, value, version);
-    bool whole = gens.count(gen) > 0 && r.ok();
-    if (whole) {
-      for (uint64_t id : r->vector_ids) {
-        auto it = vectors[gen].find(id);
-        whole = whole && it != vectors[gen].end() && it->second == rest;
-      }
-      whole = whole && (r->status != FileStatus::kIndexed || !r->vector_ids.empty());
-    }
-    if (!whole) {
-      wb.Delete(key);
-      ++report->files_dropped;
-      report->dropped_paths.push_back(rest);
-      return;
-    }
-    files[gen][rest] = *r;
-  }, &scan);
+  ForEachUnder(
+      db.get(), fmt::kFilePrefix,
+      [&](const std::string& key, uint64_t gen, const std::string& rest, const std::string& value) {
+        StatusOr<FileRecord> r = fmt::DecodeFile(gen, rest, value, version);
+        bool whole = gens.count(gen) > 0 && r.ok();
+        if (whole) {
+          for (uint64_t id : r->vector_ids) {
+            auto it = vectors[gen].find(id);
+            whole = whole && it != vectors[gen].end() && it->second == rest;
+          }
+          whole = whole && (r->status != FileStatus::kIndexed || !r->vector_ids.empty());
+        }
+        if (!whole) {
+          wb.Delete(key);
+          ++report->files_dropped;
+          report->dropped_paths.push_back(rest);
+          return;
+        }
+        files[gen][rest] = *r;
+      },
+      &scan);
 
   // Vectors no kept record lists; counters.
   for (auto& [gen, g] : gens) {
@@ -170,20 +176,22 @@ Status RepairCatalog(const std::string& state_dir, CatalogRepairReport* report) 
   }
 
   // Content-hash entries: exactly one per kept record.
-  ForEachUnder(db.get(), fmt::kHashPrefix, [&](const std::string& key, uint64_t gen,
-                                               const std::string& rest, const std::string&) {
-    const size_t slash = rest.find('/');
-    const std::string p = slash == std::string::npos ? "" : rest.substr(slash + 1);
-    bool keep = false;
-    if (gens.count(gen) > 0 && slash != std::string::npos) {
-      auto it = files[gen].find(p);
-      keep = it != files[gen].end() && it->second.content_hash == rest.substr(0, slash);
-    }
-    if (!keep) {
-      wb.Delete(key);
-      ++report->other_keys_dropped;
-    }
-  }, &scan);
+  ForEachUnder(
+      db.get(), fmt::kHashPrefix,
+      [&](const std::string& key, uint64_t gen, const std::string& rest, const std::string&) {
+        const size_t slash = rest.find('/');
+        const std::string p = slash == std::string::npos ? "" : rest.substr(slash + 1);
+        bool keep = false;
+        if (gens.count(gen) > 0 && slash != std::string::npos) {
+          auto it = files[gen].find(p);
+          keep = it != files[gen].end() && it->second.content_hash == rest.substr(0, slash);
+        }
+        if (!keep) {
+          wb.Delete(key);
+          ++report->other_keys_dropped;
+        }
+      },
+      &scan);
   for (const auto& [gen, records] : files) {
     for (const auto& [p, r] : records) {
       wb.Put(fmt::HashKey(gen, r.content_hash, p), "");
@@ -191,11 +199,13 @@ Status RepairCatalog(const std::string& state_dir, CatalogRepairReport* report) 
     }
   }
   // The deletion log only serves snapshots, which are all deleted below.
-  ForEachUnder(db.get(), fmt::kDeletionPrefix, [&](const std::string& key, uint64_t, const std::string&,
-                                                   const std::string&) {
-    wb.Delete(key);
-    ++report->other_keys_dropped;
-  }, &scan);
+  ForEachUnder(
+      db.get(), fmt::kDeletionPrefix,
+      [&](const std::string& key, uint64_t, const std::string&, const std::string&) {
+        wb.Delete(key);
+        ++report->other_keys_dropped;
+      },
+      &scan);
   VIDX_RETURN_IF_ERROR(Rocks(scan, path, "cannot be read after repair"));
 
   // Singletons: the active pointer, and counters above every id ever seen.
@@ -239,8 +249,10 @@ Status RepairCatalog(const std::string& state_dir, CatalogRepairReport* report) 
   wb.Put(fmt::kFormatKey, std::to_string(fmt::kFormatVersion));
   wb.Put(fmt::kNextGenerationKey,
          std::to_string(std::max(get_uint(fmt::kNextGenerationKey), max_gen + 1)));
-  wb.Put(fmt::kNextVectorKey, std::to_string(std::max(get_uint(fmt::kNextVectorKey), max_vector + 1)));
-  wb.Put(fmt::kNextDeletionKey, std::to_string(std::max<uint64_t>(get_uint(fmt::kNextDeletionKey), 1)));
+  wb.Put(fmt::kNextVectorKey,
+         std::to_string(std::max(get_uint(fmt::kNextVectorKey), max_vector + 1)));
+  wb.Put(fmt::kNextDeletionKey,
+         std::to_string(std::max<uint64_t>(get_uint(fmt::kNextDeletionKey), 1)));
   rocksdb::WriteOptions wo;
   wo.sync = true;
   VIDX_RETURN_IF_ERROR(Rocks(db->Write(wo, &wb), path, "cannot be written"));
@@ -251,7 +263,8 @@ Status RepairCatalog(const std::string& state_dir, CatalogRepairReport* report) 
   if (fs::is_directory(index_dir, ec)) {
     for (const auto& e : fs::directory_iterator(index_dir, ec)) {
       fs::remove_all(e.path(), ec);
-      if (ec) return Status::IoError("cannot remove snapshot " + e.path().string() + ": " + ec.message());
+      if (ec)
+        return Status::IoError("cannot remove snapshot " + e.path().string() + ": " + ec.message());
       ++report->snapshots_removed;
     }
   }

@@ -37,10 +37,10 @@ struct CatalogRepairReport {
   uint64_t generations_dropped = 0;  // lost, undecodable or retired
   uint64_t files_kept = 0;
   uint64_t vectors_kept = 0;
-  uint64_t files_dropped = 0;      // records dropped (lost vectors or undecodable): re-embedded
-  uint64_t vectors_dropped = 0;    // without a file record, undecodable, or of dropped files
-  uint64_t other_keys_dropped = 0; // deletion log, stale hash entries, keys of lost generations
-  uint64_t snapshots_removed = 0;  // directories under state_dir/index/
+  uint64_t files_dropped = 0;       // records dropped (lost vectors or undecodable): re-embedded
+  uint64_t vectors_dropped = 0;     // without a file record, undecodable, or of dropped files
+  uint64_t other_keys_dropped = 0;  // deletion log, stale hash entries, keys of lost generations
+  uint64_t snapshots_removed = 0;   // directories under state_dir/index/
   std::vector<std::string> dropped_paths;  // files that will be re-embedded
 };
 

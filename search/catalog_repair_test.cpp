@@ -75,10 +75,10 @@ TEST(CatalogRepairTest, RestoresTheInvariantsAndNeverReusesIds) {
   Status s = RepairCatalog(dir.str(), &report);
   ASSERT_TRUE(s.ok()) << s.ToString();
   EXPECT_EQ(report.generations_kept, 1u);
-  EXPECT_EQ(report.files_kept, 1u);      // a
+  EXPECT_EQ(report.files_kept, 1u);  // a
   EXPECT_EQ(report.vectors_kept, 3u);
-  EXPECT_EQ(report.files_dropped, 1u);   // b: partial
-  EXPECT_EQ(report.vectors_dropped, 5u); // b's two left, c's three orphans
+  EXPECT_EQ(report.files_dropped, 1u);    // b: partial
+  EXPECT_EQ(report.vectors_dropped, 5u);  // b's two left, c's three orphans
   EXPECT_EQ(report.dropped_paths, std::vector<std::string>{"/m/b.mp4"});
   EXPECT_EQ(report.snapshots_removed, 1u);
   EXPECT_FALSE(fs::exists(dir.path() / "index" / std::to_string(gen)));
@@ -114,7 +114,8 @@ TEST(CatalogRepairTest, ACorruptCatalogIsRefusedWithTheRepairCommand) {
   auto c = Catalog::Open(dir.str());
   ASSERT_FALSE(c.ok());
   EXPECT_EQ(c.status().code(), StatusCode::kCorruption);
-  EXPECT_NE(c.status().message().find("catalog " + dir.str() + "/catalog is corrupt"), std::string::npos)
+  EXPECT_NE(c.status().message().find("catalog " + dir.str() + "/catalog is corrupt"),
+            std::string::npos)
       << c.status().message();
   EXPECT_NE(c.status().message().find("vidx repair"), std::string::npos);
   CatalogRepairReport report;

@@ -9,11 +9,11 @@
 
 #include <gtest/gtest.h>
 
-#include "search/catalog_format.h"
-#include "tests/temp_dir.h"
 #include <rocksdb/db.h>
 #include <rocksdb/env.h>
 #include <rocksdb/file_system.h>
+#include "search/catalog_format.h"
+#include "tests/temp_dir.h"
 
 namespace vidx {
 namespace {
@@ -166,7 +166,8 @@ TEST(CatalogTest, InvalidVectorsWriteNothing) {
   bad = MakeFile("/m/a.mp4", "h", 3);
   bad.segments[1].vector[0] = std::numeric_limits<float>::quiet_NaN();
   EXPECT_EQ(c->CommitFile("fpA", bad).status().code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(c->CommitFile("fpUnknown", MakeFile("/m/a.mp4", "h", 1)).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(c->CommitFile("fpUnknown", MakeFile("/m/a.mp4", "h", 1)).status().code(),
+            StatusCode::kNotFound);
   EXPECT_EQ(c->GetFile(gen->id, "/m/a.mp4").status().code(), StatusCode::kNotFound);
   size_t vectors = 0;
   ASSERT_TRUE(c->ForEachVector(gen->id, 0, [&](const VectorRecord&) {
@@ -334,8 +335,7 @@ TEST(CatalogTest, GenerationsFlipAndDelete) {
     auto ga = c->CreateGeneration("fpA", kDim);
     ASSERT_TRUE(ga.ok());
     a = ga->id;
-    EXPECT_EQ(c->CreateGeneration("fpA", kDim).status().code(),
-              StatusCode::kFailedPrecondition);
+    EXPECT_EQ(c->CreateGeneration("fpA", kDim).status().code(), StatusCode::kFailedPrecondition);
     EXPECT_EQ(c->CreateGeneration("fpZ", 0).status().code(), StatusCode::kInvalidArgument);
     ASSERT_TRUE(c->SetActive(a).ok());
     ASSERT_TRUE(c->CommitFile("fpA", MakeFile("/m/a.mp4", "a", 2)).status().ok());
@@ -354,7 +354,8 @@ TEST(CatalogTest, GenerationsFlipAndDelete) {
   EXPECT_EQ(c->GetGeneration(b)->state, GenerationState::kActive);
   EXPECT_EQ(c->GetGeneration(b)->dimension, 8u);
   // A retired generation takes no writes and cannot come back.
-  EXPECT_EQ(c->CommitFile("fpA", MakeFile("/m/x.mp4", "x", 1)).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(c->CommitFile("fpA", MakeFile("/m/x.mp4", "x", 1)).status().code(),
+            StatusCode::kNotFound);
   EXPECT_EQ(c->SetActive(a).code(), StatusCode::kFailedPrecondition);
   EXPECT_EQ(c->DeleteGeneration(b).code(), StatusCode::kFailedPrecondition);
   ASSERT_TRUE(c->DeleteGeneration(a).ok());

@@ -1,5 +1,5 @@
-// The catalog's record types (docs/architecture.md §5): generations, files, vectors, commit receipts.
-// Plain values; copying and reading from several threads is safe.
+// The catalog's record types (docs/architecture.md §5): generations, files, vectors, commit
+// receipts. Plain values; copying and reading from several threads is safe.
 #ifndef VIDX_SEARCH_CATALOG_TYPES_H_
 #define VIDX_SEARCH_CATALOG_TYPES_H_
 
@@ -17,11 +17,11 @@ const char* GenerationStateName(GenerationState s);
 
 // One generation: the vectors produced under one feature fingerprint.
 struct Generation {
-  uint64_t id = 0;            // allocated from 1 upwards, never reused
+  uint64_t id = 0;  // allocated from 1 upwards, never reused
   std::string fingerprint;
   GenerationState state = GenerationState::kBuilding;
-  uint32_t dimension = 0;     // every vector of the generation has this many floats
-  int64_t created_unix = 0;   // seconds since the epoch
+  uint32_t dimension = 0;    // every vector of the generation has this many floats
+  int64_t created_unix = 0;  // seconds since the epoch
   // Maintained by every write that changes them (same WriteBatch).
   uint64_t files_indexed = 0;
   uint64_t files_failed = 0;
@@ -32,13 +32,13 @@ enum class FileStatus : uint8_t { kIndexed = 0, kFailed = 1 };
 
 // What one generation knows of one path.
 struct FileRecord {
-  FileIdentity file;          // as read when it was processed (file.path is the key)
-  std::string content_hash;   // recognises renames and moves
+  FileIdentity file;         // as read when it was processed (file.path is the key)
+  std::string content_hash;  // recognises renames and moves
   FileStatus status = FileStatus::kIndexed;
-  std::string error;          // one sentence when kFailed
+  std::string error;                         // one sentence when kFailed
   FailureKind failure = FailureKind::kNone;  // when kFailed: why, for later runs
-  uint32_t attempts = 0;      // commits of this path in this generation (1 after the first)
-  double duration = 0;        // seconds of video
+  uint32_t attempts = 0;  // commits of this path in this generation (1 after the first)
+  double duration = 0;    // seconds of video
   std::string codec;
   uint64_t generation = 0;
   int64_t updated_unix = 0;
@@ -47,7 +47,7 @@ struct FileRecord {
 
 // One stored vector and the stretch of video it stands for.
 struct VectorRecord {
-  uint64_t id = 0;            // global, monotonically allocated, never reused
+  uint64_t id = 0;  // global, monotonically allocated, never reused
   std::string path;
   double start = 0;
   double end = 0;

@@ -90,7 +90,8 @@ uint64_t Catalog::LastDeletionSeq() const {
 Status Catalog::TrimDeletionLog(uint64_t generation, uint64_t up_to) {
   VIDX_RETURN_IF_ERROR(CheckWritable());
   std::string begin = fmt::GenerationScope(fmt::kDeletionPrefix, generation);
-  std::string end = up_to == UINT64_MAX ? PrefixEnd(begin) : fmt::DeletionKey(generation, up_to + 1);
+  std::string end =
+      up_to == UINT64_MAX ? PrefixEnd(begin) : fmt::DeletionKey(generation, up_to + 1);
   rocksdb::WriteOptions wo;
   wo.sync = true;
   return FromRocks(db_->DeleteRange(wo, db_->DefaultColumnFamily(), begin, end),

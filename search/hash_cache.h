@@ -1,6 +1,6 @@
-// RocksHashCache: the checkpoint-hash cache of docs/architecture.md §4, kept in the catalog database
-// (state_dir/catalog, RocksDB). Key "ckpt-hash/<absolute path>", value
-// "v1 <size> <mtime_ns> <inode> <device> <sha256>" (docs/storage.md).
+// RocksHashCache: the checkpoint-hash cache of docs/architecture.md §4, kept in the catalog
+// database (state_dir/catalog, RocksDB). Key "ckpt-hash/<absolute path>", value "v1 <size>
+// <mtime_ns> <inode> <device> <sha256>" (docs/storage.md).
 //
 // A thin owner of a Catalog (which implements HashCache itself): for callers that need only
 // the cache (`vidx model verify`). Code that holds a Catalog should pass it as the HashCache

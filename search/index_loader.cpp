@@ -21,8 +21,8 @@ void Log(bool warn, const std::string& message) {
 }
 
 // Adds the catalog's vectors of `generation` with id > after_id to `index` in batches.
-Status AddFromCatalog(const Catalog& catalog, uint64_t generation, uint64_t after_id,
-                      uint32_t dim, VectorIndex* index, size_t* added) {
+Status AddFromCatalog(const Catalog& catalog, uint64_t generation, uint64_t after_id, uint32_t dim,
+                      VectorIndex* index, size_t* added) {
   std::vector<uint64_t> ids;
   std::vector<float> x;
   auto flush = [&]() -> Status {
@@ -32,19 +32,16 @@ Status AddFromCatalog(const Catalog& catalog, uint64_t generation, uint64_t afte
     x.clear();
     return Status::Ok();
   };
-  VIDX_RETURN_IF_ERROR(catalog.ForEachVector(generation, after_id,
-                                             [&](const VectorRecord& v) -> Status {
-                                               if (v.vector.size() != dim) {
-                                                 return Status::Corruption(
-                                                     "catalog vector " + std::to_string(v.id) +
-                                                     " has the wrong dimension");
-                                               }
-                                               ids.push_back(v.id);
-                                               x.insert(x.end(), v.vector.begin(),
-                                                        v.vector.end());
-                                               return ids.size() >= kReplayBatch ? flush()
-                                                                                 : Status::Ok();
-                                             }));
+  VIDX_RETURN_IF_ERROR(
+      catalog.ForEachVector(generation, after_id, [&](const VectorRecord& v) -> Status {
+        if (v.vector.size() != dim) {
+          return Status::Corruption("catalog vector " + std::to_string(v.id) +
+                                    " has the wrong dimension");
+        }
+        ids.push_back(v.id);
+        x.insert(x.end(), v.vector.begin(), v.vector.end());
+        return ids.size() >= kReplayBatch ? flush() : Status::Ok();
+      }));
   return flush();
 }
 
@@ -68,22 +65,22 @@ StatusOr<std::unique_ptr<VectorIndex>> RebuildFromCatalog(const Catalog& catalog
   std::vector<float> x;
   ids.reserve(gen->vectors);
   x.reserve(gen->vectors * gen->dimension);
-  VIDX_RETURN_IF_ERROR(catalog.ForEachVector(
-      generation, 0, [&](const VectorRecord& v) -> Status {
-        if (v.vector.size() != gen->dimension) {
-          return Status::Corruption("catalog vector " + std::to_string(v.id) +
-                                    " has the wrong dimension");
-        }
-        ids.push_back(v.id);
-        x.insert(x.end(), v.vector.begin(), v.vector.end());
-        return Status::Ok();
-      }));
+  VIDX_RETURN_IF_ERROR(catalog.ForEachVector(generation, 0, [&](const VectorRecord& v) -> Status {
+    if (v.vector.size() != gen->dimension) {
+      return Status::Corruption("catalog vector " + std::to_string(v.id) +
+                                " has the wrong dimension");
+    }
+    ids.push_back(v.id);
+    x.insert(x.end(), v.vector.begin(), v.vector.end());
+    return Status::Ok();
+  }));
   BuildInfo local;
   StatusOr<std::unique_ptr<VectorIndex>> index = VectorIndex::Build(
       factory, gen->dimension, ids.size(), ids.data(), x.data(), options, &local);
   if (!index.ok()) return index.status();
   (*index)->MarkDeletionsApplied(deletion_seq);
-  if (!local.note.empty()) Log(true, "generation " + std::to_string(generation) + ": " + local.note);
+  if (!local.note.empty())
+    Log(true, "generation " + std::to_string(generation) + ": " + local.note);
   if (info != nullptr) *info = local;
   return index;
 }
@@ -103,8 +100,7 @@ StatusOr<OpenedIndex> OpenIndexForGeneration(const Catalog& catalog, uint64_t ge
                      ? "no snapshot"
                      : "snapshot unusable: " + loaded.status().message();
   } else if (meta.generation != generation) {
-    out.reason = "snapshot in " + dir + " belongs to generation " +
-                 std::to_string(meta.generation);
+    out.reason = "snapshot in " + dir + " belongs to generation " + std::to_string(meta.generation);
   } else if (meta.dimension != gen->dimension) {
     out.reason = "snapshot dimension " + std::to_string(meta.dimension) + " differs from " +
                  std::to_string(gen->dimension);
@@ -112,12 +108,11 @@ StatusOr<OpenedIndex> OpenIndexForGeneration(const Catalog& catalog, uint64_t ge
     out.reason = "index.factory changed from '" + meta.factory + "' to '" + factory + "'";
   } else {
     std::unique_ptr<VectorIndex> index = std::move(loaded).value();
-    VIDX_RETURN_IF_ERROR(AddFromCatalog(catalog, generation, meta.max_vector_id,
-                                        gen->dimension, index.get(), &out.replayed_vectors));
+    VIDX_RETURN_IF_ERROR(AddFromCatalog(catalog, generation, meta.max_vector_id, gen->dimension,
+                                        index.get(), &out.replayed_vectors));
     uint64_t last_seq = std::max(meta.deletion_seq, catalog.LastDeletionSeq());
     VIDX_RETURN_IF_ERROR(catalog.ForEachDeletion(
-        generation, meta.deletion_seq,
-        [&](uint64_t, const std::vector<uint64_t>& ids) -> Status {
+        generation, meta.deletion_seq, [&](uint64_t, const std::vector<uint64_t>& ids) -> Status {
           size_t removed = 0;
           VIDX_RETURN_IF_ERROR(index->Remove(ids.size(), ids.data(), &removed));
           out.replayed_deletions += removed;
@@ -139,9 +134,10 @@ StatusOr<OpenedIndex> OpenIndexForGeneration(const Catalog& catalog, uint64_t ge
     out.replayed_vectors = 0;
     out.replayed_deletions = 0;
   }
-  Log(out.reason != "no snapshot",
-      "generation " + std::to_string(generation) + ": rebuilding the vector index from the "
-      "catalog (" + out.reason + ")");
+  Log(out.reason != "no snapshot", "generation " + std::to_string(generation) +
+                                       ": rebuilding the vector index from the "
+                                       "catalog (" +
+                                       out.reason + ")");
   StatusOr<std::unique_ptr<VectorIndex>> rebuilt =
       RebuildFromCatalog(catalog, generation, factory, options, &out.build);
   if (!rebuilt.ok()) return rebuilt.status();

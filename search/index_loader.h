@@ -1,5 +1,5 @@
-// Start-up of a generation's vector index (docs/architecture.md §5): load its snapshot and replay what the
-// catalog gained since, or rebuild it from the catalog's stored vectors (no features are
+// Start-up of a generation's vector index (docs/architecture.md §5): load its snapshot and replay
+// what the catalog gained since, or rebuild it from the catalog's stored vectors (no features are
 // recomputed). The catalog is the truth; the index only ever holds what it has.
 //
 // Thread-safety: free functions; REQUIRES that nothing commits to `generation` while they

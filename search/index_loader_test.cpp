@@ -59,10 +59,13 @@ class IndexLoaderTest : public ::testing::Test {
 
   std::vector<uint64_t> CatalogIds() {
     std::vector<uint64_t> ids;
-    EXPECT_TRUE(catalog_->ForEachVector(gen_, 0, [&](const VectorRecord& v) {
-                  ids.push_back(v.id);
-                  return Status::Ok();
-                }).ok());
+    EXPECT_TRUE(catalog_
+                    ->ForEachVector(gen_, 0,
+                                    [&](const VectorRecord& v) {
+                                      ids.push_back(v.id);
+                                      return Status::Ok();
+                                    })
+                    .ok());
     return ids;
   }
 
@@ -108,7 +111,6 @@ TEST_F(IndexLoaderTest, MissingSnapshotIsBuiltFromTheCatalog) {
   EXPECT_EQ(o.index->max_vector_id(), CatalogIds().back());
 }
 
-
 class ReplayTest : public IndexLoaderTest, public ::testing::WithParamInterface<std::string> {};
 
 TEST_P(ReplayTest, ReplaysNewerVectorsAndDeletionsExactly) {
@@ -118,9 +120,9 @@ TEST_P(ReplayTest, ReplaysNewerVectorsAndDeletionsExactly) {
     ASSERT_NE(o.index, nullptr);
     ASSERT_TRUE(o.index->Save(SnapshotDir(dir_.str(), gen_), gen_).ok());
   }
-  for (int i = 40; i < 45; ++i) CommitFile(i);                 // +25 vectors
-  CommitFile(3);                                               // replaces 5 vectors
-  ASSERT_TRUE(catalog_->RemoveFile("/media/v7.mp4").ok());     // removes 5
+  for (int i = 40; i < 45; ++i) CommitFile(i);              // +25 vectors
+  CommitFile(3);                                            // replaces 5 vectors
+  ASSERT_TRUE(catalog_->RemoveFile("/media/v7.mp4").ok());  // removes 5
   FileIdentity moved;
   moved.path = "/media/renamed.mp4";
   ASSERT_TRUE(catalog_->RenameFile("/media/v9.mp4", moved).ok());  // no index change

@@ -28,14 +28,17 @@ Status CleanUpInterruptedDeletions(Catalog* catalog, const std::string& state_di
     VIDX_RETURN_IF_ERROR(DeleteGenerationData(catalog, state_dir, g.id));
   }
   std::error_code ec;
-  for (const auto& e : std::filesystem::directory_iterator(std::filesystem::path(state_dir) / "index", ec)) {
+  for (const auto& e :
+       std::filesystem::directory_iterator(std::filesystem::path(state_dir) / "index", ec)) {
     const std::string name = e.path().filename().string();
-    if (name.empty() || name.size() > 19 || name.find_first_not_of("0123456789") != std::string::npos) {
+    if (name.empty() || name.size() > 19 ||
+        name.find_first_not_of("0123456789") != std::string::npos) {
       continue;
     }
     const uint64_t id = std::stoull(name);
     if (std::find(live.begin(), live.end(), id) != live.end()) continue;
-    if (auto log = spdlog::get("vidx")) log->info("removing snapshot {} of a deleted generation", e.path().string());
+    if (auto log = spdlog::get("vidx"))
+      log->info("removing snapshot {} of a deleted generation", e.path().string());
     VIDX_RETURN_IF_ERROR(RemoveSnapshot(state_dir, id));
   }
   return Status::Ok();
@@ -55,15 +58,14 @@ StatusOr<std::unique_ptr<IndexService>> IndexService::Open(Catalog* catalog,
   }
   if (!gen.ok()) return gen.status();
   if (gen->dimension != dimension) {
-    return Status::FailedPrecondition("generation " + std::to_string(gen->id) + " holds vectors of " +
-                                      std::to_string(gen->dimension) + " floats, the model makes " +
-                                      std::to_string(dimension));
+    return Status::FailedPrecondition("generation " + std::to_string(gen->id) +
+                                      " holds vectors of " + std::to_string(gen->dimension) +
+                                      " floats, the model makes " + std::to_string(dimension));
   }
   StatusOr<OpenedIndex> opened = OpenIndexForGeneration(*catalog, gen->id, factory, state_dir);
   if (!opened.ok()) return opened.status();
-  return std::unique_ptr<IndexService>(
-      new IndexService(catalog, state_dir, *gen, std::move(opened->index),
-                       opened->path == IndexOpenPath::kRebuilt));
+  return std::unique_ptr<IndexService>(new IndexService(
+      catalog, state_dir, *gen, std::move(opened->index), opened->path == IndexOpenPath::kRebuilt));
 }
 
 IndexService::IndexService(Catalog* catalog, std::string state_dir, Generation generation,
@@ -101,8 +103,8 @@ void IndexService::Apply(const CommitReceipt& receipt, const FileResult* result)
 }
 
 Status IndexService::Commit(const std::string& fingerprint, const FileResult& result) {
-  StatusOr<CommitReceipt> receipt = catalog_->CommitFile(
-      fingerprint, result, [&](const CommitReceipt& r) { Apply(r, &result); });
+  StatusOr<CommitReceipt> receipt =
+      catalog_->CommitFile(fingerprint, result, [&](const CommitReceipt& r) { Apply(r, &result); });
   return receipt.status();
 }
 

@@ -20,10 +20,10 @@
 #include <faiss/IVFlib.h>
 #include <faiss/IndexIDMap.h>
 #include <faiss/IndexIVF.h>
-#include <faiss/invlists/InvertedLists.h>
 #include <faiss/impl/FaissException.h>
 #include <faiss/impl/io.h>
 #include <faiss/index_io.h>
+#include <faiss/invlists/InvertedLists.h>
 
 #include "indexer/model/sha256.h"
 #include "search/vector_index.h"
@@ -156,7 +156,8 @@ Status ReadSmallFile(const std::string& path, std::string* out) {
     if (r < 0) return Status::IoError(Errno("cannot read " + path));
     if (r == 0) break;
     out->append(buf, static_cast<size_t>(r));
-    if (out->size() > kMaxMetaBytes) return Status::Corruption(path + " is too large for a meta file");
+    if (out->size() > kMaxMetaBytes)
+      return Status::Corruption(path + " is too large for a meta file");
   }
   return Status::Ok();
 }
@@ -175,9 +176,11 @@ Status VectorIndex::Save(const std::string& dir, uint64_t generation) const {
   std::shared_lock<std::shared_mutex> lock(mu_);
   std::error_code ec;
   fs::create_directories(dir, ec);
-  if (ec) return Status::IoError("snapshot directory " + dir + " cannot be created: " + ec.message());
-  const std::string nonce = std::to_string(max_id_) + "-" + std::to_string(deletion_seq_) + "-" +
-                            std::to_string(std::chrono::steady_clock::now().time_since_epoch().count());
+  if (ec)
+    return Status::IoError("snapshot directory " + dir + " cannot be created: " + ec.message());
+  const std::string nonce =
+      std::to_string(max_id_) + "-" + std::to_string(deletion_seq_) + "-" +
+      std::to_string(std::chrono::steady_clock::now().time_since_epoch().count());
   const std::string index_name = "index-" + nonce + ".faiss";
   const std::string tomb_name = "tombstones-" + nonce + ".bin";
   std::string index_sha, tomb_sha;
@@ -188,8 +191,8 @@ Status VectorIndex::Save(const std::string& dir, uint64_t generation) const {
         try {
           faiss::write_index(index_.get(), w);
         } catch (const std::exception& e) {
-          return Status::IoError("snapshot " + dir + "/" + index_name + " cannot be written: " +
-                                 e.what());
+          return Status::IoError("snapshot " + dir + "/" + index_name +
+                                 " cannot be written: " + e.what());
         }
         return Status::Ok();
       },
@@ -278,8 +281,7 @@ StatusOr<std::unique_ptr<VectorIndex>> VectorIndex::Load(const std::string& dir,
   if (!ParseU64(kv["generation"], &meta.generation) || !ParseU64(kv["dimension"], &dim) ||
       !ParseU64(kv["max_vector_id"], &meta.max_vector_id) ||
       !ParseU64(kv["deletion_seq"], &meta.deletion_seq) || !ParseU64(kv["count"], &meta.count) ||
-      !ParseU64(kv["tombstones"], &meta.tombstones) ||
-      !ParseU64(kv["index_bytes"], &index_bytes) ||
+      !ParseU64(kv["tombstones"], &meta.tombstones) || !ParseU64(kv["index_bytes"], &index_bytes) ||
       !ParseU64(kv["tombstones_bytes"], &tomb_bytes) || dim == 0 || dim > (1u << 20) ||
       meta.factory.empty() || meta.effective_factory.empty()) {
     return corrupt("lacks a field or has a bad value");
@@ -298,8 +300,8 @@ StatusOr<std::unique_ptr<VectorIndex>> VectorIndex::Load(const std::string& dir,
     VIDX_RETURN_IF_ERROR(HashFile(dir + "/" + name, &digest, &got));
     if (got != bytes || digest != sha) {
       return Status::Corruption("snapshot file " + dir + "/" + name + " is corrupt (" +
-                                std::to_string(got) + " bytes, expected " +
-                                std::to_string(bytes) + ", or its sha256 differs)");
+                                std::to_string(got) + " bytes, expected " + std::to_string(bytes) +
+                                ", or its sha256 differs)");
     }
   }
   const std::string index_path = dir + "/" + index_file;
@@ -319,8 +321,8 @@ StatusOr<std::unique_ptr<VectorIndex>> VectorIndex::Load(const std::string& dir,
       raw.reset();
     }
   } catch (const std::exception& e) {
-    return Status::Corruption("snapshot file " + index_path + " cannot be read by FAISS: " +
-                              e.what());
+    return Status::Corruption("snapshot file " + index_path +
+                              " cannot be read by FAISS: " + e.what());
   }
   std::unordered_set<int64_t> present(ids.begin(), ids.end());
   if (!raw || raw->d != static_cast<int64_t>(dim) ||
@@ -353,9 +355,8 @@ StatusOr<std::unique_ptr<VectorIndex>> VectorIndex::Load(const std::string& dir,
   }
   StatusOr<size_t> min_train = MinTrainingVectors(meta.factory, meta.dimension);
   if (!min_train.ok()) return min_train.status();
-  std::unique_ptr<VectorIndex> index(new VectorIndex(meta.factory, meta.effective_factory,
-                                                     meta.dimension, std::move(raw), options,
-                                                     *min_train));
+  std::unique_ptr<VectorIndex> index(new VectorIndex(
+      meta.factory, meta.effective_factory, meta.dimension, std::move(raw), options, *min_train));
   index->present_ = std::move(present);
   index->tombstones_ = std::move(dead);
   index->max_id_ = meta.max_vector_id;

@@ -50,8 +50,7 @@ std::vector<Moment> MergeMoments(std::vector<Moment> hits) {
 }
 
 QueryEngine::QueryEngine(const Embedder* embedder, std::string model_fingerprint,
-                         const Catalog* catalog,
-                         Generation generation, const VectorIndex* index,
+                         const Catalog* catalog, Generation generation, const VectorIndex* index,
                          SamplerOptions sampler)
     : embedder_(embedder),
       model_fingerprint_(std::move(model_fingerprint)),
@@ -116,7 +115,8 @@ StatusOr<std::vector<float>> QueryEngine::Embed(const Query& query) const {
     if (!s.ok()) return s.WithContext(path);
     add(v, 1);
   }
-  if (terms == 0) return Status::InvalidArgument("the query is empty: give TEXT, --image or --like");
+  if (terms == 0)
+    return Status::InvalidArgument("the query is empty: give TEXT, --image or --like");
   double norm = 0;
   for (float x : sum) norm += static_cast<double>(x) * x;
   norm = std::sqrt(norm);
@@ -125,8 +125,9 @@ StatusOr<std::vector<float>> QueryEngine::Embed(const Query& query) const {
   return sum;
 }
 
-StatusOr<std::map<std::string, std::vector<Moment>>> GroupHitsByFile(
-    const Catalog& catalog, uint64_t generation, const SearchResults& hits) {
+StatusOr<std::map<std::string, std::vector<Moment>>> GroupHitsByFile(const Catalog& catalog,
+                                                                     uint64_t generation,
+                                                                     const SearchResults& hits) {
   std::vector<uint64_t> ids;
   std::vector<float> scores;
   for (size_t j = 0; j < hits.k && j < hits.ids.size(); ++j) {

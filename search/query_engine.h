@@ -65,14 +65,15 @@ std::vector<Moment> MergeMoments(std::vector<Moment> hits);
 // segment and score. Looks the ids up with one Catalog::GetVectors; an id the generation no
 // longer has (removed since the index was searched) is skipped, negative ids (FAISS's
 // padding) too. Any other catalog failure is returned.
-StatusOr<std::map<std::string, std::vector<Moment>>> GroupHitsByFile(
-    const Catalog& catalog, uint64_t generation, const SearchResults& hits);
+StatusOr<std::map<std::string, std::vector<Moment>>> GroupHitsByFile(const Catalog& catalog,
+                                                                     uint64_t generation,
+                                                                     const SearchResults& hits);
 
 class QueryEngine {
  public:
   // `sampler` must be the options the generation was built with (for --like).
-  QueryEngine(const Embedder* embedder, std::string model_fingerprint, const Catalog* catalog, Generation generation,
-              const VectorIndex* index, SamplerOptions sampler);
+  QueryEngine(const Embedder* embedder, std::string model_fingerprint, const Catalog* catalog,
+              Generation generation, const VectorIndex* index, SamplerOptions sampler);
 
   // The normalised query embedding. kInvalidArgument for an empty query or terms that
   // cancel out; file errors name the file.

@@ -4,6 +4,7 @@
 #include <exception>
 #include <mutex>
 
+#include <faiss/IVFlib.h>
 #include <faiss/IndexFlatCodes.h>
 #include <faiss/IndexHNSW.h>
 #include <faiss/IndexIDMap.h>
@@ -11,7 +12,6 @@
 #include <faiss/IndexIVFFastScan.h>
 #include <faiss/IndexIVFFlat.h>
 #include <faiss/IndexPreTransform.h>
-#include <faiss/IVFlib.h>
 #include <faiss/impl/FaissException.h>
 #include <faiss/impl/IDSelector.h>
 #include <faiss/index_factory.h>
@@ -50,8 +50,7 @@ StatusOr<std::unique_ptr<faiss::Index>> MakeIndex(const std::string& factory, ui
     return Status::InvalidArgument("index.factory '" + factory +
                                    "' is not a FAISS factory string FAISS accepts: " + e.what());
   } catch (const std::exception& e) {
-    return Status::InvalidArgument("index.factory '" + factory + "' cannot be built: " +
-                                   e.what());
+    return Status::InvalidArgument("index.factory '" + factory + "' cannot be built: " + e.what());
   }
 }
 
@@ -83,8 +82,8 @@ class LiveSelector : public faiss::IDSelector {
 }  // namespace
 
 VectorIndex::VectorIndex(std::string factory, std::string effective_factory, uint32_t dim,
-                         std::unique_ptr<faiss::Index> index,
-                         const VectorIndexOptions& options, size_t min_train)
+                         std::unique_ptr<faiss::Index> index, const VectorIndexOptions& options,
+                         size_t min_train)
     : factory_(std::move(factory)),
       effective_factory_(std::move(effective_factory)),
       dim_(dim),
@@ -122,7 +121,8 @@ void VectorIndex::ApplySearchDefaults() {
     hnsw->hnsw.efSearch = std::max(1, options_.hnsw_ef_search);
   }
   if (faiss::IndexIVF* ivf = faiss::ivflib::try_extract_index_ivf(inner)) {
-    ivf->nprobe = std::min<size_t>(ivf->nlist, static_cast<size_t>(std::max(1, options_.ivf_nprobe)));
+    ivf->nprobe =
+        std::min<size_t>(ivf->nlist, static_cast<size_t>(std::max(1, options_.ivf_nprobe)));
   }
 }
 
@@ -132,9 +132,9 @@ StatusOr<size_t> VectorIndex::MinTrainingVectors(const std::string& factory, uin
   return MinTrainingFor(index->get());
 }
 
-StatusOr<std::unique_ptr<VectorIndex>> VectorIndex::Build(const std::string& factory,
-                                                          uint32_t dim, size_t n,
-                                                          const uint64_t* ids, const float* x,
+StatusOr<std::unique_ptr<VectorIndex>> VectorIndex::Build(const std::string& factory, uint32_t dim,
+                                                          size_t n, const uint64_t* ids,
+                                                          const float* x,
                                                           const VectorIndexOptions& options,
                                                           BuildInfo* info) {
   StatusOr<std::unique_ptr<faiss::Index>> made = MakeIndex(factory, dim);
@@ -277,8 +277,8 @@ StatusOr<SearchResults> VectorIndex::Search(size_t nq, const float* queries, siz
       inner->search(static_cast<idx_t>(nq), queries, static_cast<idx_t>(fetch), distances.data(),
                     labels.data());
     } else {  // labels are catalog ids already (IVF)
-      index_->search(static_cast<idx_t>(nq), queries, static_cast<idx_t>(fetch),
-                     distances.data(), labels.data());
+      index_->search(static_cast<idx_t>(nq), queries, static_cast<idx_t>(fetch), distances.data(),
+                     labels.data());
     }
   } catch (const std::exception& e) {
     return Status::Internal(std::string("index search failed: ") + e.what());

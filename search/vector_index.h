@@ -48,9 +48,9 @@ using IndexIDMap2 = IndexIDMap2Template<Index>;
 namespace vidx {
 
 struct VectorIndexOptions {
-  int hnsw_ef_search = 64;                 // HNSW search breadth (FAISS default: 16)
-  int ivf_nprobe = 16;                     // IVF lists visited per query (capped at nlist)
-  double rebuild_tombstone_fraction = 0.1; // NeedsRebuild() above this share of tombstones
+  int hnsw_ef_search = 64;                  // HNSW search breadth (FAISS default: 16)
+  int ivf_nprobe = 16;                      // IVF lists visited per query (capped at nlist)
+  double rebuild_tombstone_fraction = 0.1;  // NeedsRebuild() above this share of tombstones
 };
 
 // Results of Search(): row q holds the hits of query q, best first; `ids[q*k+j] == -1` when
@@ -73,9 +73,9 @@ struct SnapshotMeta {
   std::string factory;            // as configured
   std::string effective_factory;  // as built
   uint32_t dimension = 0;
-  uint64_t max_vector_id = 0;     // highest vector id ever added (0: none)
-  uint64_t deletion_seq = 0;      // deletion-log entries up to this one are applied
-  uint64_t count = 0;             // live vectors
+  uint64_t max_vector_id = 0;  // highest vector id ever added (0: none)
+  uint64_t deletion_seq = 0;   // deletion-log entries up to this one are applied
+  uint64_t count = 0;          // live vectors
   uint64_t tombstones = 0;
 };
 
@@ -86,8 +86,7 @@ class VectorIndex {
   // An index over `n` vectors (row-major, n*dim floats) with catalog ids `ids`.
   // kInvalidArgument for an unknown factory string or dim 0, kInternal for FAISS failures.
   static StatusOr<std::unique_ptr<VectorIndex>> Build(const std::string& factory, uint32_t dim,
-                                                      size_t n, const uint64_t* ids,
-                                                      const float* x,
+                                                      size_t n, const uint64_t* ids, const float* x,
                                                       const VectorIndexOptions& options = {},
                                                       BuildInfo* info = nullptr);
   // How many vectors `factory` needs before it is trained instead of replaced by Flat:
@@ -120,7 +119,7 @@ class VectorIndex {
   // The k best live vectors for each of nq queries (nq*dim floats).
   StatusOr<SearchResults> Search(size_t nq, const float* queries, size_t k) const;
 
-  size_t size() const;        // live vectors
+  size_t size() const;  // live vectors
   size_t tombstones() const;
   bool NeedsRebuild() const;  // see the header comment
   uint64_t max_vector_id() const;
@@ -154,15 +153,14 @@ class VectorIndex {
   const size_t min_train_;  // of factory_, for the fallback's NeedsRebuild()
 
   mutable std::shared_mutex mu_;
-  std::unique_ptr<faiss::Index> index_;      // owns everything below it
-  faiss::IndexIDMap2* idmap_ = nullptr;      // index_ itself when it is an id map, else null
-  std::unordered_set<int64_t> present_;      // every id inside index_ (tombstoned ones too)
-  std::unordered_set<int64_t> tombstones_;   // ids deleted but still inside index_
+  std::unique_ptr<faiss::Index> index_;     // owns everything below it
+  faiss::IndexIDMap2* idmap_ = nullptr;     // index_ itself when it is an id map, else null
+  std::unordered_set<int64_t> present_;     // every id inside index_ (tombstoned ones too)
+  std::unordered_set<int64_t> tombstones_;  // ids deleted but still inside index_
   // Whether remove_ids works for index_'s type (RemovesForReal); otherwise tombstones.
   const bool remove_supported_;
   uint64_t max_id_ = 0;
   uint64_t deletion_seq_ = 0;
-
 };
 
 }  // namespace vidx

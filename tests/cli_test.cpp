@@ -26,15 +26,16 @@ using testing::ShellQuote;
 class CliTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    dir_ = new fs::path(fs::temp_directory_path() /
-                        ("vidx_cli_test_" + std::to_string(::getpid())));
+    dir_ =
+        new fs::path(fs::temp_directory_path() / ("vidx_cli_test_" + std::to_string(::getpid())));
     fs::remove_all(*dir_);
     fs::create_directories(*dir_);
     // 6 s at 10 fps, a keyframe every second.
     video_ = new std::string((*dir_ / "clip.mp4").string());
     CommandResult made = RunCommand(
         "ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=size=160x90:rate=10:duration=6 "
-        "-c:v libx264 -g 10 -pix_fmt yuv420p -y " + ShellQuote(*video_));
+        "-c:v libx264 -g 10 -pix_fmt yuv420p -y " +
+        ShellQuote(*video_));
     ASSERT_EQ(made.exit_code, 0) << made.err;
   }
   static void TearDownTestSuite() {
@@ -69,11 +70,12 @@ std::string* CliTest::video_ = nullptr;
 TEST_F(CliTest, HelpListsEveryCommand) {
   CommandResult r = RunCommand(std::string(VIDX_BINARY) + " --help");
   EXPECT_EQ(r.exit_code, 0);
-  for (const char* command : {"daemon", "index", "search", "status", "model", "frames", "reindex"}) {
+  for (const char* command :
+       {"daemon", "index", "search", "status", "model", "frames", "reindex"}) {
     EXPECT_NE(r.out.find(command), std::string::npos) << command << " missing from --help";
   }
-  for (const char* sub : {"frames", "search", "index", "status", "model verify", "model embed",
-                          "model tokenize"}) {
+  for (const char* sub :
+       {"frames", "search", "index", "status", "model verify", "model embed", "model tokenize"}) {
     CommandResult h = RunCommand(std::string(VIDX_BINARY) + " " + sub + " --help");
     EXPECT_EQ(h.exit_code, 0) << sub;
     EXPECT_FALSE(h.out.empty()) << sub;
@@ -108,11 +110,10 @@ TEST_F(CliTest, ConfigErrorsExitTwoNamingFileLineAndKey) {
 
 TEST_F(CliTest, ConfigFromEnvironment) {
   std::string bad = WriteConfig("env.yaml", "index:\n  factory: ''\n");
-  CommandResult r = RunCommand("VIDX_CONFIG=" + ShellQuote(bad) + " " + VIDX_BINARY +
-                               " frames " + ShellQuote(*video_));
+  CommandResult r = RunCommand("VIDX_CONFIG=" + ShellQuote(bad) + " " + VIDX_BINARY + " frames " +
+                               ShellQuote(*video_));
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find(bad + ":2:12: index.factory must not be empty"), std::string::npos)
-      << r.err;
+  EXPECT_NE(r.err.find(bad + ":2:12: index.factory must not be empty"), std::string::npos) << r.err;
 }
 
 TEST_F(CliTest, ReindexWithoutADaemonNamesTheSocket) {
@@ -141,9 +142,9 @@ TEST_F(CliTest, SearchReportsASocketThatRefusesTheUser) {
   ASSERT_EQ(::listen(fd, 4), 0);
   std::string cfg = WriteConfig("refusing.yaml", "state_dir: " + (*dir_ / "state").string() +
                                                      "\ndaemon:\n  socket: " + socket + "\n");
-  CommandResult r = RunCommand("setpriv --reuid 65534 --regid 65534 --clear-groups " +
-                               std::string(VIDX_BINARY) + " --config " + ShellQuote(cfg) +
-                               " search dog");
+  CommandResult r =
+      RunCommand("setpriv --reuid 65534 --regid 65534 --clear-groups " + std::string(VIDX_BINARY) +
+                 " --config " + ShellQuote(cfg) + " search dog");
   ::close(fd);
   ::unlink(socket.c_str());
   EXPECT_EQ(r.exit_code, 1) << r.err;

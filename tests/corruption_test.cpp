@@ -9,15 +9,15 @@
 //    cannot be read and the files concerned are re-embedded.
 #include <algorithm>
 #include <filesystem>
-#include <functional>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <rocksdb/db.h>
+#include <nlohmann/json.hpp>
 
 #include "tests/daemon_process.h"
 #include "tests/run_command.h"
@@ -59,8 +59,9 @@ class CorruptionTest : public ::testing::Test {
   std::string State() const { return (dir_.path() / "state").string(); }
   std::string Config() const { return (dir_.path() / "vidx.yaml").string(); }
   std::unique_ptr<DaemonProcess> Daemon() {
-    auto d = std::make_unique<DaemonProcess>(VIDX_BINARY, Config(), (dir_.path() / "vidx.sock").string(),
-                                             (dir_.path() / "daemon.log").string());
+    auto d =
+        std::make_unique<DaemonProcess>(VIDX_BINARY, Config(), (dir_.path() / "vidx.sock").string(),
+                                        (dir_.path() / "daemon.log").string());
     EXPECT_TRUE(d->Start());
     return d;
   }
@@ -107,7 +108,8 @@ class CorruptionTest : public ::testing::Test {
     std::vector<fs::path> out;
     for (const auto& e : fs::directory_iterator(State() + "/catalog")) {
       const std::string name = e.path().filename().string();
-      if (e.path().extension() == prefix_or_ext || name.rfind(prefix_or_ext, 0) == 0) out.push_back(e.path());
+      if (e.path().extension() == prefix_or_ext || name.rfind(prefix_or_ext, 0) == 0)
+        out.push_back(e.path());
     }
     std::sort(out.begin(), out.end());
     return out;
@@ -155,7 +157,8 @@ TEST_F(CorruptionTest, CorruptSnapshotsAreRebuiltFromTheCatalog) {
   // The snapshot's file of each kind as it is now (a rebuild writes new names).
   auto current = [&](const std::string& prefix) {
     for (const auto& e : fs::recursive_directory_iterator(State() + "/index")) {
-      if (e.is_regular_file() && e.path().filename().string().rfind(prefix, 0) == 0) return e.path();
+      if (e.is_regular_file() && e.path().filename().string().rfind(prefix, 0) == 0)
+        return e.path();
     }
     return fs::path();
   };
@@ -190,7 +193,9 @@ TEST_F(CorruptionTest, CorruptCatalogIsRefusedThenRepaired) {
   };
   const std::vector<Damage> damages = {
       {"CURRENT without its newline",
-       [](CorruptionTest* t) { std::ofstream(t->State() + "/catalog/CURRENT") << "MANIFEST-00000"; }},
+       [](CorruptionTest* t) {
+         std::ofstream(t->State() + "/catalog/CURRENT") << "MANIFEST-00000";
+       }},
       {"MANIFEST bytes flipped",
        [](CorruptionTest* t) {
          std::vector<fs::path> m = t->CatalogFiles("MANIFEST-");
@@ -230,9 +235,9 @@ TEST_F(CorruptionTest, DataBlockDamageIsSalvagedByRepair) {
   std::vector<fs::path> sst = CatalogFiles(".sst");
   ASSERT_FALSE(sst.empty());
   // The middle of the largest table: vector values (the data blocks come first).
-  const fs::path biggest = *std::max_element(sst.begin(), sst.end(), [](const fs::path& a, const fs::path& b) {
-    return fs::file_size(a) < fs::file_size(b);
-  });
+  const fs::path biggest = *std::max_element(
+      sst.begin(), sst.end(),
+      [](const fs::path& a, const fs::path& b) { return fs::file_size(a) < fs::file_size(b); });
   FlipBytes(biggest, fs::file_size(biggest) / 3, 16);
   Repair();
   ExpectCompleteAndConsistent();

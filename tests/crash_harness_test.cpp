@@ -13,10 +13,10 @@
 //
 // VIDX_CRASH_KILLS sets the number of kills (default 12, the CI short mode; the long mode is
 // >= 100). VIDX_CRASH_SEED replays a run; the seed is printed either way.
+#include <poll.h>
 #include <signal.h>
 #include <sys/inotify.h>
 #include <sys/wait.h>
-#include <poll.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -51,20 +51,20 @@ constexpr int kFiles = 24;
 constexpr double kSeconds = 3;
 
 double Now() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
 // Whether `pid` has exited, without reaping it (the trap may still hold its pid).
 bool Exited(pid_t pid) {
   siginfo_t info{};
-  return pid <= 0 || (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
-                      info.si_pid == pid);
+  return pid <= 0 ||
+         (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+          info.si_pid == pid);
 }
 
 enum Phase { kFirstIndexing, kReindexBuild, kSnapshotWrite, kFlip, kStartup, kIdle, kPhases };
 const char* const kPhaseNames[kPhases] = {"first-indexing", "reindex-build", "snapshot-write",
-                                          "flip", "startup", "idle"};
+                                          "flip",           "startup",       "idle"};
 
 // Watches state_dir/index/ and its generation directories; when armed, SIGKILLs `pid` the
 // moment a snapshot temp file appears (snapshot mode) or a snapshot is deleted (the old
@@ -168,9 +168,11 @@ class CrashHarness : public ::testing::Test {
   }
   void TearDown() override {
     daemon_.reset();
-    if (!HasFailure()) fs::remove_all(root_);
-    else std::printf("[ crash    ] state kept in %s (seed %llu)\n", root_.c_str(),
-                     static_cast<unsigned long long>(seed_));
+    if (!HasFailure())
+      fs::remove_all(root_);
+    else
+      std::printf("[ crash    ] state kept in %s (seed %llu)\n", root_.c_str(),
+                  static_cast<unsigned long long>(seed_));
   }
 
   std::string State() const { return (root_ / "state").string(); }
@@ -187,9 +189,9 @@ class CrashHarness : public ::testing::Test {
   }
   void StartDaemon() {
     started_ = Now();
-    daemon_ = std::make_unique<DaemonProcess>(
-        VIDX_BINARY, (root_ / "vidx.yaml").string(), (root_ / "vidx.sock").string(),
-        (root_ / "daemon.log").string());
+    daemon_ = std::make_unique<DaemonProcess>(VIDX_BINARY, (root_ / "vidx.yaml").string(),
+                                              (root_ / "vidx.sock").string(),
+                                              (root_ / "daemon.log").string());
     ASSERT_TRUE(daemon_->Start());
   }
   double Uniform(double a, double b) { return std::uniform_real_distribution<double>(a, b)(rng_); }
@@ -198,15 +200,16 @@ class CrashHarness : public ::testing::Test {
   void CheckAfterKill(const json& reported) {
     std::vector<std::string> problems;
     testing::StateView view = testing::CheckState(State(), "Flat", &problems);
-    for (const std::string& p : problems) ADD_FAILURE() << "after kill " << total_kills_ << ": " << p;
+    for (const std::string& p : problems)
+      ADD_FAILURE() << "after kill " << total_kills_ << ": " << p;
     leftovers_ += static_cast<int>(view.leftovers.size());
     // Files indexed before stay indexed in the same generation; a flip only happens complete.
     for (const testing::GenerationView& g : view.generations) {
       auto it = known_.find(g.id);
       if (it == known_.end()) continue;
       for (const std::string& p : it->second) {
-        EXPECT_EQ(g.indexed.count(p), 1u) << p << " was indexed in generation " << g.id
-                                           << " before kill " << total_kills_;
+        EXPECT_EQ(g.indexed.count(p), 1u)
+            << p << " was indexed in generation " << g.id << " before kill " << total_kills_;
       }
     }
     if (const testing::GenerationView* a = view.active()) {
@@ -250,7 +253,8 @@ class CrashHarness : public ::testing::Test {
     std::vector<std::string> indexed(a->indexed.begin(), a->indexed.end());
     for (int i = 0; i < 2; ++i) {
       const std::string& p = indexed[rng_() % indexed.size()];
-      HttpResponse r = daemon_->Call("POST", "/v1/search", json{{"like", p + "@1"}, {"k", 6}}.dump());
+      HttpResponse r =
+          daemon_->Call("POST", "/v1/search", json{{"like", p + "@1"}, {"k", 6}}.dump());
       if (r.status == 503 && !st["generation"]["building"].is_null()) {
         // Restarted with a changed model or sampling: the daemon loads only the configured
         // model, so it answers again when the new generation is complete (LibraryIndexer).
@@ -262,8 +266,10 @@ class CrashHarness : public ::testing::Test {
       ASSERT_TRUE(hit.is_object() && !hit["results"].empty()) << r.body;
       const double top = hit["results"][0]["score"];
       bool found = false;
-      for (const json& h : hit["results"]) found |= h["path"] == p && h["score"].get<double>() >= top - 1e-3;
-      EXPECT_TRUE(found) << p << " not found by --like after kill " << total_kills_ << ": " << r.body;
+      for (const json& h : hit["results"])
+        found |= h["path"] == p && h["score"].get<double>() >= top - 1e-3;
+      EXPECT_TRUE(found) << p << " not found by --like after kill " << total_kills_ << ": "
+                         << r.body;
       ++searches_;
     }
   }
@@ -286,10 +292,13 @@ class CrashHarness : public ::testing::Test {
       const json reindex = last.is_object() ? last["daemon"]["reindex"] : json();
       const int64_t done = !reindex.is_null() && reindex["done"].is_number()
                                ? reindex["done"].get<int64_t>()
-                               : last.is_object() ? last["files"]["indexed"].get<int64_t>() : 0;
-      const bool flip_near = !reindex.is_null() && reindex["total"] > 0 && reindex["done"] == reindex["total"];
+                           : last.is_object() ? last["files"]["indexed"].get<int64_t>()
+                                              : 0;
+      const bool flip_near =
+          !reindex.is_null() && reindex["total"] > 0 && reindex["done"] == reindex["total"];
       if ((mode == 0 && done >= target) || (mode == 2 && flip_near)) {
-        std::this_thread::sleep_for(std::chrono::duration<double>(Uniform(0, mode == 0 ? 0.05 : 0.1)));
+        std::this_thread::sleep_for(
+            std::chrono::duration<double>(Uniform(0, mode == 0 ? 0.05 : 0.1)));
         if (mode == 2 && trap->Disarm() == kPhases) phase = kFlip;
         break;
       }
@@ -326,7 +335,8 @@ class CrashHarness : public ::testing::Test {
     std::vector<std::string> problems;
     testing::StateView view = testing::CheckState(State(), "Flat", &problems);
     for (const std::string& p : problems) ADD_FAILURE() << "at completion: " << p;
-    for (const std::string& p : view.leftovers) ADD_FAILURE() << "at completion, not cleaned up: " << p;
+    for (const std::string& p : view.leftovers)
+      ADD_FAILURE() << "at completion, not cleaned up: " << p;
     ASSERT_EQ(view.generations.size(), 1u) << "one generation at the end";
     EXPECT_EQ(view.generations[0].state, "active");
     EXPECT_EQ(view.generations[0].fingerprint, fingerprint);
@@ -379,8 +389,10 @@ TEST_F(CrashHarness, KillNineAnywhereLosesNothingAndTheRunCompletes) {
     } else {
       // Reindex: another sampling rate or another checkpoint, by SIGHUP or by a restart.
       ++reindexes_;
-      if (stage % 2 == 0) fps_ = fps_ == 2 ? 4 : 2;
-      else model_ = model_ == "tiny_c" ? "tiny_c2" : "tiny_c";
+      if (stage % 2 == 0)
+        fps_ = fps_ == 2 ? 4 : 2;
+      else
+        model_ = model_ == "tiny_c" ? "tiny_c2" : "tiny_c";
       const bool sighup = rng_() % 2 == 0;
       if (sighup) {
         StartDaemon();
@@ -403,11 +415,12 @@ TEST_F(CrashHarness, KillNineAnywhereLosesNothingAndTheRunCompletes) {
   for (int p = 0; p < kPhases; ++p) {
     phases += std::string(p ? ", " : "") + kPhaseNames[p] + " " + std::to_string(by_phase_[p]);
   }
-  std::printf("[ crash    ] seed %llu: %d kills (%s); %d reindexes, %d completions, %d state checks, "
-              "%d searches (%d restarts not serving until the new generation); %d interrupted "
-              "deletions found after kills, all cleaned up by the next start; %.1f s\n",
-              static_cast<unsigned long long>(seed_), total_kills_, phases.c_str(), reindexes_,
-              completions_, checks_, searches_, unserved_, leftovers_, wall);
+  std::printf(
+      "[ crash    ] seed %llu: %d kills (%s); %d reindexes, %d completions, %d state checks, "
+      "%d searches (%d restarts not serving until the new generation); %d interrupted "
+      "deletions found after kills, all cleaned up by the next start; %.1f s\n",
+      static_cast<unsigned long long>(seed_), total_kills_, phases.c_str(), reindexes_,
+      completions_, checks_, searches_, unserved_, leftovers_, wall);
   EXPECT_EQ(total_kills_, kills_);
 }
 

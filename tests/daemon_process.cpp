@@ -21,8 +21,7 @@ namespace vidx::testing {
 namespace {
 
 double Now() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
 }  // namespace
@@ -124,8 +123,8 @@ nlohmann::json DaemonProcess::Status() const {
   return nlohmann::json::parse(r.body, nullptr, false);
 }
 
-nlohmann::json DaemonProcess::WaitForStatus(
-    const std::function<bool(const nlohmann::json&)>& done, double timeout_seconds) const {
+nlohmann::json DaemonProcess::WaitForStatus(const std::function<bool(const nlohmann::json&)>& done,
+                                            double timeout_seconds) const {
   const double end = Now() + timeout_seconds;
   nlohmann::json st;
   do {

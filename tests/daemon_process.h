@@ -18,8 +18,8 @@ namespace vidx::testing {
 class DaemonProcess {
  public:
   // `extra_env`: NAME=VALUE pairs added to the environment. stderr goes to `log_path`.
-  DaemonProcess(std::string binary, std::string config, std::string socket,
-                std::string log_path, std::map<std::string, std::string> extra_env = {});
+  DaemonProcess(std::string binary, std::string config, std::string socket, std::string log_path,
+                std::map<std::string, std::string> extra_env = {});
   ~DaemonProcess();
 
   bool Start();

@@ -2,9 +2,9 @@
 // library (copies, slow copies, new sub-directories, renames, deletions), reindexes blue/green
 // on SIGHUP, survives kill -9 mid-reindex, answers many concurrent searches and malformed
 // requests, and speaks the systemd notify protocol to a socket the test owns.
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -39,7 +39,7 @@ using testing::RunCommand;
 using testing::ShellQuote;
 
 constexpr int kSources = 12;
-const char* const kColours[kSources] = {"red",    "blue",   "green", "yellow", "white", "black",
+const char* const kColours[kSources] = {"red",     "blue", "green",  "yellow", "white",  "black",
                                         "magenta", "cyan", "orange", "navy",   "purple", "olive"};
 
 class DaemonTest : public ::testing::Test {
@@ -55,9 +55,11 @@ class DaemonTest : public ::testing::Test {
     std::string cmd = "ffmpeg -v error -y";
     std::string maps;
     for (int i = 0; i < kSources; ++i) {
-      cmd += " -f lavfi -i " + ShellQuote(std::string("color=c=") + kColours[i] + ":s=64x48:r=5:d=4");
-      maps += " -map " + std::to_string(i) + ":v -c:v libx264 -preset ultrafast -threads:v 1 -g 5 " +
-              "-pix_fmt yuv420p " + ShellQuote(Source(i));
+      cmd +=
+          " -f lavfi -i " + ShellQuote(std::string("color=c=") + kColours[i] + ":s=64x48:r=5:d=4");
+      maps += " -map " + std::to_string(i) +
+              ":v -c:v libx264 -preset ultrafast -threads:v 1 -g 5 " + "-pix_fmt yuv420p " +
+              ShellQuote(Source(i));
     }
     CommandResult r = RunCommand(cmd + maps);
     ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -88,8 +90,8 @@ class DaemonTest : public ::testing::Test {
     std::ofstream(ConfigPath()) << "state_dir: " << State() << "\nlibrary:\n  roots: [" << Lib()
                                 << "]\n  settle_seconds: 1.5\nmodel:\n  path: "
                                 << (*dir_ / model).string() << "\n  batch_size: 8\n"
-                                << "sampling:\n  fps: " << fps << "\ndaemon:\n  socket: " << Socket()
-                                << "\n";
+                                << "sampling:\n  fps: " << fps
+                                << "\ndaemon:\n  socket: " << Socket() << "\n";
   }
   std::unique_ptr<DaemonProcess> Daemon(std::map<std::string, std::string> env = {}) {
     auto d = std::make_unique<DaemonProcess>(VIDX_BINARY, ConfigPath(), Socket(),
@@ -329,12 +331,13 @@ TEST_F(DaemonTest, AThousandConcurrentSearchesWhileIndexing) {
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kEach; ++i) {
-        const json req = (i % 5 == 4) ? json{{"like", Source(0) + "@1"}, {"k", 2}}
-                                      : json{{"text", std::string(kColours[(t + i) % kSources])}, {"k", 3}};
+        const json req = (i % 5 == 4)
+                             ? json{{"like", Source(0) + "@1"}, {"k", 2}}
+                             : json{{"text", std::string(kColours[(t + i) % kSources])}, {"k", 3}};
         HttpResponse r = d->Call("POST", "/v1/search", req.dump());
         json j = json::parse(r.body, nullptr, false);
-        if (r.status == 200 && j.is_object() && j["results"].is_array() &&
-            !j["results"].empty() && j["fingerprint"].is_string()) {
+        if (r.status == 200 && j.is_object() && j["results"].is_array() && !j["results"].empty() &&
+            j["fingerprint"].is_string()) {
           ++ok;
         } else {
           ++bad;
@@ -372,7 +375,8 @@ std::string RawExchange(const std::string& socket, const std::string& bytes, boo
   std::string out;
   if (!close_early) {
     char buf[4096];
-    for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) out.append(buf, static_cast<size_t>(n));
+    for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;)
+      out.append(buf, static_cast<size_t>(n));
   }
   ::close(fd);
   return out;

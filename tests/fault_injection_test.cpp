@@ -64,7 +64,8 @@ class FaultTest : public ::testing::Test {
     std::string cmd = "ffmpeg -v error -y";
     std::string maps;
     for (int i = 0; i < kSources; ++i) {
-      cmd += " -f lavfi -i " + ShellQuote(std::string("color=c=") + kColours[i] + ":s=64x48:r=5:d=3");
+      cmd +=
+          " -f lavfi -i " + ShellQuote(std::string("color=c=") + kColours[i] + ":s=64x48:r=5:d=3");
       maps += " -map " + std::to_string(i) + ":v -c:v libx264 -preset ultrafast -threads:v 1 " +
               "-g 5 -pix_fmt yuv420p " + ShellQuote(Source(i));
     }
@@ -104,10 +105,11 @@ class FaultTest : public ::testing::Test {
   void WriteConfig(double fps = 1, double rescan_interval = 3600) const {
     std::ofstream(ConfigPath()) << "state_dir: " << State() << "\nlibrary:\n  roots: [" << Lib()
                                 << "]\n  settle_seconds: 0.5\n  rescan_interval: "
-                                << rescan_interval << "\nmodel:\n  path: "
-                                << (*dir_ / "tiny_c").string() << "\n  batch_size: 8\n"
-                                << "sampling:\n  fps: " << fps << "\ndaemon:\n  socket: "
-                                << Socket() << "\n";
+                                << rescan_interval
+                                << "\nmodel:\n  path: " << (*dir_ / "tiny_c").string()
+                                << "\n  batch_size: 8\n"
+                                << "sampling:\n  fps: " << fps
+                                << "\ndaemon:\n  socket: " << Socket() << "\n";
   }
   // `binary`: the vidx binary or a wrapper script that execs it.
   std::unique_ptr<DaemonProcess> Daemon(const std::string& binary = VIDX_BINARY) const {
@@ -250,8 +252,8 @@ TEST_F(FaultTest, DiskFullPausesIndexingKeepsSearchingAndResumes) {
   EXPECT_TRUE(d->running());
   const std::set<std::string> hits = Paths(Search(*d, "red"));
   EXPECT_TRUE(hits.count(Lib("v0.mp4")) == 1 && hits.count(Lib("v1.mp4")) == 1);
-  CommandResult cli = RunCommand(std::string(VIDX_BINARY) + " --config " + ConfigPath() +
-                                 " status --json");
+  CommandResult cli =
+      RunCommand(std::string(VIDX_BINARY) + " --config " + ConfigPath() + " status --json");
   EXPECT_EQ(cli.exit_code, 0) << cli.err;
   EXPECT_NE(cli.out.find("paused"), std::string::npos) << cli.out;
 
@@ -368,13 +370,15 @@ TEST_F(FaultTest, StateDirOwnedByAnotherUserIsRefused) {
   WriteConfig();
   fs::create_directories(State());
   ASSERT_EQ(::chown(State().c_str(), kNobody, kNobody), 0);
-  const std::string expected = "is owned by uid 65534, not by uid 0 that runs vidx; refusing to "
-                               "use it (run vidx as its owner, or fix it with: chown -R 0 " +
-                               State() + ")";
+  const std::string expected =
+      "is owned by uid 65534, not by uid 0 that runs vidx; refusing to "
+      "use it (run vidx as its owner, or fix it with: chown -R 0 " +
+      State() + ")";
   for (const char* command : {"daemon", "index"}) {
     SCOPED_TRACE(command);
-    CommandResult r = RunCommand("timeout 30 " + std::string(VIDX_BINARY) + " --config " + ConfigPath() + " " +
-                                 command + (std::string(command) == "index" ? " " + Lib() : ""));
+    CommandResult r =
+        RunCommand("timeout 30 " + std::string(VIDX_BINARY) + " --config " + ConfigPath() + " " +
+                   command + (std::string(command) == "index" ? " " + Lib() : ""));
     EXPECT_EQ(r.exit_code, 1) << r.err;
     EXPECT_NE(r.err.find("state_dir '" + State() + "' " + expected), std::string::npos) << r.err;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << "one sentence:\n" << r.err;
@@ -394,7 +398,8 @@ TEST_F(FaultTest, PlaylistsInTheLibraryOpenNothingElse) {
                           "\n#EXTINF:3.0,\nhttp://127.0.0.1:9/x.ts\n#EXT-X-ENDLIST\n";
   const std::string concat = "ffconcat version 1.0\nfile '" + outside +
                              "'\nfile 'http://127.0.0.1:9/x.mp4'\nfile 'subfile,,start,0,end,"
-                             "0,,:" + outside + "'\n";
+                             "0,,:" +
+                             outside + "'\n";
   const int watch = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
   ASSERT_GE(watch, 0);
   ASSERT_GE(::inotify_add_watch(watch, outside.c_str(), IN_OPEN | IN_ACCESS), 0);

@@ -90,10 +90,10 @@ class OpenWatch {
 
 // What the test expects of an entry in the library.
 enum class Expect {
-  kIndexed,   // a valid video (under any name): must be indexed
-  kFailed,    // cannot be a decodable video: must be failed with a reason
-  kEither,    // damaged but maybe decodable: indexed or failed with a reason
-  kSkipped,   // not a regular file (or a dangling/looping link): never reaches the catalog
+  kIndexed,  // a valid video (under any name): must be indexed
+  kFailed,   // cannot be a decodable video: must be failed with a reason
+  kEither,   // damaged but maybe decodable: indexed or failed with a reason
+  kSkipped,  // not a regular file (or a dangling/looping link): never reaches the catalog
 };
 
 struct Entry {
@@ -167,7 +167,8 @@ void HostileLibraryTest::MakeCorpus() {
   fs::copy_file(mp4, Lib("valid_a.mp4"));
   fs::copy_file(fast, Lib("valid_fast.mp4"));
   fs::copy_file(webm, Lib("valid_c.webm"));
-  for (const char* n : {"valid_a.mp4", "valid_fast.mp4", "valid_c.webm"}) Add(n, "valid", Expect::kIndexed);
+  for (const char* n : {"valid_a.mp4", "valid_fast.mp4", "valid_c.webm"})
+    Add(n, "valid", Expect::kIndexed);
 
   // Truncations at many offsets (moov-at-end mp4, faststart mp4, webm).
   const std::map<std::string, std::string> sources = {
@@ -175,7 +176,8 @@ void HostileLibraryTest::MakeCorpus() {
   for (const auto& [tag, bytes] : sources) {
     const std::string ext = tag == "webm" ? ".webm" : ".mp4";
     for (double part : {0.002, 0.02, 0.1, 0.3, 0.5, 0.7, 0.9, 0.99}) {
-      const std::string name = "trunc_" + tag + "_" + std::to_string(static_cast<int>(part * 1000)) + ext;
+      const std::string name =
+          "trunc_" + tag + "_" + std::to_string(static_cast<int>(part * 1000)) + ext;
       WriteAll(Lib(name), bytes.substr(0, static_cast<size_t>(bytes.size() * part)));
       Add(name, "truncation", Expect::kEither);
     }
@@ -200,7 +202,8 @@ void HostileLibraryTest::MakeCorpus() {
   WriteAll(Lib("huge_y4m.mp4"),
            "YUV4MPEG2 W100000 H100000 F25:1 Ip A1:1 C420jpeg\nFRAME\n" + std::string(4096, '\x80'));
   Add("huge_y4m.mp4", "absurd dimensions", Expect::kFailed);
-  WriteAll(Lib("zero_y4m.mkv"), "YUV4MPEG2 W0 H0 F25:1 Ip C420jpeg\nFRAME\n" + std::string(64, 'x'));
+  WriteAll(Lib("zero_y4m.mkv"),
+           "YUV4MPEG2 W0 H0 F25:1 Ip C420jpeg\nFRAME\n" + std::string(64, 'x'));
   Add("zero_y4m.mkv", "absurd dimensions", Expect::kFailed);
   {
     std::string b = sources.at("fast");
@@ -255,14 +258,16 @@ void HostileLibraryTest::MakeCorpus() {
   WriteAll(Lib("hls_key.mp4"), hls_head + "#EXT-X-KEY:METHOD=AES-128,URI=\"" + c +
                                    "\"\n#EXTINF:2.0,\n" + c + "\n#EXT-X-ENDLIST\n");
   WriteAll(Lib("concat_abs.mp4"), "ffconcat version 1.0\nfile '" + c + "'\n");
-  WriteAll(Lib("concat_urls.mov"), "ffconcat version 1.0\nfile 'file:" + c +
-                                       "'\nfile 'http://127.0.0.1:9/x.mp4'\n");
+  WriteAll(Lib("concat_urls.mov"),
+           "ffconcat version 1.0\nfile 'file:" + c + "'\nfile 'http://127.0.0.1:9/x.mp4'\n");
   WriteAll(Lib("dash.mp4"),
            "<?xml version=\"1.0\"?>\n<MPD xmlns=\"urn:mpeg:dash:schema:mpd:2011\" "
            "type=\"static\"><Period><AdaptationSet><Representation id=\"1\" bandwidth=\"1\">"
-           "<BaseURL>" + c + "</BaseURL></Representation></AdaptationSet></Period></MPD>\n");
-  WriteAll(Lib("sdp.mp4"), "v=0\no=- 0 0 IN IP4 127.0.0.1\ns=x\nc=IN IP4 127.0.0.1\nt=0 0\n"
-                           "m=video 9 RTP/AVP 96\na=rtpmap:96 H264/90000\n");
+           "<BaseURL>" +
+               c + "</BaseURL></Representation></AdaptationSet></Period></MPD>\n");
+  WriteAll(Lib("sdp.mp4"),
+           "v=0\no=- 0 0 IN IP4 127.0.0.1\ns=x\nc=IN IP4 127.0.0.1\nt=0 0\n"
+           "m=video 9 RTP/AVP 96\na=rtpmap:96 H264/90000\n");
   for (const char* n : {"hls_abs.mp4", "hls_rel.mkv", "hls_urls.m4v", "hls_key.mp4",
                         "concat_abs.mp4", "concat_urls.mov", "dash.mp4", "sdp.mp4"}) {
     Add(n, "playlist/reference", Expect::kFailed);
@@ -443,7 +448,8 @@ TEST_F(HostileLibraryTest, IndexesWhatDecodesAndFailsTheRestSafely) {
   EXPECT_TRUE(listed.count(Lib("bad_\xef\xbf\xbd\x28_random.mp4").string()))
       << "invalid UTF-8 is replaced by U+FFFD in JSON";
 
-  for (const auto& [kind, n] : indexed_by_kind) std::printf("  %-50s indexed %d\n", kind.c_str(), n);
+  for (const auto& [kind, n] : indexed_by_kind)
+    std::printf("  %-50s indexed %d\n", kind.c_str(), n);
   for (const auto& [kind, n] : failed_by_kind) {
     std::printf("  %-50s failed  %d  e.g. %s\n", kind.c_str(), n, reason_by_kind[kind].c_str());
   }

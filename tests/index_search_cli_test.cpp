@@ -10,11 +10,11 @@
 #include <set>
 #include <thread>
 
+#include <fcntl.h>
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <fcntl.h>
 
 #include <fstream>
 #include <functional>
@@ -42,9 +42,9 @@ using testing::ShellQuote;
 
 const char kVocab[] = "../shared/data/clip/bpe_simple_vocab_16e6.txt.gz";
 constexpr int kVideos = 8;
-const char* const kColours[2 * kVideos] = {
-    "red",    "blue",  "green",  "yellow", "white",  "black",  "magenta", "cyan",
-    "orange", "navy",  "purple", "gray",   "olive",  "pink",   "teal",    "maroon"};
+const char* const kColours[2 * kVideos] = {"red",     "blue", "green",  "yellow", "white",  "black",
+                                           "magenta", "cyan", "orange", "navy",   "purple", "gray",
+                                           "olive",   "pink", "teal",   "maroon"};
 
 class IndexSearchCliTest : public ::testing::Test {
  protected:
@@ -101,8 +101,9 @@ class IndexSearchCliTest : public ::testing::Test {
   // `sampling_extra`: more lines (indented) under `sampling:`.
   std::string Config(const std::string& sampling_extra = "", int fps = 1) {
     std::string path = (work_ / ("config" + std::to_string(configs_++) + ".yaml")).string();
-    std::ofstream(path) << "state_dir: " << State() << "\nmodel:\n  path: "
-                        << (*dir_ / "model").string() << "\n  batch_size: 5\nsampling:\n  fps: " << fps << "\n"
+    std::ofstream(path) << "state_dir: " << State()
+                        << "\nmodel:\n  path: " << (*dir_ / "model").string()
+                        << "\n  batch_size: 5\nsampling:\n  fps: " << fps << "\n"
                         << sampling_extra << "library:\n  roots: [" << Lib() << "]\n";
     return path;
   }
@@ -122,7 +123,8 @@ class IndexSearchCliTest : public ::testing::Test {
 
   // A PNG of video i's frame at `t` seconds, decoded by the ffmpeg CLI.
   std::string FramePng(int i, double t) {
-    std::string png = (work_ / ("q" + std::to_string(i) + "_" + std::to_string(t) + ".png")).string();
+    std::string png =
+        (work_ / ("q" + std::to_string(i) + "_" + std::to_string(t) + ".png")).string();
     CommandResult r = RunCommand("ffmpeg -v error -y -ss " + std::to_string(t) + " -i " +
                                  ShellQuote(Video(i)) + " -frames:v 1 " + ShellQuote(png));
     EXPECT_EQ(r.exit_code, 0) << r.err;
@@ -292,8 +294,8 @@ TEST_F(IndexSearchCliTest, QueryUnderAnotherFingerprintIsRefused) {
   CommandResult r = Vidx("search --json dog", Config("  max_frames: 3\n"));
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("fingerprint"), std::string::npos) << r.err;
-  CommandResult empty = RunCommand(std::string(VIDX_BINARY) + " --config " + ShellQuote(Config()) +
-                                   " search");
+  CommandResult empty =
+      RunCommand(std::string(VIDX_BINARY) + " --config " + ShellQuote(Config()) + " search");
   EXPECT_EQ(empty.exit_code, 2) << empty.err;
 }
 
@@ -319,7 +321,8 @@ pid_t SpawnIndex(const std::string& config, const std::string& dir) {
 // `paths` (optional) counts how each generation's index was opened.
 void ExpectCatalogAndIndexAgree(const std::string& state_dir, const std::string& when,
                                 std::map<std::string, int>* paths = nullptr) {
-  if (!fs::exists(fs::path(state_dir) / "catalog" / "CURRENT")) return;  // killed before creating it
+  if (!fs::exists(fs::path(state_dir) / "catalog" / "CURRENT"))
+    return;  // killed before creating it
   CatalogOptions o;
   o.read_only = true;
   auto catalog = Catalog::Open(state_dir, o);
@@ -387,9 +390,9 @@ int64_t Commits(const std::string& state_dir) {
 }
 
 int ElapsedMs(std::chrono::steady_clock::time_point t0) {
-  return static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                              std::chrono::steady_clock::now() - t0)
-                              .count());
+  return static_cast<int>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+          .count());
 }
 
 // kill -9 at 30 random moments of `vidx index` runs — 15 while the first generation is built,
@@ -407,8 +410,8 @@ TEST_F(IndexSearchCliTest, KillNineAtRandomMomentsLeavesCatalogAndIndexInAgreeme
       std::snprintf(c, sizeof c, "0x%06x", static_cast<unsigned>(colours() & 0xffffff));
       inputs += " -f lavfi -i " + ShellQuote(std::string("color=c=") + c + ":s=64x48:r=5:d=4");
       outputs += " -map " + std::to_string(i) + ":v -c:v libx264 -preset ultrafast -threads:v 1 " +
-                 "-g 5 -pix_fmt yuv420p " + ShellQuote((work_ / "lib" / ("x" + std::to_string(i) +
-                                                                       ".mp4")).string());
+                 "-g 5 -pix_fmt yuv420p " +
+                 ShellQuote((work_ / "lib" / ("x" + std::to_string(i) + ".mp4")).string());
     }
     CommandResult r = RunCommand("ffmpeg -v error -y" + inputs + outputs);
     ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -489,8 +492,8 @@ TEST_F(IndexSearchCliTest, KillNineAtRandomMomentsLeavesCatalogAndIndexInAgreeme
       }
       const int64_t after = Commits(State());
       const int64_t committed = after - before;
-      const std::string when = "phase " + std::to_string(phase) + ", kill " +
-                               std::to_string(kill) + " after " + std::to_string(ms) + " ms";
+      const std::string when = "phase " + std::to_string(phase) + ", kill " + std::to_string(kill) +
+                               " after " + std::to_string(ms) + " ms";
       ExpectCatalogAndIndexAgree(State(), when, &open_paths);
       if (committed > 0) ++after_first_commit;
       if (finished) ++finished_first;
@@ -510,8 +513,8 @@ TEST_F(IndexSearchCliTest, KillNineAtRandomMomentsLeavesCatalogAndIndexInAgreeme
     EXPECT_FALSE(status["generation"]["active"].is_null());
     EXPECT_TRUE(status["generation"]["building"].is_null());
   }
-  std::cout << 2 * kKillsPerPhase << " kills in " << ElapsedMs(started) / 1000.0 << " s: "
-            << after_first_commit << " after the run's first commit, " << finished_first
+  std::cout << 2 * kKillsPerPhase << " kills in " << ElapsedMs(started) / 1000.0
+            << " s: " << after_first_commit << " after the run's first commit, " << finished_first
             << " after the run had ended; index opened:";
   for (const auto& [reason, n] : open_paths) std::cout << " " << n << "x " << reason << ";";
   std::cout << "\n";

@@ -39,7 +39,8 @@ class ModelCliTest : public ::testing::Test {
   // A copy of tiny model `name` (real 49408-token vocabulary) with the OpenAI tokenizer file.
   std::string Model(const std::string& name) {
     fs::path src = fs::path(VIDX_TINY_MODELS_DIR) / name;
-    EXPECT_TRUE(fs::exists(src / "config.json")) << src << " missing: the vidx_tiny_clip fixture makes it";
+    EXPECT_TRUE(fs::exists(src / "config.json"))
+        << src << " missing: the vidx_tiny_clip fixture makes it";
     fs::path dst = dir_ / name;
     fs::create_directories(dst);
     for (const char* f : {"config.json", "model.safetensors", "preprocessor_config.json"}) {
@@ -52,8 +53,8 @@ class ModelCliTest : public ::testing::Test {
   std::string Config(const std::string& model, const std::string& extra = "") {
     static int n = 0;
     std::string path = (dir_ / ("config" + std::to_string(n++) + ".yaml")).string();
-    std::ofstream(path) << "state_dir: " << (dir_ / "state").string() << "\nmodel:\n  path: "
-                        << model << "\n"
+    std::ofstream(path) << "state_dir: " << (dir_ / "state").string()
+                        << "\nmodel:\n  path: " << model << "\n"
                         << extra;
     return path;
   }
@@ -157,8 +158,8 @@ TEST_F(ModelCliTest, FingerprintFollowsItsInputs) {
 
 // A 1000-token tokenizer (tiny_a's vocabulary size) in HF layout, written into `dir`.
 void WriteSmallVocab(const fs::path& dir) {
-  CommandResult r = RunCommand(".venv/bin/python tests/make_small_vocab.py " +
-                               ShellQuote(kVocab) + " " + ShellQuote(dir.string()) + " 1000");
+  CommandResult r = RunCommand(".venv/bin/python tests/make_small_vocab.py " + ShellQuote(kVocab) +
+                               " " + ShellQuote(dir.string()) + " 1000");
   ASSERT_EQ(r.exit_code, 0) << r.err;
 }
 
@@ -271,7 +272,10 @@ TEST_F(ModelCliTest, EmbeddingsAreNormalisedAndBitIdenticalAcrossProcesses) {
 
   std::string png = (dir_ / "red.png").string();
   ASSERT_EQ(RunCommand("ffmpeg -nostdin -loglevel error -f lavfi -i color=c=red:size=64x40 "
-                       "-frames:v 1 -y " + ShellQuote(png)).exit_code, 0);
+                       "-frames:v 1 -y " +
+                       ShellQuote(png))
+                .exit_code,
+            0);
   CommandResult i1 = Vidx(config, "model embed --json --image " + ShellQuote(png));
   CommandResult i2 = Vidx(config, "model embed --json --image " + ShellQuote(png));
   ASSERT_EQ(i1.exit_code, 0) << i1.err;
@@ -281,7 +285,8 @@ TEST_F(ModelCliTest, EmbeddingsAreNormalisedAndBitIdenticalAcrossProcesses) {
   EXPECT_NEAR(Norm(image), 1.0, 1e-5);
   EXPECT_NE(image, text);
 
-  CommandResult bad = Vidx(config, "model embed --image " + ShellQuote((dir_ / "none.png").string()));
+  CommandResult bad =
+      Vidx(config, "model embed --image " + ShellQuote((dir_ / "none.png").string()));
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_NE(bad.err.find("none.png"), std::string::npos) << bad.err;
 }

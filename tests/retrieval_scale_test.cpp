@@ -33,8 +33,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "config/config.h"
 #include "app/model_session.h"
+#include "config/config.h"
 #include "search/catalog.h"
 #include "search/index_loader.h"
 #include "search/query_engine.h"
@@ -114,8 +114,7 @@ std::string RawFrames(int i) {
 }
 
 // True when `hits` ranks `path` first and its best moment contains t.
-bool FirstWithMoment(const SearchResponse& r, const std::string& path, double t,
-                     std::string* why) {
+bool FirstWithMoment(const SearchResponse& r, const std::string& path, double t, std::string* why) {
   if (r.results.empty()) {
     *why = "no results";
     return false;
@@ -130,8 +129,8 @@ bool FirstWithMoment(const SearchResponse& r, const std::string& path, double t,
   }
   if (first.moments.empty() || first.moments[0].start > t || first.moments[0].end < t) {
     *why = first.moments.empty() ? "no moment"
-                                 : "best moment [" + std::to_string(first.moments[0].start) +
-                                       ", " + std::to_string(first.moments[0].end) + "]";
+                                 : "best moment [" + std::to_string(first.moments[0].start) + ", " +
+                                       std::to_string(first.moments[0].end) + "]";
     return false;
   }
   return true;
@@ -184,9 +183,9 @@ TEST(RetrievalScaleTest, ImageAndLikeQueriesFindTheirVideoAndMomentAmong200Video
                         << "\n  batch_size: 32\nsampling:\n  fps: 1\nlibrary:\n  roots: ["
                         << lib.string() << "]\n";
   t0 = Clock::now();
-  testing::CommandResult run = testing::RunCommand(
-      std::string(VIDX_BINARY) + " --config " + testing::ShellQuote(config) + " index --json " +
-      testing::ShellQuote(lib.string()));
+  testing::CommandResult run =
+      testing::RunCommand(std::string(VIDX_BINARY) + " --config " + testing::ShellQuote(config) +
+                          " index --json " + testing::ShellQuote(lib.string()));
   const double index_s = SecondsSince(t0);
   ASSERT_EQ(run.exit_code, 0) << run.err;
   nlohmann::json summary = nlohmann::json::parse(run.out, nullptr, false);
@@ -266,21 +265,22 @@ TEST(RetrievalScaleTest, ImageAndLikeQueriesFindTheirVideoAndMomentAmong200Video
       if (FirstWithMoment(*r, video(i), at[i], &why)) {
         ++(kind == 0 ? image_hits : like_hits);
       } else {
-        misses.push_back(std::string(kind == 0 ? "--image" : "--like") + " v" +
-                         std::to_string(i) + "@" + t + ": " + why);
+        misses.push_back(std::string(kind == 0 ? "--image" : "--like") + " v" + std::to_string(i) +
+                         "@" + t + ": " + why);
       }
     }
   }
   const double query_s = SecondsSince(t0);
   for (const std::string& m : misses) std::cout << "miss: " << m << "\n";
   const double image_rate = 100.0 * image_hits / kVideos, like_rate = 100.0 * like_hits / kVideos;
-  std::printf("retrieval over %d videos (%d vectors): --image %.1f%% (%d/%d), --like %.1f%% "
-              "(%d/%d) first with the right moment\n",
-              kVideos, kVideos * kSeconds, image_rate, image_hits, kVideos, like_rate, like_hits,
-              kVideos);
-  std::printf("timings: generate %.1f s, vidx index %.1f s, extract PNGs %.1f s, load model + "
-              "index %.1f s, %d queries %.1f s\n",
-              generate_s, index_s, extract_s, load_s, 2 * kVideos, query_s);
+  std::printf(
+      "retrieval over %d videos (%d vectors): --image %.1f%% (%d/%d), --like %.1f%% "
+      "(%d/%d) first with the right moment\n",
+      kVideos, kVideos * kSeconds, image_rate, image_hits, kVideos, like_rate, like_hits, kVideos);
+  std::printf(
+      "timings: generate %.1f s, vidx index %.1f s, extract PNGs %.1f s, load model + "
+      "index %.1f s, %d queries %.1f s\n",
+      generate_s, index_s, extract_s, load_s, 2 * kVideos, query_s);
   EXPECT_GE(image_hits, kRequired * kVideos) << "--image: " << image_rate << "%";
   EXPECT_GE(like_hits, kRequired * kVideos) << "--like: " << like_rate << "%";
 }

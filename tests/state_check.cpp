@@ -39,8 +39,10 @@ GenerationView CheckGeneration(const Catalog& catalog, const Generation& g,
   std::map<uint64_t, std::string> vectors;  // id -> path
   std::map<uint64_t, std::vector<float>> probes;
   Status s = catalog.ForEachVector(g.id, 0, [&](const VectorRecord& v) {
-    if (!vectors.emplace(v.id, v.path).second) problem("duplicate vector id " + std::to_string(v.id));
-    if (v.vector.size() != g.dimension) problem("vector " + std::to_string(v.id) + " has a wrong size");
+    if (!vectors.emplace(v.id, v.path).second)
+      problem("duplicate vector id " + std::to_string(v.id));
+    if (v.vector.size() != g.dimension)
+      problem("vector " + std::to_string(v.id) + " has a wrong size");
     if (probes.size() < 4 || v.id % 17 == 0) probes[v.id] = v.vector;
     return Status::Ok();
   });
@@ -71,7 +73,8 @@ GenerationView CheckGeneration(const Catalog& catalog, const Generation& g,
   });
   if (!s.ok()) problem("records unreadable: " + s.ToString());
   for (const auto& [id, path] : vectors) {
-    if (listed.count(id) == 0) problem("vector " + std::to_string(id) + " (" + path + ") has no file record");
+    if (listed.count(id) == 0)
+      problem("vector " + std::to_string(id) + " (" + path + ") has no file record");
   }
   view.vectors = vectors.size();
   if (g.files_indexed != indexed || g.files_failed != failed || g.vectors != vectors.size()) {
@@ -135,7 +138,8 @@ StateView CheckState(const std::string& state_dir, const std::string& factory,
     if (g.state == GenerationState::kActive) ++active;
     if (g.state == GenerationState::kBuilding) ++building;
     if (g.state == GenerationState::kRetired) {
-      view.leftovers.push_back("generation " + std::to_string(g.id) + " is retired but still stored");
+      view.leftovers.push_back("generation " + std::to_string(g.id) +
+                               " is retired but still stored");
     }
     view.generations.push_back(CheckGeneration(**catalog, g, state_dir, factory, problems));
   }
@@ -144,7 +148,8 @@ StateView CheckState(const std::string& state_dir, const std::string& factory,
     const std::string name = e.path().filename().string();
     bool known = false;
     for (const GenerationView& g : view.generations) known |= name == std::to_string(g.id);
-    if (!known) view.leftovers.push_back("snapshot " + e.path().string() + " of no stored generation");
+    if (!known)
+      view.leftovers.push_back("snapshot " + e.path().string() + " of no stored generation");
   }
   if (active > 1) problems->push_back(std::to_string(active) + " active generations");
   if (building > 1) problems->push_back(std::to_string(building) + " building generations");

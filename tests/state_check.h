@@ -1,6 +1,6 @@
-// Test support: the invariants of a state directory after a crash (docs/architecture.md §5), checked with
-// the daemon stopped. The catalog is opened read-only; each live generation's vector index is
-// opened the way a start-up opens it (snapshot + replay, or rebuild).
+// Test support: the invariants of a state directory after a crash (docs/architecture.md §5),
+// checked with the daemon stopped. The catalog is opened read-only; each live generation's vector
+// index is opened the way a start-up opens it (snapshot + replay, or rebuild).
 #ifndef VIDX_TESTS_STATE_CHECK_H_
 #define VIDX_TESTS_STATE_CHECK_H_
 
@@ -15,11 +15,11 @@ namespace vidx::testing {
 struct GenerationView {
   uint64_t id = 0;
   std::string fingerprint;
-  std::string state;                  // building | active | retired
-  std::set<std::string> indexed;      // paths with status indexed
+  std::string state;              // building | active | retired
+  std::set<std::string> indexed;  // paths with status indexed
   std::set<std::string> failed;
   size_t vectors = 0;
-  bool loaded_snapshot = false;       // the index came from a snapshot (else rebuilt)
+  bool loaded_snapshot = false;  // the index came from a snapshot (else rebuilt)
 };
 
 struct StateView {

@@ -52,8 +52,8 @@ std::string MakeVideos(const std::string& dir, int n, double seconds,
     if (fs::exists(out)) continue;
     // A test pattern in its own hue: every video differs from every other in every frame.
     const std::string src = "testsrc=s=64x48:r=5:d=" + std::to_string(seconds) +
-                            ",hue=h=" + std::to_string((i * 360) / n) + ":s=" +
-                            std::to_string(1 + (i % 3));
+                            ",hue=h=" + std::to_string((i * 360) / n) +
+                            ":s=" + std::to_string(1 + (i % 3));
     cmd += " -f lavfi -i " + ShellQuote(src);
     maps += " -map " + std::to_string(inputs++) +
             ":v -c:v libx264 -preset ultrafast -threads:v 1 -g 5 -pix_fmt yuv420p " +
@@ -66,8 +66,8 @@ std::string MakeVideos(const std::string& dir, int n, double seconds,
 
 void WriteDaemonConfig(const std::string& path, const DaemonConfig& c) {
   std::ofstream(path) << "state_dir: " << c.state_dir << "\nlibrary:\n  roots: [" << c.library
-                      << "]\n  settle_seconds: " << c.settle_seconds << "\nmodel:\n  path: "
-                      << c.model << "\n  batch_size: " << c.batch_size
+                      << "]\n  settle_seconds: " << c.settle_seconds
+                      << "\nmodel:\n  path: " << c.model << "\n  batch_size: " << c.batch_size
                       << "\nsampling:\n  fps: " << c.fps << "\ndaemon:\n  socket: " << c.socket
                       << "\n  snapshot_interval: " << c.snapshot_interval << "\n";
 }

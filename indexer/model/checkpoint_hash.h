@@ -1,5 +1,5 @@
-// Checkpoint hashes (docs/architecture.md §4): the sha256 of a model's weight file(s), cached by file
-// identity (path, size, mtime, inode) so that a restart does not re-read gigabytes.
+// Checkpoint hashes (docs/architecture.md §4): the sha256 of a model's weight file(s), cached by
+// file identity (path, size, mtime, inode) so that a restart does not re-read gigabytes.
 //
 // The cache itself is an interface: the catalog (search/, RocksDB) implements it, tests use
 // an in-memory one. indexer/ does not know RocksDB.
@@ -48,8 +48,8 @@ class HashCache {
 };
 
 struct CheckpointHash {
-  std::string sha256;        // of the single weight file, or of "name sha256\n" lines, sorted
-  bool from_cache = true;    // false when any file was read
+  std::string sha256;      // of the single weight file, or of "name sha256\n" lines, sorted
+  bool from_cache = true;  // false when any file was read
 };
 
 // Hashes the weight files. `cache` may be null (always read). `force` re-reads every file and

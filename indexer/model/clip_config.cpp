@@ -23,8 +23,7 @@ class FieldReader {
  public:
   FieldReader(const json& obj, std::string source, std::string prefix,
               std::vector<std::string>* defaulted)
-      : obj_(obj), source_(std::move(source)), prefix_(std::move(prefix)),
-        defaulted_(defaulted) {}
+      : obj_(obj), source_(std::move(source)), prefix_(std::move(prefix)), defaulted_(defaulted) {}
 
   void Int(const char* key, int def, int* out, int min_value = 1) {
     auto it = obj_.find(key);
@@ -166,9 +165,7 @@ bool FileExists(const std::string& path) { return std::ifstream(path).good(); }
 
 }  // namespace
 
-const char* ActivationName(Activation a) {
-  return a == Activation::kGelu ? "gelu" : "quick_gelu";
-}
+const char* ActivationName(Activation a) { return a == Activation::kGelu ? "gelu" : "quick_gelu"; }
 
 StatusOr<ClipConfig> ParseClipConfig(const std::string& json_text, const std::string& source) {
   auto root = ParseJson(json_text, source);
@@ -231,10 +228,9 @@ StatusOr<ClipConfig> ParseClipConfig(const std::string& json_text, const std::st
     }
   }
   if (c.vision.image_size % c.vision.patch_size != 0) {
-    return Status::InvalidArgument(source + ": field vision_config.image_size (" +
-                                   std::to_string(c.vision.image_size) +
-                                   ") is not divisible by patch_size (" +
-                                   std::to_string(c.vision.patch_size) + ")");
+    return Status::InvalidArgument(
+        source + ": field vision_config.image_size (" + std::to_string(c.vision.image_size) +
+        ") is not divisible by patch_size (" + std::to_string(c.vision.patch_size) + ")");
   }
   return c;
 }
@@ -260,9 +256,10 @@ PreprocessConfig DefaultPreprocessConfig(const ClipTowerConfig& vision) {
   PreprocessConfig p;
   p.shortest_edge = vision.image_size;
   p.crop_height = p.crop_width = vision.image_size;
-  p.defaulted.push_back("preprocessor_config.json absent: CLIPImageProcessor defaults "
-                        "(shortest_edge=crop=" + std::to_string(vision.image_size) +
-                        ", bicubic, OpenAI mean/std)");
+  p.defaulted.push_back(
+      "preprocessor_config.json absent: CLIPImageProcessor defaults "
+      "(shortest_edge=crop=" +
+      std::to_string(vision.image_size) + ", bicubic, OpenAI mean/std)");
   return p;
 }
 
@@ -298,12 +295,13 @@ StatusOr<PreprocessConfig> ParsePreprocessConfig(const std::string& json_text,
       return Status::Ok();
     }
     auto bad = [&] {
-      return Status::InvalidArgument(source + ": field " + key +
-                                     " must be a positive integer or an object with " +
-                                     (crop ? "height and width" : "shortest_edge or height and width"));
+      return Status::InvalidArgument(
+          source + ": field " + key + " must be a positive integer or an object with " +
+          (crop ? "height and width" : "shortest_edge or height and width"));
     };
-    auto positive = [](const json& v) { return v.is_number_integer() && v.get<int64_t>() > 0 &&
-                                               v.get<int64_t>() < (1 << 16); };
+    auto positive = [](const json& v) {
+      return v.is_number_integer() && v.get<int64_t>() > 0 && v.get<int64_t>() < (1 << 16);
+    };
     if (it->is_number_integer()) {
       if (!positive(*it)) return bad();
       if (crop) {
@@ -337,7 +335,8 @@ StatusOr<PreprocessConfig> ParsePreprocessConfig(const std::string& json_text,
     if (!(s > 0)) return Status::InvalidArgument(source + ": field image_std must be > 0");
   }
   if (!p.do_resize && !p.do_center_crop) {
-    return Status::Unsupported(source + ": do_resize and do_center_crop both false: the input "
+    return Status::Unsupported(source +
+                               ": do_resize and do_center_crop both false: the input "
                                "size would be unconstrained");
   }
   if (!p.do_center_crop && p.resize_height == 0) {
@@ -356,7 +355,8 @@ std::string PreprocessConfig::Describe() const {
   std::ostringstream s;
   s << "resize=" << (do_resize ? 1 : 0) << ",shortest_edge=" << shortest_edge
     << ",resize_hw=" << resize_height << "x" << resize_width << ",crop=" << (do_center_crop ? 1 : 0)
-    << ",crop_hw=" << crop_height << "x" << crop_width << ",rescale=" << (do_rescale ? Fmt(rescale_factor) : "none")
+    << ",crop_hw=" << crop_height << "x" << crop_width
+    << ",rescale=" << (do_rescale ? Fmt(rescale_factor) : "none")
     << ",normalize=" << (do_normalize ? 1 : 0) << ",mean=" << Fmt(image_mean[0]) << ":"
     << Fmt(image_mean[1]) << ":" << Fmt(image_mean[2]) << ",std=" << Fmt(image_std[0]) << ":"
     << Fmt(image_std[1]) << ":" << Fmt(image_std[2]) << ",interp=pil_bicubic";

@@ -61,14 +61,17 @@ TEST(ClipConfigTest, ErrorsNameTheFileAndField) {
   EXPECT_FALSE(ParseClipConfig(bad_heads, "config.json").ok());
   EXPECT_FALSE(ParseClipConfig("{not json", "config.json").ok());
   EXPECT_EQ(ParseClipConfig(R"({"model_type": "siglip", "text_config": {}, "vision_config": {}})",
-                            "config.json").status().code(),
+                            "config.json")
+                .status()
+                .code(),
             StatusCode::kUnsupported);
 }
 
 TEST(ClipConfigTest, LegacyDictOverridesSubConfig) {
   auto c = ParseClipConfig(R"({"text_config": {"hidden_size": 64, "eos_token_id": 7},
                                "text_config_dict": {"eos_token_id": 2},
-                               "vision_config": {}})", "config.json");
+                               "vision_config": {}})",
+                           "config.json");
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->text.hidden_size, 64);
   EXPECT_EQ(c->text.eos_token_id, 2);
@@ -84,7 +87,8 @@ TEST(PreprocessConfigTest, SizesInAllSpellings) {
   EXPECT_EQ(a->crop_height, 224);
   auto b = ParsePreprocessConfig(
       R"({"size": {"shortest_edge": 256}, "crop_size": {"height": 224, "width": 224},
-          "image_mean": [0.5, 0.5, 0.5], "image_std": [0.5, 0.5, 0.5]})", "p.json", v);
+          "image_mean": [0.5, 0.5, 0.5], "image_std": [0.5, 0.5, 0.5]})",
+      "p.json", v);
   ASSERT_TRUE(b.ok()) << b.status().ToString();
   EXPECT_EQ(b->shortest_edge, 256);
   EXPECT_DOUBLE_EQ(b->image_mean[1], 0.5);

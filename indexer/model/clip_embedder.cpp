@@ -58,8 +58,8 @@ class ClipEmbedder final : public Embedder {
   Status EmbedPreparedImages(int64_t n, const uint8_t* rgb, float* out) const override {
     VIDX_RETURN_IF_ERROR(CheckBatch(n));
     std::vector<float> v;
-    VIDX_RETURN_IF_ERROR(encoder_->EncodePreparedImages(rgb, static_cast<int>(n), spec_.height,
-                                                        spec_.width, &v));
+    VIDX_RETURN_IF_ERROR(
+        encoder_->EncodePreparedImages(rgb, static_cast<int>(n), spec_.height, spec_.width, &v));
     return Copy(v, n, out);
   }
 
@@ -104,8 +104,8 @@ class ClipEmbedder final : public Embedder {
   Status Copy(const std::vector<float>& v, int64_t n, float* out) const {
     const size_t want = static_cast<size_t>(n) * static_cast<size_t>(dim());
     if (v.size() != want) {
-      return Status::Internal("the model returned " + std::to_string(v.size()) +
-                              " floats for " + std::to_string(n) + " inputs");
+      return Status::Internal("the model returned " + std::to_string(v.size()) + " floats for " +
+                              std::to_string(n) + " inputs");
     }
     if (want > 0) std::memcpy(out, v.data(), want * sizeof(float));
     return Status::Ok();
@@ -128,16 +128,17 @@ StatusOr<std::unique_ptr<Tokenizer>> LoadClipTokenizer(const std::string& model_
   if (fs::exists(dir / "bpe_simple_vocab_16e6.txt.gz", ec)) {
     return Tokenizer::FromOpenAiVocab((dir / "bpe_simple_vocab_16e6.txt.gz").string());
   }
-  return Status::NotFound(model_dir + " has no tokenizer: expected vocab.json and merges.txt, "
-                                      "or bpe_simple_vocab_16e6.txt.gz");
+  return Status::NotFound(model_dir +
+                          " has no tokenizer: expected vocab.json and merges.txt, "
+                          "or bpe_simple_vocab_16e6.txt.gz");
 }
 
 StatusOr<std::unique_ptr<Embedder>> LoadClipEmbedder(const EmbedderOptions& options,
                                                      LoadReport* report) {
   // The tokenizer does not depend on the weights: it is read and checked on a second thread
   // while the weights load (mostly page mapping, one core).
-  std::future<StatusOr<std::unique_ptr<Tokenizer>>> tokenizer_future = std::async(
-      std::launch::async, [dir = options.model_dir] { return LoadClipTokenizer(dir); });
+  std::future<StatusOr<std::unique_ptr<Tokenizer>>> tokenizer_future =
+      std::async(std::launch::async, [dir = options.model_dir] { return LoadClipTokenizer(dir); });
   StatusOr<std::unique_ptr<ClipEncoder>> encoder = ClipEncoder::Load(options, report);
   StatusOr<std::unique_ptr<Tokenizer>> tokenizer = tokenizer_future.get();
   if (!encoder.ok()) return encoder.status();
@@ -146,10 +147,10 @@ StatusOr<std::unique_ptr<Embedder>> LoadClipEmbedder(const EmbedderOptions& opti
   if (!tokenizer.ok()) return tokenizer.status();
   const int model_vocab = (*encoder)->config().text.vocab_size;
   if (static_cast<int>((*tokenizer)->vocab_size()) != model_vocab) {
-    return Status::FailedPrecondition(
-        "the tokenizer in " + options.model_dir + " has " +
-        std::to_string((*tokenizer)->vocab_size()) +
-        " tokens but config.json's text_config.vocab_size is " + std::to_string(model_vocab));
+    return Status::FailedPrecondition("the tokenizer in " + options.model_dir + " has " +
+                                      std::to_string((*tokenizer)->vocab_size()) +
+                                      " tokens but config.json's text_config.vocab_size is " +
+                                      std::to_string(model_vocab));
   }
   return std::unique_ptr<Embedder>(std::make_unique<ClipEmbedder>(
       std::move(*encoder), std::move(*tokenizer), std::move(*weights)));

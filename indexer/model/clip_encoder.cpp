@@ -3,8 +3,8 @@
 #include <fstream>
 #include <set>
 
-#include <nlohmann/json.hpp>
 #include <torch/torch.h>
+#include <nlohmann/json.hpp>
 
 #include "indexer/model/clip_model.h"
 #include "indexer/model/preprocess.h"
@@ -37,7 +37,8 @@ StatusOr<std::vector<std::string>> ClipWeightFiles(const ClipEncoderOptions& o) 
   if (Exists(single)) return std::vector<std::string>{single};
   const std::string index = o.model_dir + "/model.safetensors.index.json";
   if (!Exists(index)) {
-    return Status::NotFound(o.model_dir + ": no model.safetensors (nor model.safetensors.index.json)");
+    return Status::NotFound(o.model_dir +
+                            ": no model.safetensors (nor model.safetensors.index.json)");
   }
   std::ifstream in(index);
   std::vector<std::string> files;
@@ -65,7 +66,8 @@ Status ResolveDevice(const ClipEncoderOptions& o, torch::Device* device, c10::Sc
   std::string dev = o.device.empty() ? "cpu" : o.device;
   if (dev == "auto") dev = torch::cuda::is_available() ? "cuda" : "cpu";
   if (dev != "cpu" && dev.rfind("cuda", 0) != 0) {
-    return Status::InvalidArgument("model.device \"" + o.device + "\" is not cpu, cuda, cuda:N or auto");
+    return Status::InvalidArgument("model.device \"" + o.device +
+                                   "\" is not cpu, cuda, cuda:N or auto");
   }
   if (dev != "cpu" && !torch::cuda::is_available()) {
     return Status::Unsupported("model.device is " + dev + " but LibTorch sees no CUDA device");
@@ -228,8 +230,8 @@ Status ClipEncoder::EncodeTokens(const int64_t* ids, int n, int len,
   }
   try {
     c10::InferenceMode guard;
-    torch::Tensor t = torch::from_blob(const_cast<int64_t*>(ids), {n, len}, torch::kInt64)
-                          .to(impl_->device);
+    torch::Tensor t =
+        torch::from_blob(const_cast<int64_t*>(ids), {n, len}, torch::kInt64).to(impl_->device);
     AppendRows(impl_->model->EncodeText(t), out);
   } catch (const std::exception& e) {
     return Status::Internal(std::string("text tower failed: ") + e.what());

@@ -52,10 +52,10 @@ class ClipEncoder {
 
   const ClipConfig& config() const;
   const PreprocessConfig& preprocess() const;
-  int dim() const;             // embedding size (projection_dim)
-  int image_height() const;    // input size of the vision tower
+  int dim() const;           // embedding size (projection_dim)
+  int image_height() const;  // input size of the vision tower
   int image_width() const;
-  int context_length() const;  // max token ids per text
+  int context_length() const;     // max token ids per text
   std::string device() const;     // "cpu", "cuda:0"
   std::string precision() const;  // "fp32", "fp16", "bf16"
   // Canonical description (architecture, preprocessing, key map, precision) for the fingerprint.

@@ -92,8 +92,9 @@ class ModelTest : public ::testing::Test {
     EXPECT_TRUE(s.ok()) << s.ToString();
     const Diff di = Compare(img, ReadRaw<float>(r + "image_emb.f32"), dim);
     const Diff dt = Compare(txt, ReadRaw<float>(r + "text_emb.f32"), dim);
-    std::printf("[parity %s] image: worst cos %.9f max abs %.3g | text: worst cos %.9f max abs %.3g\n",
-                ref.c_str(), di.worst_cos, di.max_abs, dt.worst_cos, dt.max_abs);
+    std::printf(
+        "[parity %s] image: worst cos %.9f max abs %.3g | text: worst cos %.9f max abs %.3g\n",
+        ref.c_str(), di.worst_cos, di.max_abs, dt.worst_cos, dt.max_abs);
     return {std::min(di.worst_cos, dt.worst_cos), std::max(di.max_abs, dt.max_abs)};
   }
 };
@@ -163,7 +164,8 @@ TEST_F(ModelTest, RenamedKeyIsRefusedWithNearestSuggestion) {
   ASSERT_EQ(r.missing.size(), 1u);
   EXPECT_EQ(r.missing[0].key, "vision_model.encoder.layers.0.mlp.fc1.weight");
   EXPECT_EQ(r.missing[0].nearest, "vision_model.encoder.layers.0.mlp.fc_1.weight");
-  EXPECT_EQ(r.unexpected, std::vector<std::string>{"vision_model.encoder.layers.0.mlp.fc_1.weight"});
+  EXPECT_EQ(r.unexpected,
+            std::vector<std::string>{"vision_model.encoder.layers.0.mlp.fc_1.weight"});
   EXPECT_TRUE(r.mismatched.empty());
 }
 
@@ -202,11 +204,12 @@ TEST_F(ModelTest, ShapeMismatchIsRefused) {
 TEST_F(ModelTest, CheckpointOfAnotherConfigurationIsRefused) {
   LoadReport r = MustRefuse("other_config");
   // tiny_a has 2 text layers and 2 vision layers; tiny_b 1 text layer and 3 vision layers.
-  EXPECT_EQ(r.missing.size(), 16u);  // text layer 1: 4 linears + 2 norms + 2 mlp, weight+bias
+  EXPECT_EQ(r.missing.size(), 16u);     // text layer 1: 4 linears + 2 norms + 2 mlp, weight+bias
   EXPECT_EQ(r.unexpected.size(), 16u);  // vision layer 2
   auto has_missing = [&](const std::string& k) {
-    return std::any_of(r.missing.begin(), r.missing.end(),
-                       [&](const LoadReport::Missing& m) { return m.key == k && !m.nearest.empty(); });
+    return std::any_of(r.missing.begin(), r.missing.end(), [&](const LoadReport::Missing& m) {
+      return m.key == k && !m.nearest.empty();
+    });
   };
   EXPECT_TRUE(has_missing("text_model.encoder.layers.1.self_attn.q_proj.weight"));
   EXPECT_NE(std::find(r.unexpected.begin(), r.unexpected.end(),

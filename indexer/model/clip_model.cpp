@@ -121,9 +121,8 @@ torch::Tensor ClipTextEmbeddingsImpl::forward(const torch::Tensor& ids) {
 
 ClipVisionEmbeddingsImpl::ClipVisionEmbeddingsImpl(const ClipTowerConfig& c) {
   class_embedding_ = register_parameter("class_embedding", torch::empty({c.hidden_size}));
-  patch_embedding_ = register_module(
-      "patch_embedding",
-      PatchConv(c.num_channels, c.hidden_size, c.patch_size));
+  patch_embedding_ =
+      register_module("patch_embedding", PatchConv(c.num_channels, c.hidden_size, c.patch_size));
   const int64_t grid = c.image_size / c.patch_size;
   position_embedding_ =
       register_module("position_embedding", Embedding(grid * grid + 1, c.hidden_size));
@@ -168,8 +167,7 @@ ClipVisionTransformerImpl::ClipVisionTransformerImpl(const ClipTowerConfig& c) {
   embeddings_ = register_module("embeddings", ClipVisionEmbeddings(c));
   pre_layrnorm_ = register_module("pre_layrnorm", LayerNorm(c.hidden_size, c.layer_norm_eps));
   encoder_ = register_module("encoder", ClipEncoderStack(c));
-  post_layernorm_ =
-      register_module("post_layernorm", LayerNorm(c.hidden_size, c.layer_norm_eps));
+  post_layernorm_ = register_module("post_layernorm", LayerNorm(c.hidden_size, c.layer_norm_eps));
 }
 
 torch::Tensor ClipVisionTransformerImpl::forward(const torch::Tensor& pixels) {
@@ -181,12 +179,10 @@ torch::Tensor ClipVisionTransformerImpl::forward(const torch::Tensor& pixels) {
 ClipModelImpl::ClipModelImpl(const ClipConfig& c) : config_(c) {
   text_model_ = register_module("text_model", ClipTextTransformer(c.text));
   vision_model_ = register_module("vision_model", ClipVisionTransformer(c.vision));
-  visual_projection_ = register_module(
-      "visual_projection",
-      Linear(c.vision.hidden_size, c.projection_dim, false));
-  text_projection_ = register_module(
-      "text_projection",
-      Linear(c.text.hidden_size, c.projection_dim, false));
+  visual_projection_ =
+      register_module("visual_projection", Linear(c.vision.hidden_size, c.projection_dim, false));
+  text_projection_ =
+      register_module("text_projection", Linear(c.text.hidden_size, c.projection_dim, false));
   logit_scale_ = register_parameter("logit_scale", torch::empty({}));
 }
 

@@ -54,8 +54,7 @@ StatusOr<std::unique_ptr<Embedder>> LoadEmbedder(const EmbedderOptions& options,
     supported += (supported.empty() ? "" : ", ") + std::string(family.model_type);
   }
   return Status::Unsupported(options.model_dir + "/config.json: model_type \"" + *type +
-                             "\" is not a supported model family (supported: " + supported +
-                             ")");
+                             "\" is not a supported model family (supported: " + supported + ")");
 }
 
 }  // namespace vidx

@@ -20,7 +20,7 @@ namespace vidx {
 
 // Loads a model of one family strictly. `report` is never null.
 using EmbedderLoader = StatusOr<std::unique_ptr<Embedder>> (*)(const EmbedderOptions& options,
-                                                              LoadReport* report);
+                                                               LoadReport* report);
 
 struct EmbedderFamily {
   const char* model_type;  // config.json's "model_type"

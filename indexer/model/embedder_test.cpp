@@ -48,8 +48,9 @@ TEST(EmbedderRegistryTest, AnUnknownFamilyIsRefusedNamingTheFileAndTheValue) {
   StatusOr<std::unique_ptr<Embedder>> e = LoadEmbedder(Options(dir.path()), nullptr);
   ASSERT_FALSE(e.ok());
   EXPECT_EQ(e.status().code(), StatusCode::kUnsupported);
-  EXPECT_EQ(e.status().message(), dir.path() + "/config.json: model_type \"siglip\" is not a "
-                                               "supported model family (supported: clip)");
+  EXPECT_EQ(e.status().message(), dir.path() +
+                                      "/config.json: model_type \"siglip\" is not a "
+                                      "supported model family (supported: clip)");
 }
 
 TEST(EmbedderRegistryTest, ModelTypeIsReadFromConfigJson) {
@@ -106,8 +107,8 @@ TEST(ClipEmbedderTest, DemoModelEmbedsTextsAndImagesNormalised) {
 
   StatusOr<std::vector<int32_t>> ids = e.Tokenize("a photo of a cat");
   ASSERT_TRUE(ids.ok());
-  EXPECT_EQ(*ids, (std::vector<int32_t>{577, 353, 112, 104, 111, 116, 367, 111, 358, 353, 99,
-                                        97, 372, 578}));
+  EXPECT_EQ(*ids, (std::vector<int32_t>{577, 353, 112, 104, 111, 116, 367, 111, 358, 353, 99, 97,
+                                        372, 578}));
 }
 
 // The fingerprints the demo model had before the Embedder interface existed (written down from

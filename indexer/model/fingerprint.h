@@ -29,7 +29,7 @@ struct FeatureSpec {
   std::string model;
   // Sampling, with keyframe_tolerance resolved (auto already turned into seconds).
   SamplingSettings sampling;
-  std::string pooling;            // how clip_frames frames become one vector
+  std::string pooling;  // how clip_frames frames become one vector
   int pipeline_version = kPipelineVersion;
 };
 

@@ -32,14 +32,16 @@ TEST(FingerprintTest, CanonicalTextIsFixed) {
   EXPECT_EQ(CanonicalDescription(Base()),
             "vidx-feature-space\n"
             "pipeline_version=1\n"
-            "checkpoint_sha256=" + std::string(64, 'a') + "\n"
-            "model=arch{vision{hidden_size=768}};preprocess{size=224 bicubic};key_map{hf};"
-            "precision=fp32\n"
-            "sampling.fps=0.5\n"
-            "sampling.max_frames=512\n"
-            "sampling.keyframe_tolerance=1\n"
-            "sampling.clip_frames=1\n"
-            "pooling=mean\n");
+            "checkpoint_sha256=" +
+                std::string(64, 'a') +
+                "\n"
+                "model=arch{vision{hidden_size=768}};preprocess{size=224 bicubic};key_map{hf};"
+                "precision=fp32\n"
+                "sampling.fps=0.5\n"
+                "sampling.max_frames=512\n"
+                "sampling.keyframe_tolerance=1\n"
+                "sampling.clip_frames=1\n"
+                "pooling=mean\n");
 }
 
 struct Change {
@@ -57,15 +59,15 @@ TEST_P(FingerprintChangeTest, ChangesWhenOneInputChanges) {
 
 INSTANTIATE_TEST_SUITE_P(
     EachInput, FingerprintChangeTest,
-    ::testing::Values(
-        Change{"checkpoint", [](FeatureSpec* s) { s->checkpoint_sha256[0] = 'b'; }},
-        Change{"model", [](FeatureSpec* s) { s->model += " "; }},
-        Change{"fps", [](FeatureSpec* s) { s->sampling.fps = 0.5000001; }},
-        Change{"max_frames", [](FeatureSpec* s) { s->sampling.max_frames = 511; }},
-        Change{"keyframe_tolerance", [](FeatureSpec* s) { s->sampling.keyframe_tolerance = 0; }},
-        Change{"clip_frames", [](FeatureSpec* s) { s->sampling.clip_frames = 2; }},
-        Change{"pooling", [](FeatureSpec* s) { s->pooling = "max"; }},
-        Change{"pipeline_version", [](FeatureSpec* s) { s->pipeline_version += 1; }}),
+    ::testing::Values(Change{"checkpoint", [](FeatureSpec* s) { s->checkpoint_sha256[0] = 'b'; }},
+                      Change{"model", [](FeatureSpec* s) { s->model += " "; }},
+                      Change{"fps", [](FeatureSpec* s) { s->sampling.fps = 0.5000001; }},
+                      Change{"max_frames", [](FeatureSpec* s) { s->sampling.max_frames = 511; }},
+                      Change{"keyframe_tolerance",
+                             [](FeatureSpec* s) { s->sampling.keyframe_tolerance = 0; }},
+                      Change{"clip_frames", [](FeatureSpec* s) { s->sampling.clip_frames = 2; }},
+                      Change{"pooling", [](FeatureSpec* s) { s->pooling = "max"; }},
+                      Change{"pipeline_version", [](FeatureSpec* s) { s->pipeline_version += 1; }}),
     [](const ::testing::TestParamInfo<Change>& info) { return std::string(info.param.input); });
 
 // Field boundaries cannot be forged by moving text from one value into the next.

@@ -16,10 +16,14 @@ bool StartsWith(const std::string& s, const std::string& p) {
 bool MapResblockSuffix(const std::string& rest, std::vector<MappedKey>* out,
                        const std::string& hf_layer, const std::string& source) {
   static const char* const kPairs[][2] = {
-      {"ln_1.weight", "layer_norm1.weight"},   {"ln_1.bias", "layer_norm1.bias"},
-      {"ln_2.weight", "layer_norm2.weight"},   {"ln_2.bias", "layer_norm2.bias"},
-      {"mlp.c_fc.weight", "mlp.fc1.weight"},   {"mlp.c_fc.bias", "mlp.fc1.bias"},
-      {"mlp.c_proj.weight", "mlp.fc2.weight"}, {"mlp.c_proj.bias", "mlp.fc2.bias"},
+      {"ln_1.weight", "layer_norm1.weight"},
+      {"ln_1.bias", "layer_norm1.bias"},
+      {"ln_2.weight", "layer_norm2.weight"},
+      {"ln_2.bias", "layer_norm2.bias"},
+      {"mlp.c_fc.weight", "mlp.fc1.weight"},
+      {"mlp.c_fc.bias", "mlp.fc1.bias"},
+      {"mlp.c_proj.weight", "mlp.fc2.weight"},
+      {"mlp.c_proj.bias", "mlp.fc2.bias"},
       {"attn.out_proj.weight", "self_attn.out_proj.weight"},
       {"attn.out_proj.bias", "self_attn.out_proj.bias"},
   };
@@ -85,9 +89,15 @@ bool MapOpenAI(const std::string& key, const std::string& source, std::vector<Ma
 std::string KeyMapSpec::Describe() const {
   std::string s;
   switch (base) {
-    case KeyMapBase::kHf: s = "hf"; break;
-    case KeyMapBase::kOpenAI: s = "openai"; break;
-    case KeyMapBase::kOpenClip: s = "open_clip"; break;
+    case KeyMapBase::kHf:
+      s = "hf";
+      break;
+    case KeyMapBase::kOpenAI:
+      s = "openai";
+      break;
+    case KeyMapBase::kOpenClip:
+      s = "open_clip";
+      break;
   }
   for (const auto& r : rules) {
     s += r.kind == RenameRule::Kind::kPrefix ? ";prefix:" : ";regex:";
@@ -114,12 +124,18 @@ StatusOr<KeyMapSpec> BuiltinKeyMap(const std::string& name) {
 
 const char* KeyTransformName(KeyTransform t) {
   switch (t) {
-    case KeyTransform::kIdentity: return "identity";
-    case KeyTransform::kTranspose: return "transpose";
-    case KeyTransform::kSplitQ: return "split q";
-    case KeyTransform::kSplitK: return "split k";
-    case KeyTransform::kSplitV: return "split v";
-    case KeyTransform::kLegacyPositionIds: return "legacy position_ids";
+    case KeyTransform::kIdentity:
+      return "identity";
+    case KeyTransform::kTranspose:
+      return "transpose";
+    case KeyTransform::kSplitQ:
+      return "split q";
+    case KeyTransform::kSplitK:
+      return "split k";
+    case KeyTransform::kSplitV:
+      return "split v";
+    case KeyTransform::kLegacyPositionIds:
+      return "legacy position_ids";
   }
   return "?";
 }

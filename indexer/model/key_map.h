@@ -60,11 +60,11 @@ StatusOr<KeyMapSpec> BuiltinKeyMap(const std::string& name);
 
 enum class KeyTransform {
   kIdentity,
-  kTranspose,           // 2-D: target = source.t()
-  kSplitQ,              // dim 0 split in three equal parts: first / second / third
+  kTranspose,  // 2-D: target = source.t()
+  kSplitQ,     // dim 0 split in three equal parts: first / second / third
   kSplitK,
   kSplitV,
-  kLegacyPositionIds,   // verified to be arange(n) (shape [1,n] or [n]) and dropped
+  kLegacyPositionIds,  // verified to be arange(n) (shape [1,n] or [n]) and dropped
 };
 const char* KeyTransformName(KeyTransform t);
 

@@ -17,8 +17,8 @@ std::string LoadReport::ToString() const {
   }
   for (const auto& u : unexpected) s << "  unexpected: " << u << "\n";
   for (const auto& m : mismatched) {
-    s << "  shape mismatch: " << m.key << " expects " << m.expected << ", checkpoint "
-      << m.source << " has " << m.found << "\n";
+    s << "  shape mismatch: " << m.key << " expects " << m.expected << ", checkpoint " << m.source
+      << " has " << m.found << "\n";
   }
   for (const auto& d : duplicated) s << "  filled twice: " << d << "\n";
   for (const auto& n : nan) s << "  NaN after loading: " << n << "\n";

@@ -23,7 +23,7 @@ struct LoadReport {
     std::string found;     // checkpoint shape after the key map's transform
   };
   struct Conversion {
-    std::string key;  // model parameter
+    std::string key;   // model parameter
     std::string from;  // checkpoint dtype ("F16")
     std::string to;    // model dtype ("F32")
   };
@@ -35,8 +35,8 @@ struct LoadReport {
   std::vector<std::string> nan;         // model parameters holding NaN after loading
   std::vector<std::string> errors;      // anything else (bad legacy buffer, unsupported dtype)
   std::vector<Conversion> conversions;
-  std::vector<std::string> legacy_dropped;  // verified legacy buffers (position_ids)
-  std::vector<std::string> ignored;         // unexpected keys matched by ignore_unexpected
+  std::vector<std::string> legacy_dropped;   // verified legacy buffers (position_ids)
+  std::vector<std::string> ignored;          // unexpected keys matched by ignore_unexpected
   std::vector<std::string> config_defaults;  // config fields filled from transformers' defaults
   std::string checkpoint;                    // file(s) read
 

@@ -124,14 +124,15 @@ Status ResizeAndCrop(const PreprocessConfig& p, const uint8_t* rgb, int h, int w
       // transformers get_resize_output_image_size(default_to_square=False).
       const int short_side = std::min(h, w), long_side = std::max(h, w);
       const int new_short = p.shortest_edge;
-      const int new_long = static_cast<int>(static_cast<int64_t>(new_short) * long_side / short_side);
+      const int new_long =
+          static_cast<int>(static_cast<int64_t>(new_short) * long_side / short_side);
       rh = h <= w ? new_short : new_long;
       rw = h <= w ? new_long : new_short;
     }
   }
-  std::vector<uint8_t> resized = (rh == h && rw == w)
-                                     ? std::vector<uint8_t>(rgb, rgb + static_cast<size_t>(h) * w * 3)
-                                     : ResizeBicubicU8(rgb, h, w, 3, rh, rw);
+  std::vector<uint8_t> resized =
+      (rh == h && rw == w) ? std::vector<uint8_t>(rgb, rgb + static_cast<size_t>(h) * w * 3)
+                           : ResizeBicubicU8(rgb, h, w, 3, rh, rw);
   if (!p.do_center_crop) {
     *out = std::move(resized);
     return Status::Ok();
@@ -146,7 +147,8 @@ Status ResizeAndCrop(const PreprocessConfig& p, const uint8_t* rgb, int h, int w
   out->resize(static_cast<size_t>(ch) * cw * 3);
   for (int y = 0; y < ch; ++y) {
     const uint8_t* src = resized.data() + (static_cast<size_t>(y + top) * rw + left) * 3;
-    std::copy(src, src + static_cast<size_t>(cw) * 3, out->data() + static_cast<size_t>(y) * cw * 3);
+    std::copy(src, src + static_cast<size_t>(cw) * 3,
+              out->data() + static_cast<size_t>(y) * cw * 3);
   }
   return Status::Ok();
 }
@@ -157,8 +159,7 @@ Status PreprocessImages(const PreprocessConfig& p, const uint8_t* rgb, int n, in
   const size_t plane = static_cast<size_t>(oh) * ow;
   std::vector<uint8_t> img;
   for (int i = 0; i < n; ++i) {
-    VIDX_RETURN_IF_ERROR(
-        ResizeAndCrop(p, rgb + static_cast<size_t>(i) * h * w * 3, h, w, &img));
+    VIDX_RETURN_IF_ERROR(ResizeAndCrop(p, rgb + static_cast<size_t>(i) * h * w * 3, h, w, &img));
     if (img.size() != plane * 3) {
       return Status::InvalidArgument("preprocessed image has the wrong size");
     }

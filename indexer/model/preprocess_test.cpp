@@ -66,7 +66,8 @@ TEST(PreprocessTest, MatchesClipImageProcessor) {
     std::vector<float> ref = ReadRaw<float>(dir + "/ref/pp_pixels.f32");
     ASSERT_EQ(ours.size(), ref.size());
     double max_abs = 0;
-    for (size_t i = 0; i < ref.size(); ++i) max_abs = std::max(max_abs, std::fabs(double(ours[i]) - ref[i]));
+    for (size_t i = 0; i < ref.size(); ++i)
+      max_abs = std::max(max_abs, std::fabs(double(ours[i]) - ref[i]));
     std::printf("[preprocess %s] %dx%d -> %dx%d, max abs pixel diff %.3g (1 grey level = %.3g)\n",
                 name.c_str(), int(meta["rgb"][0]), int(meta["rgb"][1]), pre->output_height(),
                 pre->output_width(), max_abs, 1.0 / 255 / pre->image_std[0]);

@@ -187,9 +187,8 @@ StatusOr<std::unique_ptr<SafetensorsFile>> SafetensorsFile::Open(const std::stri
   size_t size = static_cast<size_t>(st.st_size);
   void* m = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
   if (m == MAP_FAILED) return Status::IoError(path + ": mmap failed: " + std::strerror(errno));
-  f->bytes_ = std::shared_ptr<const void>(m, [size](const void* p) {
-    munmap(const_cast<void*>(p), size);
-  });
+  f->bytes_ =
+      std::shared_ptr<const void>(m, [size](const void* p) { munmap(const_cast<void*>(p), size); });
   f->mapped_ = true;
   f->size_ = size;
   f->base_ = static_cast<const uint8_t*>(m);
@@ -344,7 +343,8 @@ StatusOr<std::unique_ptr<SafetensorsFile>> SafetensorsFile::Parse(
     }
     uint64_t b = 0, e = 0;
     if (!ReadU64((*off)[0], &b) || !ReadU64((*off)[1], &e)) {
-      return corrupt(t + " has data_offsets " + off->dump() + " that are not non-negative integers");
+      return corrupt(t + " has data_offsets " + off->dump() +
+                     " that are not non-negative integers");
     }
     const std::string off_str = "[" + std::to_string(b) + ", " + std::to_string(e) + "]";
     if (e < b) return corrupt(t + " has data_offsets " + off_str + " with end before begin");
@@ -387,9 +387,11 @@ StatusOr<std::unique_ptr<SafetensorsFile>> SafetensorsFile::Parse(
     prev = &s;
   }
   if (pos != data_size) {
-    return corrupt("the tensors cover " + std::to_string(pos) + " bytes but the data region has " +
-                   std::to_string(data_size) + " bytes (" +
-                   (prev ? "trailing bytes after tensor " + Quote(*prev->name) : std::string("no tensors")) + ")");
+    return corrupt(
+        "the tensors cover " + std::to_string(pos) + " bytes but the data region has " +
+        std::to_string(data_size) + " bytes (" +
+        (prev ? "trailing bytes after tensor " + Quote(*prev->name) : std::string("no tensors")) +
+        ")");
   }
   return f;
 }

@@ -35,8 +35,8 @@ namespace vidx {
 
 enum class DType { kF64, kF32, kF16, kBF16, kI64, kI32, kI16, kI8, kU8, kBool };
 
-const char* DTypeName(DType d);   // "F32", ...
-size_t DTypeSize(DType d);        // bytes per element
+const char* DTypeName(DType d);  // "F32", ...
+size_t DTypeSize(DType d);       // bytes per element
 
 struct TensorView {
   std::string name;
@@ -84,8 +84,8 @@ class SafetensorsFile {
   std::string path_;
   const uint8_t* base_ = nullptr;  // whole file
   size_t size_ = 0;
-  size_t data_offset_ = 0;         // first byte after the header
-  bool mapped_ = false;            // base_ is an mmap (Open), not a heap copy (FromBuffer)
+  size_t data_offset_ = 0;             // first byte after the header
+  bool mapped_ = false;                // base_ is an mmap (Open), not a heap copy (FromBuffer)
   std::shared_ptr<const void> bytes_;  // owns base_: munmap or delete[] with the last copy
   std::map<std::string, TensorView> tensors_;
   std::map<std::string, std::string> metadata_;

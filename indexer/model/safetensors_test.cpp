@@ -3,11 +3,11 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
-#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -113,8 +113,8 @@ TEST(SafetensorsTest, RejectsInvalidJsonAndUtf8) {
   ExpectCorrupt(Build(R"({"w":{"dtype":"F32",)", 0), {"not valid JSON"});
   ExpectCorrupt(Build("[1,2]", 0), {"does not start with '{'"});
   ExpectCorrupt(Build("{\"w\xff\":1}", 0), {"not valid UTF-8"});
-  ExpectCorrupt(Build("{\"w\xc0\x80\":1}", 0), {"not valid UTF-8"});       // overlong NUL
-  ExpectCorrupt(Build("{\"w\xed\xa0\x80\":1}", 0), {"not valid UTF-8"});   // surrogate
+  ExpectCorrupt(Build("{\"w\xc0\x80\":1}", 0), {"not valid UTF-8"});      // overlong NUL
+  ExpectCorrupt(Build("{\"w\xed\xa0\x80\":1}", 0), {"not valid UTF-8"});  // surrogate
   ExpectCorrupt(Build(R"({"w":[1]})", 0), {"tensor 'w' is not an object"});
   ExpectCorrupt(Build(R"({"w":{"dtype":"F32","shape":[1]}})", 4), {"lacks"});
   ExpectCorrupt(Build(R"({"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4],"x":1}})", 4),
@@ -132,16 +132,20 @@ TEST(SafetensorsTest, RejectsBadDtypesAndShapes) {
                 {"tensor 'w'", "non-negative"});
   ExpectCorrupt(Build(R"({"w":{"dtype":"F32","shape":[1.5],"data_offsets":[0,4]}})", 4),
                 {"non-negative"});
-  ExpectCorrupt(Build(R"({"w":{"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,4]}})", 4),
-                {"overflows"});
-  ExpectCorrupt(Build(R"({"w":{"dtype":"F32","shape":[18446744073709551615],"data_offsets":[0,4]}})", 4),
-                {"overflows"});
+  ExpectCorrupt(
+      Build(R"({"w":{"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,4]}})", 4),
+      {"overflows"});
+  ExpectCorrupt(
+      Build(R"({"w":{"dtype":"F32","shape":[18446744073709551615],"data_offsets":[0,4]}})", 4),
+      {"overflows"});
   // Zero dim next to huge ones: still rejected, numel() would overflow on the way.
-  ExpectCorrupt(Build(R"({"w":{"dtype":"F32","shape":[4294967296,4294967296,0],"data_offsets":[0,0]}})", 0),
-                {"overflows"});
+  ExpectCorrupt(
+      Build(R"({"w":{"dtype":"F32","shape":[4294967296,4294967296,0],"data_offsets":[0,0]}})", 0),
+      {"overflows"});
   // numel fits int64 but the byte count does not fit.
-  ExpectCorrupt(Build(R"({"w":{"dtype":"F64","shape":[4611686018427387904],"data_offsets":[0,4]}})", 4),
-                {"byte count overflows"});
+  ExpectCorrupt(
+      Build(R"({"w":{"dtype":"F64","shape":[4611686018427387904],"data_offsets":[0,4]}})", 4),
+      {"byte count overflows"});
   ExpectCorrupt(Build(R"({"w":{"dtype":"F32","shape":[1],"data_offsets":[0,-4]}})", 4),
                 {"not non-negative integers"});
   ExpectCorrupt(Build(R"({"w":{"dtype":"F32","shape":[1],"data_offsets":[0]}})", 4),
@@ -244,7 +248,8 @@ TEST(SafetensorsTest, ReadsFileWrittenByPythonSafetensors) {
   // Truncating the real file by one byte must be reported, not crash.
   {
     std::ifstream in(path, std::ios::binary);
-    std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),
+                               std::istreambuf_iterator<char>());
     bytes.pop_back();
     auto t = SafetensorsFile::FromBuffer(bytes.data(), bytes.size(), "ref.safetensors");
     ASSERT_FALSE(t.ok());

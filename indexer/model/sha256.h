@@ -1,8 +1,8 @@
 // Sha256: FIPS 180-4 SHA-256, streaming, plus a whole-file helper.
 //
-// Used for checkpoint hashes (docs/architecture.md §4) and the feature fingerprint. Own implementation,
-// no OpenSSL. On CPUs with the SHA extensions (cpuid sha_ni) the compression function uses
-// them; otherwise a portable unrolled version.
+// Used for checkpoint hashes (docs/architecture.md §4) and the feature fingerprint. Own
+// implementation, no OpenSSL. On CPUs with the SHA extensions (cpuid sha_ni) the compression
+// function uses them; otherwise a portable unrolled version.
 //
 // Thread-safety: a Sha256 object is not synchronised; use one per thread. Sha256File is safe
 // to call concurrently.
@@ -31,7 +31,7 @@ class Sha256 {
 
  private:
   uint32_t state_[8];
-  uint64_t total_ = 0;    // bytes hashed so far
+  uint64_t total_ = 0;  // bytes hashed so far
   uint8_t buf_[64];
   size_t buf_len_ = 0;
 };

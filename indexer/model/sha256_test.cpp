@@ -17,9 +17,10 @@ TEST(Sha256Test, FipsVectors) {
   EXPECT_EQ(Sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   EXPECT_EQ(Sha256Hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
             "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
-  EXPECT_EQ(Sha256Hex("abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnop"
-                      "qklmnopqrlmnopqrsmnopqrstnopqrstu"),
-            "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1");
+  EXPECT_EQ(
+      Sha256Hex("abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnop"
+                "qklmnopqrlmnopqrsmnopqrstnopqrstu"),
+      "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1");
   Sha256 h;
   std::string chunk(1000, 'a');
   for (int i = 0; i < 1000; ++i) h.Update(chunk);
@@ -66,8 +67,10 @@ TEST(Sha256Test, FileMatchesPythonHashlib) {
   }
   auto got = Sha256File(path);
   ASSERT_TRUE(got.ok()) << got.status().message();
-  std::string cmd = python + " -c \"import hashlib,sys; print(hashlib.sha256(open(sys.argv[1],'rb')"
-                    ".read()).hexdigest())\" " + path;
+  std::string cmd = python +
+                    " -c \"import hashlib,sys; print(hashlib.sha256(open(sys.argv[1],'rb')"
+                    ".read()).hexdigest())\" " +
+                    path;
   FILE* p = popen(cmd.c_str(), "r");
   ASSERT_NE(p, nullptr);
   char buf[128] = {0};

@@ -22,25 +22,45 @@ std::string ShapeString(const std::vector<int64_t>& shape) {
 
 bool ToScalarType(DType d, c10::ScalarType* out) {
   switch (d) {
-    case DType::kF64: *out = torch::kFloat64; return true;
-    case DType::kF32: *out = torch::kFloat32; return true;
-    case DType::kF16: *out = torch::kFloat16; return true;
-    case DType::kBF16: *out = torch::kBFloat16; return true;
-    case DType::kI64: *out = torch::kInt64; return true;
-    case DType::kI32: *out = torch::kInt32; return true;
-    default: return false;
+    case DType::kF64:
+      *out = torch::kFloat64;
+      return true;
+    case DType::kF32:
+      *out = torch::kFloat32;
+      return true;
+    case DType::kF16:
+      *out = torch::kFloat16;
+      return true;
+    case DType::kBF16:
+      *out = torch::kBFloat16;
+      return true;
+    case DType::kI64:
+      *out = torch::kInt64;
+      return true;
+    case DType::kI32:
+      *out = torch::kInt32;
+      return true;
+    default:
+      return false;
   }
 }
 
 const char* ScalarName(c10::ScalarType t) {
   switch (t) {
-    case torch::kFloat64: return "F64";
-    case torch::kFloat32: return "F32";
-    case torch::kFloat16: return "F16";
-    case torch::kBFloat16: return "BF16";
-    case torch::kInt64: return "I64";
-    case torch::kInt32: return "I32";
-    default: return "?";
+    case torch::kFloat64:
+      return "F64";
+    case torch::kFloat32:
+      return "F32";
+    case torch::kFloat16:
+      return "F16";
+    case torch::kBFloat16:
+      return "BF16";
+    case torch::kInt64:
+      return "I64";
+    case torch::kInt32:
+      return "I32";
+    default:
+      return "?";
   }
 }
 
@@ -90,19 +110,24 @@ torch::Tensor SourceTensor(const TensorView& v, c10::ScalarType type) {
 // The checkpoint tensor as a model tensor sharing the file's bytes (keeps them alive).
 torch::Tensor AliasView(const TensorView& v, const SafetensorsFile& file) {
   std::shared_ptr<const void> keep = file.bytes();
-  return torch::from_blob(const_cast<uint8_t*>(v.data), v.shape,
-                          [keep](void*) mutable { keep.reset(); },
-                          torch::TensorOptions().dtype(torch::kFloat32));
+  return torch::from_blob(
+      const_cast<uint8_t*>(v.data), v.shape, [keep](void*) mutable { keep.reset(); },
+      torch::TensorOptions().dtype(torch::kFloat32));
 }
 
 // A strided view; copy_ reads it as such (no intermediate contiguous copy).
 torch::Tensor ApplyTransform(KeyTransform t, const torch::Tensor& x) {
   switch (t) {
-    case KeyTransform::kTranspose: return x.t();
-    case KeyTransform::kSplitQ: return x.chunk(3, 0)[0];
-    case KeyTransform::kSplitK: return x.chunk(3, 0)[1];
-    case KeyTransform::kSplitV: return x.chunk(3, 0)[2];
-    default: return x;
+    case KeyTransform::kTranspose:
+      return x.t();
+    case KeyTransform::kSplitQ:
+      return x.chunk(3, 0)[0];
+    case KeyTransform::kSplitK:
+      return x.chunk(3, 0)[1];
+    case KeyTransform::kSplitV:
+      return x.chunk(3, 0)[2];
+    default:
+      return x;
   }
 }
 
@@ -145,8 +170,8 @@ std::string CheckLegacyPositions(const TensorView& v, int64_t expected_len) {
   }
   const bool shape_ok = (v.shape.size() == 1) || (v.shape.size() == 2 && v.shape[0] == 1);
   if (!shape_ok || v.shape.back() != expected_len) {
-    return "has shape " + ShapeString(v.shape) + ", expected [1, " +
-           std::to_string(expected_len) + "]";
+    return "has shape " + ShapeString(v.shape) + ", expected [1, " + std::to_string(expected_len) +
+           "]";
   }
   torch::Tensor t = CopyView(v, v.dtype == DType::kI64 ? torch::kInt64 : torch::kInt32);
   torch::Tensor ref = torch::arange(expected_len, t.options()).view(t.sizes());
@@ -240,26 +265,25 @@ Status DoLoad(torch::nn::Module& module, const std::vector<const SafetensorsFile
     const std::vector<int64_t> expected(param.sizes().begin(), param.sizes().end());
     std::vector<int64_t> found;
     if (!TransformedShape(m.transform, v.shape, &found)) {
-      report->mismatched.push_back({m.target, m.source, ShapeString(expected),
-                                    ShapeString(v.shape) + " (cannot " +
-                                        KeyTransformName(m.transform) + ")"});
+      report->mismatched.push_back(
+          {m.target, m.source, ShapeString(expected),
+           ShapeString(v.shape) + " (cannot " + KeyTransformName(m.transform) + ")"});
       continue;
     }
     if (found != expected) {
-      report->mismatched.push_back(
-          {m.target, m.source, ShapeString(expected), ShapeString(found)});
+      report->mismatched.push_back({m.target, m.source, ShapeString(expected), ShapeString(found)});
       continue;
     }
     c10::ScalarType src_type;
-    if (!ToScalarType(v.dtype, &src_type) ||
-        (param.is_floating_point() && !IsFloat(v.dtype))) {
+    if (!ToScalarType(v.dtype, &src_type) || (param.is_floating_point() && !IsFloat(v.dtype))) {
       report->errors.push_back("tensor " + m.source + " has dtype " + DTypeName(v.dtype) +
                                ", which cannot fill " + m.target + " (" +
                                ScalarName(param.scalar_type()) + ")");
       continue;
     }
     if (src_type != param.scalar_type()) {
-      report->conversions.push_back({m.target, DTypeName(v.dtype), ScalarName(param.scalar_type())});
+      report->conversions.push_back(
+          {m.target, DTypeName(v.dtype), ScalarName(param.scalar_type())});
     }
     const bool alias = options.alias_checkpoint && m.transform == KeyTransform::kIdentity &&
                        v.dtype == DType::kF32 && param.scalar_type() == torch::kFloat32 &&

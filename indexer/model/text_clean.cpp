@@ -14,8 +14,10 @@ namespace ut = unicode_tables;
 // Value of `key` (UTF-8, ASCII in practice) in a sorted StringPair table, or nullptr.
 const char* LookupString(const ut::StringPair* t, size_t n, const std::string& key) {
   const ut::StringPair* end = t + n;
-  const ut::StringPair* it = std::lower_bound(
-      t, end, key, [](const ut::StringPair& p, const std::string& k) { return std::strcmp(p.key, k.c_str()) < 0; });
+  const ut::StringPair* it =
+      std::lower_bound(t, end, key, [](const ut::StringPair& p, const std::string& k) {
+        return std::strcmp(p.key, k.c_str()) < 0;
+      });
   if (it != end && key == it->key) return it->value;
   return nullptr;
 }
@@ -96,7 +98,8 @@ std::u32string FtfyUnescape(std::u32string_view s) {
     }
     std::u32string_view match = s.substr(i, k + 1 - i);
     std::string key = AsciiKey(match.substr(1));
-    const char* v = numeric ? nullptr : LookupString(ut::kHtml5Entities, ut::kHtml5EntitiesSize, key);
+    const char* v =
+        numeric ? nullptr : LookupString(ut::kHtml5Entities, ut::kHtml5EntitiesSize, key);
     if (!numeric && v == nullptr) {
       v = LookupString(ut::kFtfyUpperEntities, ut::kFtfyUpperEntitiesSize, key);
     }
@@ -104,7 +107,10 @@ std::u32string FtfyUnescape(std::u32string_view s) {
       out += unicode::DecodeUtf8(v);
     } else if (numeric) {
       std::u32string un = HtmlUnescape(match);
-      if (un.find(U';') != std::u32string::npos) out += match; else out += un;
+      if (un.find(U';') != std::u32string::npos)
+        out += match;
+      else
+        out += un;
     } else {
       out += match;
     }
@@ -118,7 +124,10 @@ std::u32string Translate(std::u32string_view s, const ut::CodePointString* t, si
   out.reserve(s.size());
   for (char32_t c : s) {
     const char* v = LookupCp(t, n, c);
-    if (v) out += unicode::DecodeUtf8(v); else out.push_back(c);
+    if (v)
+      out += unicode::DecodeUtf8(v);
+    else
+      out.push_back(c);
   }
   return out;
 }
@@ -133,9 +142,11 @@ std::u32string FixSegmentOnce(std::u32string text, bool unescape) {
   t.reserve(text.size());
   for (size_t i = 0; i < text.size(); ++i) {
     char32_t c = text[i];
-    if (c == 0x2BC || (c >= 0x2018 && c <= 0x201B)) c = '\'';          // uncurl_quotes
-    else if (c >= 0x201C && c <= 0x201F) c = '"';
-    if (c == '\r') {                                                    // fix_line_breaks
+    if (c == 0x2BC || (c >= 0x2018 && c <= 0x201B))
+      c = '\'';  // uncurl_quotes
+    else if (c >= 0x201C && c <= 0x201F)
+      c = '"';
+    if (c == '\r') {  // fix_line_breaks
       if (i + 1 < text.size() && text[i + 1] == '\n') ++i;
       c = '\n';
     } else if (c == 0x2028 || c == 0x2029 || c == 0x85) {

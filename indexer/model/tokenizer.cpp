@@ -106,7 +106,8 @@ StatusOr<std::unique_ptr<Tokenizer>> Tokenizer::FromOpenAiVocab(const std::strin
   VIDX_RETURN_IF_ERROR(ReadGz(path, &text));
   std::vector<std::pair<std::string, std::string>> merges;
   size_t pos = text.find('\n');  // the first line is a version comment
-  if (pos == std::string::npos) return Status::Corruption(path + ": no merges in the BPE vocabulary");
+  if (pos == std::string::npos)
+    return Status::Corruption(path + ": no merges in the BPE vocabulary");
   ++pos;
   while (pos <= text.size() && merges.size() < kOpenAiMerges) {
     size_t end = text.find('\n', pos);
@@ -120,8 +121,8 @@ StatusOr<std::unique_ptr<Tokenizer>> Tokenizer::FromOpenAiVocab(const std::strin
     pos = end + 1;
   }
   if (merges.size() != kOpenAiMerges) {
-    return Status::Corruption(path + ": has " + std::to_string(merges.size()) + " merges, expected " +
-                              std::to_string(kOpenAiMerges));
+    return Status::Corruption(path + ": has " + std::to_string(merges.size()) +
+                              " merges, expected " + std::to_string(kOpenAiMerges));
   }
   // Vocabulary as open_clip builds it: byte symbols, byte symbols + "</w>", merges, specials.
   char32_t table[256];
@@ -134,7 +135,8 @@ StatusOr<std::unique_ptr<Tokenizer>> Tokenizer::FromOpenAiVocab(const std::strin
   tokens.push_back("<start_of_text>");
   tokens.push_back("<end_of_text>");
   std::unordered_map<std::string, int32_t> vocab;
-  for (size_t i = 0; i < tokens.size(); ++i) vocab[tokens[i]] = static_cast<int32_t>(i);  // later wins, like dict(zip())
+  for (size_t i = 0; i < tokens.size(); ++i)
+    vocab[tokens[i]] = static_cast<int32_t>(i);  // later wins, like dict(zip())
   return Build(std::move(merges), std::move(vocab), "<start_of_text>", "<end_of_text>", path);
 }
 
@@ -170,14 +172,13 @@ StatusOr<std::unique_ptr<Tokenizer>> Tokenizer::FromHfFiles(const std::string& v
     }
     merges.emplace_back(std::move(parts[0]), std::move(parts[1]));
   }
-  return Build(std::move(merges), std::move(vocab), "<|startoftext|>", "<|endoftext|>",
-               vocab_json);
+  return Build(std::move(merges), std::move(vocab), "<|startoftext|>", "<|endoftext|>", vocab_json);
 }
 
 StatusOr<std::unique_ptr<Tokenizer>> Tokenizer::Build(
     std::vector<std::pair<std::string, std::string>> merges,
-    std::unordered_map<std::string, int32_t> vocab, const std::string& sot,
-    const std::string& eot, const std::string& origin) {
+    std::unordered_map<std::string, int32_t> vocab, const std::string& sot, const std::string& eot,
+    const std::string& origin) {
   auto t = std::unique_ptr<Tokenizer>(new Tokenizer());
   char32_t table[256];
   std::vector<int> order;
@@ -198,7 +199,8 @@ StatusOr<std::unique_ptr<Tokenizer>> Tokenizer::Build(
   int32_t max_id = 0;
   for (const auto& kv : vocab) max_id = std::max(max_id, kv.second);
   if (static_cast<size_t>(max_id) >= vocab.size() * 4 + 1024) {
-    return Status::Corruption(origin + ": token ids are sparse (max id " + std::to_string(max_id) + ")");
+    return Status::Corruption(origin + ": token ids are sparse (max id " + std::to_string(max_id) +
+                              ")");
   }
   t->id_to_token_.assign(static_cast<size_t>(max_id) + 1, std::string());
   for (const auto& kv : vocab) t->id_to_token_[kv.second] = kv.first;
@@ -250,7 +252,8 @@ void Tokenizer::Bpe(const std::string& token, std::vector<int32_t>* out) const {
       }
     }
     if (best == UINT64_MAX) break;
-    int32_t first = static_cast<int32_t>(best_key >> 32), second = static_cast<int32_t>(best_key & 0xffffffffu);
+    int32_t first = static_cast<int32_t>(best_key >> 32),
+            second = static_cast<int32_t>(best_key & 0xffffffffu);
     int32_t merged = static_cast<int32_t>(best & 0xffffffffu);
     std::vector<int32_t> next;
     next.reserve(word.size());
@@ -271,7 +274,7 @@ void Tokenizer::Bpe(const std::string& token, std::vector<int32_t>* out) const {
 }
 
 std::vector<int32_t> Tokenizer::EncodeUnpadded(std::string_view utf8) const {
-  static constexpr std::u32string_view kContractions[] = {U"'s", U"'t", U"'re", U"'ve",
+  static constexpr std::u32string_view kContractions[] = {U"'s", U"'t",  U"'re", U"'ve",
                                                           U"'m", U"'ll", U"'d"};
   const std::u32string s = CleanTextForClip(utf8);
   std::vector<int32_t> ids;

@@ -33,7 +33,8 @@ TEST(TokenizerTest, KnownIds) {
   ASSERT_EQ(ids.size(), 77u);
   std::vector<int32_t> head(ids.begin(), ids.begin() + 8);
   EXPECT_EQ(head, (std::vector<int32_t>{49406, 320, 1125, 539, 320, 2368, 49407, 0}));
-  EXPECT_EQ(t->EncodeUnpadded("a photo of a cat"), (std::vector<int32_t>{320, 1125, 539, 320, 2368}));
+  EXPECT_EQ(t->EncodeUnpadded("a photo of a cat"),
+            (std::vector<int32_t>{320, 1125, 539, 320, 2368}));
   EXPECT_EQ(t->sot_id(), 49406);
   EXPECT_EQ(t->eot_id(), 49407);
   EXPECT_EQ(t->Decode(t->EncodeUnpadded("A Photo of a CAT!")), "a photo of a cat ! ");
@@ -90,8 +91,10 @@ bool LoadCorpus(Corpus* c, std::string* err) {
   std::string path = BinaryDir() + "/tokenizer_corpus.json";
   std::ifstream in(path);
   if (!in) {
-    *err = path + " is missing: the tokenizer_corpus CTest fixture writes it with "
-           ".venv/bin/python indexer/model/tools/tokenizer_reference.py (the Python reference environment is "
+    *err = path +
+           " is missing: the tokenizer_corpus CTest fixture writes it with "
+           ".venv/bin/python indexer/model/tools/tokenizer_reference.py (the Python reference "
+           "environment is "
            "required; run the tests through ctest)";
     return false;
   }
@@ -137,8 +140,8 @@ void CheckParity(const Tokenizer& t, const Corpus& c, bool skip_special_literals
       }
     }
   }
-  std::cout << "tokenizer parity: " << (compared - mismatches) << "/" << compared
-            << " identical; " << mojibake_total << " mojibake cases (ftfy fix_encoding, not "
+  std::cout << "tokenizer parity: " << (compared - mismatches) << "/" << compared << " identical; "
+            << mojibake_total << " mojibake cases (ftfy fix_encoding, not "
             << "implemented) of which " << mojibake_mismatch << " differ\n";
   EXPECT_EQ(mismatches, 0u);
   EXPECT_GE(compared, 2000u);

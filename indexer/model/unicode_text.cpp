@@ -13,8 +13,8 @@ namespace ut = unicode_tables;
 
 bool InRanges(const ut::CodeRange* r, size_t n, char32_t c) {
   const ut::CodeRange* end = r + n;
-  const ut::CodeRange* it = std::upper_bound(
-      r, end, c, [](char32_t v, const ut::CodeRange& x) { return v < x.first; });
+  const ut::CodeRange* it =
+      std::upper_bound(r, end, c, [](char32_t v, const ut::CodeRange& x) { return v < x.first; });
   return it != r && c <= (it - 1)->last;
 }
 
@@ -25,7 +25,10 @@ const uint32_t* FindRecord(const uint32_t* a, size_t size, size_t stride, uint32
     size_t mid = (lo + hi) / 2;
     uint32_t k = a[mid * stride];
     if (k == key) return a + mid * stride;
-    if (k < key) lo = mid + 1; else hi = mid;
+    if (k < key)
+      lo = mid + 1;
+    else
+      hi = mid;
   }
   return nullptr;
 }
@@ -40,9 +43,12 @@ int Ccc(char32_t c) {
   while (lo < hi) {
     size_t mid = (lo + hi) / 2;
     const uint32_t* r = ut::kCombining + mid * 3;
-    if (c < r[0]) hi = mid;
-    else if (c > r[1]) lo = mid + 1;
-    else return static_cast<int>(r[2]);
+    if (c < r[0])
+      hi = mid;
+    else if (c > r[1])
+      lo = mid + 1;
+    else
+      return static_cast<int>(r[2]);
   }
   return 0;
 }
@@ -61,7 +67,10 @@ char32_t Compose(char32_t a, char32_t b) {
     size_t mid = (lo + hi) / 2;
     const uint32_t* r = ut::kCompose + mid * 3;
     if (r[0] == a && r[1] == b) return r[2];
-    if (r[0] < a || (r[0] == a && r[1] < b)) lo = mid + 1; else hi = mid;
+    if (r[0] < a || (r[0] == a && r[1] < b))
+      lo = mid + 1;
+    else
+      hi = mid;
   }
   return 0;
 }
@@ -130,13 +139,16 @@ std::u32string DecodeUtf8(std::string_view s) {
     char32_t cp;
     unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
     if (c >= 0xC2 && c <= 0xDF) {
-      len = 2; cp = c & 0x1F;
+      len = 2;
+      cp = c & 0x1F;
     } else if (c >= 0xE0 && c <= 0xEF) {
-      len = 3; cp = c & 0x0F;
+      len = 3;
+      cp = c & 0x0F;
       if (c == 0xE0) lo = 0xA0;
       if (c == 0xED) hi = 0x9F;  // no surrogates
     } else if (c >= 0xF0 && c <= 0xF4) {
-      len = 4; cp = c & 0x07;
+      len = 4;
+      cp = c & 0x07;
       if (c == 0xF0) lo = 0x90;
       if (c == 0xF4) hi = 0x8F;
     } else {

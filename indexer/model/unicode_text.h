@@ -17,16 +17,16 @@ std::u32string DecodeUtf8(std::string_view s);
 std::string EncodeUtf8(std::u32string_view s);
 void AppendUtf8(char32_t cp, std::string* out);
 
-bool IsLetter(char32_t c);       // regex \p{L}
-bool IsNumber(char32_t c);       // regex \p{N}
-bool IsRegexSpace(char32_t c);   // regex \s
-bool IsPySpace(char32_t c);      // str.isspace
+bool IsLetter(char32_t c);      // regex \p{L}
+bool IsNumber(char32_t c);      // regex \p{N}
+bool IsRegexSpace(char32_t c);  // regex \s
+bool IsPySpace(char32_t c);     // str.isspace
 // The ASCII lowercase letter `c` matches under regex IGNORECASE, or 0 when none.
 char32_t FoldToAsciiLetter(char32_t c);
 
-std::u32string Lower(std::u32string_view s);   // str.lower(), Final_Sigma included
-std::u32string Nfc(std::u32string_view s);     // unicodedata.normalize("NFC", s)
-std::u32string Strip(std::u32string_view s);   // str.strip()
+std::u32string Lower(std::u32string_view s);  // str.lower(), Final_Sigma included
+std::u32string Nfc(std::u32string_view s);    // unicodedata.normalize("NFC", s)
+std::u32string Strip(std::u32string_view s);  // str.strip()
 
 }  // namespace unicode
 }  // namespace vidx

@@ -26,8 +26,8 @@ namespace vidx {
 class DecodeStage {
  public:
   // None owned; all must outlive the stage. `cancel` may be null. `workers` >= 1.
-  DecodeStage(const FrameSource* source, const std::vector<PendingFile>* files,
-              FrameQueue* queue, int workers, const std::atomic<bool>* cancel);
+  DecodeStage(const FrameSource* source, const std::vector<PendingFile>* files, FrameQueue* queue,
+              int workers, const std::atomic<bool>* cancel);
   ~DecodeStage();
   DecodeStage(const DecodeStage&) = delete;
   DecodeStage& operator=(const DecodeStage&) = delete;

@@ -75,10 +75,10 @@ class EmbedStage {
   const size_t frame_bytes_;
 
   std::vector<FileState> state_;
-  std::vector<uint8_t> pixels_;     // the batch, frame after frame
+  std::vector<uint8_t> pixels_;  // the batch, frame after frame
   std::vector<size_t> batch_files_;
   std::vector<double> batch_times_;
-  std::vector<size_t> waiting_;     // ended files whose frames are not all embedded yet
+  std::vector<size_t> waiting_;  // ended files whose frames are not all embedded yet
 };
 
 }  // namespace vidx

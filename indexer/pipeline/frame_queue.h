@@ -19,9 +19,9 @@ namespace vidx {
 struct QueueItem {
   size_t file = 0;  // index into the run's pending files
   bool end = false;
-  Frame frame;      // when !end
-  Status status;    // when end: how sampling ended
-  VideoInfo info;   // when end
+  Frame frame;     // when !end
+  Status status;   // when end: how sampling ended
+  VideoInfo info;  // when end
 };
 
 class FrameQueue {

@@ -21,8 +21,8 @@ namespace vidx {
 
 // One vector and the stretch of the video it stands for.
 struct Segment {
-  double start = 0;  // seconds from the start of the presentation
-  double end = 0;    // >= start
+  double start = 0;           // seconds from the start of the presentation
+  double end = 0;             // >= start
   std::vector<float> vector;  // L2-normalised, the model's dimension
 };
 
@@ -42,9 +42,9 @@ struct FileResult {
   FileIdentity file;         // path, size, mtime, inode, device when the file was read
   std::string content_hash;  // ContentHash() of the file: recognises renames and moves
   FileOutcome outcome = FileOutcome::kIndexed;
-  std::string error;         // one human-readable sentence when kFailed
+  std::string error;                         // one human-readable sentence when kFailed
   FailureKind failure = FailureKind::kNone;  // set when kFailed
-  double duration = 0;       // seconds
+  double duration = 0;                       // seconds
   std::string codec;
   std::vector<Segment> segments;  // empty when kFailed
 };

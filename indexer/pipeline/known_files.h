@@ -30,8 +30,7 @@ class KnownFiles {
   // not be read (the run stops rather than silently re-embedding the file).
   virtual StatusOr<std::optional<KnownFile>> Find(const std::string& path) = 0;
   // Paths of records whose content hash is `content_hash`; errors as for Find.
-  virtual StatusOr<std::vector<std::string>> FindByContentHash(
-      const std::string& content_hash) = 0;
+  virtual StatusOr<std::vector<std::string>> FindByContentHash(const std::string& content_hash) = 0;
   // Moves `old_path`'s record and vectors to `renamed.path`.
   virtual Status Rename(const std::string& old_path, const FileIdentity& renamed) = 0;
 };

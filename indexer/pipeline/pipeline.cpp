@@ -25,8 +25,9 @@ StatusOr<SamplerOptions> SamplerOptionsForModel(const Embedder& embedder,
   const ImagePreprocessSpec& p = embedder.image_input();
   const int side = p.height;
   if (p.width != side || side <= 0) {
-    return Status::Unsupported("the model's input is not a square centre crop; frames cannot "
-                               "be prepared for it by the sampler");
+    return Status::Unsupported(
+        "the model's input is not a square centre crop; frames cannot "
+        "be prepared for it by the sampler");
   }
   if (p.interpolation != "bicubic") {
     return Status::Unsupported("the model resizes with " + p.interpolation +
@@ -50,9 +51,8 @@ StatusOr<SamplerOptions> SamplerOptionsForModel(const Embedder& embedder,
   return o;
 }
 
-IndexPipeline::IndexPipeline(const Embedder* embedder, std::string fingerprint,
-                             IndexSink* sink, KnownFiles* known, PipelineOptions options,
-                             const FrameSource* frames)
+IndexPipeline::IndexPipeline(const Embedder* embedder, std::string fingerprint, IndexSink* sink,
+                             KnownFiles* known, PipelineOptions options, const FrameSource* frames)
     : embedder_(embedder),
       fingerprint_(std::move(fingerprint)),
       sink_(sink),
@@ -87,8 +87,8 @@ Status IndexPipeline::Run(const std::vector<std::string>& files, PipelineCounter
   std::vector<PendingFile> pending;
   VIDX_RETURN_IF_ERROR(TriageFiles(files, known_, &pending, &c, report));
 
-  EmbedStage embed(embedder_, fingerprint_, sink_, options_.sampler.sampling,
-                   options_.batch_size, &pending, &c, report);
+  EmbedStage embed(embedder_, fingerprint_, sink_, options_.sampler.sampling, options_.batch_size,
+                   &pending, &c, report);
   Status result = embed.CommitUnreadable();
   FrameQueue queue(options_.queue_frames);
   DecodeStage decode(frames_, &pending, &queue, options_.decode_workers, options_.cancel);

@@ -18,12 +18,12 @@ struct PipelineCounters {
   // Committed as failed (unreadable or undecodable), plus files that vanished between being
   // listed and being looked at (nothing is recorded for those).
   int64_t files_failed = 0;
-  int64_t frames = 0;           // frames embedded
+  int64_t frames = 0;  // frames embedded
   int64_t segments = 0;
-  double video_seconds = 0;     // duration of the embedded files
-  double decode_seconds = 0;    // summed over decode workers (excluding queue waits)
+  double video_seconds = 0;   // duration of the embedded files
+  double decode_seconds = 0;  // summed over decode workers (excluding queue waits)
   double infer_seconds = 0;
-  double write_seconds = 0;     // sink commits and renames
+  double write_seconds = 0;  // sink commits and renames
   double wall_seconds = 0;
 };
 

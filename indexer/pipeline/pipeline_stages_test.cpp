@@ -182,8 +182,7 @@ class PipelineStagesTest : public ::testing::Test {
     o.decode_workers = 1;
     return o;
   }
-  Status Run(const std::vector<std::string>& files, const PipelineOptions& o,
-             PipelineCounters* c) {
+  Status Run(const std::vector<std::string>& files, const PipelineOptions& o, PipelineCounters* c) {
     IndexPipeline pipeline(&embedder_, "fp", &sink_, &known_, o, &frames_);
     return pipeline.Run(files, c);
   }
@@ -426,8 +425,8 @@ TEST_F(PipelineStagesTest, TriageCountsVanishedFilesWithoutRecordingThem) {
   std::vector<PendingFile> pending;
   PipelineCounters c;
   int steps = 0;
-  Status s = TriageFiles({dir_.File("vanished.mp4"), here}, &known_, &pending, &c,
-                         [&] { ++steps; });
+  Status s =
+      TriageFiles({dir_.File("vanished.mp4"), here}, &known_, &pending, &c, [&] { ++steps; });
   ASSERT_TRUE(s.ok()) << s.ToString();
   EXPECT_EQ(c.files_failed, 1);
   ASSERT_EQ(pending.size(), 1u);

@@ -77,8 +77,8 @@ TEST(ExpandPathsTest, LinksLeavingTheDirectoryAreSkipped) {
   fs::create_symlink("loop.mp4", dir.File("lib/loop.mp4"));
   auto files = ExpandPaths({dir.File("lib")}, {"mp4"});
   ASSERT_TRUE(files.ok()) << files.status().ToString();
-  EXPECT_EQ(*files, (std::vector<std::string>{dir.File("lib/real.mp4"),
-                                              dir.File("lib/sub/inside.mp4")}));
+  EXPECT_EQ(*files,
+            (std::vector<std::string>{dir.File("lib/real.mp4"), dir.File("lib/sub/inside.mp4")}));
   EXPECT_TRUE(ResolvesUnder(dir.File("lib/sub/inside.mp4"), {dir.File("lib")}));
   EXPECT_FALSE(ResolvesUnder(dir.File("lib/leaves.mp4"), {dir.File("lib")}));
   EXPECT_TRUE(ResolvesUnder(dir.File("lib/leaves.mp4"), {dir.File("lib"), dir.File("outside")}));
@@ -98,8 +98,8 @@ TEST(ResizeShortestTest, ResizesBeforeTheCentreCrop) {
   std::string err;
   ASSERT_EQ(testing::RunProgram({"ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i",
                                  "color=c=black:s=64x64:r=5:d=1", "-vf",
-                                 "drawbox=x=16:y=16:w=32:h=32:c=white:t=fill", "-c:v",
-                                 "libx264", "-pix_fmt", "yuv444p", video},
+                                 "drawbox=x=16:y=16:w=32:h=32:c=white:t=fill", "-c:v", "libx264",
+                                 "-pix_fmt", "yuv444p", video},
                                 &err),
             0)
       << err;

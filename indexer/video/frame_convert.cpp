@@ -18,23 +18,39 @@ constexpr int kMaxSide = 1 << 15;  // never ask swscale for more than this per s
 // swscale wants the non-"j" pixel formats plus an explicit full-range flag.
 AVPixelFormat NormalisePixelFormat(AVPixelFormat f, bool* full_range) {
   switch (f) {
-    case AV_PIX_FMT_YUVJ420P: *full_range = true; return AV_PIX_FMT_YUV420P;
-    case AV_PIX_FMT_YUVJ422P: *full_range = true; return AV_PIX_FMT_YUV422P;
-    case AV_PIX_FMT_YUVJ444P: *full_range = true; return AV_PIX_FMT_YUV444P;
-    case AV_PIX_FMT_YUVJ440P: *full_range = true; return AV_PIX_FMT_YUV440P;
-    case AV_PIX_FMT_YUVJ411P: *full_range = true; return AV_PIX_FMT_YUV411P;
-    default: return f;
+    case AV_PIX_FMT_YUVJ420P:
+      *full_range = true;
+      return AV_PIX_FMT_YUV420P;
+    case AV_PIX_FMT_YUVJ422P:
+      *full_range = true;
+      return AV_PIX_FMT_YUV422P;
+    case AV_PIX_FMT_YUVJ444P:
+      *full_range = true;
+      return AV_PIX_FMT_YUV444P;
+    case AV_PIX_FMT_YUVJ440P:
+      *full_range = true;
+      return AV_PIX_FMT_YUV440P;
+    case AV_PIX_FMT_YUVJ411P:
+      *full_range = true;
+      return AV_PIX_FMT_YUV411P;
+    default:
+      return f;
   }
 }
 
 int SwsColorspace(AVColorSpace cs) {
   switch (cs) {
-    case AVCOL_SPC_BT709: return SWS_CS_ITU709;
-    case AVCOL_SPC_FCC: return SWS_CS_FCC;
-    case AVCOL_SPC_SMPTE240M: return SWS_CS_SMPTE240M;
+    case AVCOL_SPC_BT709:
+      return SWS_CS_ITU709;
+    case AVCOL_SPC_FCC:
+      return SWS_CS_FCC;
+    case AVCOL_SPC_SMPTE240M:
+      return SWS_CS_SMPTE240M;
     case AVCOL_SPC_BT2020_NCL:
-    case AVCOL_SPC_BT2020_CL: return SWS_CS_BT2020;
-    default: return SWS_CS_DEFAULT;  // BT.601
+    case AVCOL_SPC_BT2020_CL:
+      return SWS_CS_BT2020;
+    default:
+      return SWS_CS_DEFAULT;  // BT.601
   }
 }
 
@@ -48,8 +64,7 @@ int ClampSide(double v) {
 
 int StreamRotation(const AVStream* stream) {
   size_t size = 0;
-  const uint8_t* matrix =
-      av_stream_get_side_data(stream, AV_PKT_DATA_DISPLAYMATRIX, &size);
+  const uint8_t* matrix = av_stream_get_side_data(stream, AV_PKT_DATA_DISPLAYMATRIX, &size);
   if (matrix == nullptr || size < 9 * sizeof(int32_t)) return 0;
   // av_display_rotation_get() is counter-clockwise; players rotate clockwise by its negation.
   const double ccw = av_display_rotation_get(reinterpret_cast<const int32_t*>(matrix));
@@ -104,30 +119,29 @@ Status FrameConverter::Convert(const AVFrame& frame, Frame* out) {
   bool full_range = frame.color_range == AVCOL_RANGE_JPEG;
   const AVPixelFormat src_fmt =
       NormalisePixelFormat(static_cast<AVPixelFormat>(frame.format), &full_range);
-  SwsContext* cached =
-      sws_getCachedContext(sws_.release(), frame.width, frame.height, src_fmt, sc_w, sc_h,
-                           AV_PIX_FMT_RGB24, SWS_BICUBIC | SWS_ACCURATE_RND, nullptr,
-                           nullptr, nullptr);
+  SwsContext* cached = sws_getCachedContext(
+      sws_.release(), frame.width, frame.height, src_fmt, sc_w, sc_h, AV_PIX_FMT_RGB24,
+      SWS_BICUBIC | SWS_ACCURATE_RND, nullptr, nullptr, nullptr);
   sws_.reset(cached);
   if (!sws_) {
-    return Status::Unsupported(std::string("cannot convert pixel format ") +
-                               (av_get_pix_fmt_name(src_fmt) ? av_get_pix_fmt_name(src_fmt)
-                                                             : "unknown"));
+    return Status::Unsupported(
+        std::string("cannot convert pixel format ") +
+        (av_get_pix_fmt_name(src_fmt) ? av_get_pix_fmt_name(src_fmt) : "unknown"));
   }
   const AVPixFmtDescriptor* desc = av_pix_fmt_desc_get(src_fmt);
   if (desc != nullptr && (desc->flags & AV_PIX_FMT_FLAG_RGB) == 0) {
     // Ignored by swscale for formats where it makes no sense; the return value is not useful.
     sws_setColorspaceDetails(sws_.get(), sws_getCoefficients(SwsColorspace(frame.colorspace)),
-                             full_range ? 1 : 0, sws_getCoefficients(SWS_CS_DEFAULT), 1, 0,
-                             1 << 16, 1 << 16);
+                             full_range ? 1 : 0, sws_getCoefficients(SWS_CS_DEFAULT), 1, 0, 1 << 16,
+                             1 << 16);
   }
 
   const int stride = ((sc_w * 3) + 63) & ~63;
   scaled_.resize(static_cast<size_t>(stride) * sc_h + 64);
   uint8_t* dst[4] = {scaled_.data(), nullptr, nullptr, nullptr};
   int dst_stride[4] = {stride, 0, 0, 0};
-  const int rows = sws_scale(sws_.get(), frame.data, frame.linesize, 0, frame.height, dst,
-                             dst_stride);
+  const int rows =
+      sws_scale(sws_.get(), frame.data, frame.linesize, 0, frame.height, dst, dst_stride);
   if (rows <= 0) return Status::Internal("swscale failed to convert a frame");
 
   // Rotate (clockwise) and crop the centre in one pass. (px, py) are displayed coordinates.

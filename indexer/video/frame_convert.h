@@ -3,8 +3,8 @@
 // Geometry, in this order: sample aspect ratio (the width is stretched or narrowed to
 // width*SAR; the height is kept), then rotation (clockwise, a multiple of 90°), then, when
 // output_size > 0, the shortest side is scaled to resize_shortest (0 = output_size; bicubic)
-// and the centre output_size x output_size square is kept. With output_size == 0 the displayed size is kept.
-// Scaling happens once, in swscale, before the (lossless) rotation and crop.
+// and the centre output_size x output_size square is kept. With output_size == 0 the displayed size
+// is kept. Scaling happens once, in swscale, before the (lossless) rotation and crop.
 //
 // Thread-safety: not thread-safe (caches a SwsContext); use one converter per thread.
 #ifndef VIDX_INDEXER_VIDEO_FRAME_CONVERT_H_
@@ -32,8 +32,7 @@ class FrameConverter {
  public:
   // `rotation`: clockwise degrees (multiple of 90); `output_size` and `resize_shortest` as in
   // SamplerOptions (REQUIRES: resize_shortest is 0 or >= output_size).
-  FrameConverter(int rotation, int output_size, AVRational fallback_sar,
-                 int resize_shortest = 0);
+  FrameConverter(int rotation, int output_size, AVRational fallback_sar, int resize_shortest = 0);
 
   // Fills out->width/height/rgb from `frame` (out->t and out->target are left alone).
   // Fails (kCorruption/kInternal) on frames swscale cannot handle.

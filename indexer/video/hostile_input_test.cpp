@@ -17,8 +17,8 @@
 namespace vidx {
 namespace {
 
-#define VIDX_REQUIRE_FFMPEG()                                                          \
-  if (!testing::FfmpegAvailable())                                                     \
+#define VIDX_REQUIRE_FFMPEG()      \
+  if (!testing::FfmpegAvailable()) \
   GTEST_SKIP() << "the ffmpeg command is not installed; it makes the test videos"
 
 std::string ReadAll(const std::string& path) {
@@ -148,9 +148,9 @@ TEST(HostileInputTest, AbsurdResolutionInMp4HeaderIsRefusedByThePixelLimit) {
   const size_t avc1 = bytes.find("avc1", bytes.find("stsd"));  // not the ftyp brand
   ASSERT_NE(avc1, std::string::npos);
   const size_t wpos = avc1 + 4 + 6 + 2 + 16;
-  ASSERT_EQ(static_cast<unsigned char>(bytes[wpos]) * 256 +
-                static_cast<unsigned char>(bytes[wpos + 1]),
-            128);
+  ASSERT_EQ(
+      static_cast<unsigned char>(bytes[wpos]) * 256 + static_cast<unsigned char>(bytes[wpos + 1]),
+      128);
   for (size_t i = 0; i < 4; ++i) bytes[wpos + i] = '\xff';  // 65535 x 65535
   testing::TempDir dir;
   WriteAll(dir.File("huge.mp4"), bytes);
@@ -202,8 +202,8 @@ TEST(HostileInputTest, HlsPlaylistDoesNotOpenOtherFiles) {
   WriteAll(secret, ReadAll(FixturePath(H264Mp4())));
   const std::string m3u8 =
       "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:3\n#EXT-X-MEDIA-SEQUENCE:0\n"
-      "#EXTINF:3.0,\nsecret.ts\n#EXTINF:3.0,\n" + secret +
-      "\n#EXTINF:3.0,\nhttp://127.0.0.1:9/x.ts\n#EXT-X-ENDLIST\n";
+      "#EXTINF:3.0,\nsecret.ts\n#EXTINF:3.0,\n" +
+      secret + "\n#EXTINF:3.0,\nhttp://127.0.0.1:9/x.ts\n#EXT-X-ENDLIST\n";
   WriteAll(dir.File("list.m3u8"), m3u8);
   ExpectPlaylistRefused(dir.File("list.m3u8"), secret, "hls");
   WriteAll(dir.File("list_named.mp4"), m3u8);  // the name does not matter, the content does
@@ -215,8 +215,8 @@ TEST(HostileInputTest, ConcatScriptDoesNotOpenOtherFiles) {
   testing::TempDir dir;
   const std::string secret = dir.File("secret.mp4");
   WriteAll(secret, ReadAll(FixturePath(H264Mp4())));
-  WriteAll(dir.File("list.ffconcat"), "ffconcat version 1.0\nfile 'secret.mp4'\nfile '" +
-                                          secret + "'\nfile 'http://127.0.0.1:9/x.mp4'\n");
+  WriteAll(dir.File("list.ffconcat"), "ffconcat version 1.0\nfile 'secret.mp4'\nfile '" + secret +
+                                          "'\nfile 'http://127.0.0.1:9/x.mp4'\n");
   ExpectPlaylistRefused(dir.File("list.ffconcat"), secret, "concat");
 }
 

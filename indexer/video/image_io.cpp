@@ -58,7 +58,8 @@ Status WritePng(const std::string& path, const Frame& frame) {
   enc->pix_fmt = AV_PIX_FMT_RGB24;
   enc->time_base = AVRational{1, 1};
   int rc = avcodec_open2(enc.get(), codec, nullptr);
-  if (rc < 0) return Status::Internal(path + ": cannot open the PNG encoder: " + ffmpeg::ErrorString(rc));
+  if (rc < 0)
+    return Status::Internal(path + ": cannot open the PNG encoder: " + ffmpeg::ErrorString(rc));
 
   pic->width = frame.width;
   pic->height = frame.height;
@@ -111,7 +112,9 @@ StatusOr<Frame> LoadImageRgb(const std::string& path, int max_dimension, double 
     av_packet_unref(pkt.get());
     if (rc < 0) break;
   }
-  if (!sent) return in.Error(StatusCode::kCorruption, "cannot read the image", rc < 0 ? rc : AVERROR_INVALIDDATA);
+  if (!sent)
+    return in.Error(StatusCode::kCorruption, "cannot read the image",
+                    rc < 0 ? rc : AVERROR_INVALIDDATA);
   avcodec_send_packet(ctx, nullptr);
   rc = avcodec_receive_frame(ctx, pic.get());
   if (rc < 0) return in.Error(StatusCode::kCorruption, "cannot decode the image", rc);

@@ -63,7 +63,8 @@ TEST(ImageIoTest, LoadsJpegAndBmpMadeByFfmpeg) {
 TEST(ImageIoTest, RefusesVideosPlaylistsAndGarbage) {
   testing::TempDir dir;
   {
-    std::ofstream(dir.File("list.m3u8")) << "#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1,\nx.png\n#EXT-X-ENDLIST\n";
+    std::ofstream(dir.File("list.m3u8"))
+        << "#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1,\nx.png\n#EXT-X-ENDLIST\n";
     std::ofstream(dir.File("noise.png")) << "this is not a picture at all, just words";
   }
   auto r = LoadImageRgb(dir.File("list.m3u8"));

@@ -29,11 +29,16 @@ void ConfigureLogging() {
     int level = AV_LOG_QUIET;
     if (const char* env = std::getenv("VIDX_FFMPEG_LOG")) {
       const std::string v(env);
-      if (v == "error") level = AV_LOG_ERROR;
-      else if (v == "warning") level = AV_LOG_WARNING;
-      else if (v == "info") level = AV_LOG_INFO;
-      else if (v == "verbose") level = AV_LOG_VERBOSE;
-      else if (v == "debug") level = AV_LOG_DEBUG;
+      if (v == "error")
+        level = AV_LOG_ERROR;
+      else if (v == "warning")
+        level = AV_LOG_WARNING;
+      else if (v == "info")
+        level = AV_LOG_INFO;
+      else if (v == "verbose")
+        level = AV_LOG_VERBOSE;
+      else if (v == "debug")
+        level = AV_LOG_DEBUG;
     }
     av_log_set_level(level);
   });
@@ -150,8 +155,7 @@ Status MediaInput::DoOpen() {
   // Probe ourselves so that the demuxer is checked before it reads (and follows) anything.
   const AVInputFormat* probed = nullptr;
   const int64_t probe_bytes = options_.max_probe_bytes > 0 ? options_.max_probe_bytes : 1 << 20;
-  const unsigned probe_cap =
-      static_cast<unsigned>(std::min<int64_t>(probe_bytes, 1 << 30));
+  const unsigned probe_cap = static_cast<unsigned>(std::min<int64_t>(probe_bytes, 1 << 30));
   rc = av_probe_input_buffer2(io_.get(), &probed, url.c_str(), nullptr, 0, probe_cap);
   if (rc < 0 || probed == nullptr) {
     return Error(StatusCode::kCorruption, "not a recognisable media file", rc < 0 ? rc : -1);
@@ -194,8 +198,7 @@ Status MediaInput::DoOpen() {
 
   // Stream info: the decoders FFmpeg opens here get the same pixel limit and one thread.
   std::vector<AVDictionary*> stream_opts(format_->nb_streams, nullptr);
-  const int64_t max_pixels =
-      static_cast<int64_t>(options_.max_dimension) * options_.max_dimension;
+  const int64_t max_pixels = static_cast<int64_t>(options_.max_dimension) * options_.max_dimension;
   for (auto& d : stream_opts) {
     av_dict_set_int(&d, "max_pixels", max_pixels, 0);
     av_dict_set(&d, "threads", "1", 0);
@@ -240,8 +243,8 @@ StatusOr<ffmpeg::CodecContextPtr> MediaInput::OpenDecoder(int threads) const {
   const AVCodecParameters* par = stream()->codecpar;
   const AVCodec* codec = avcodec_find_decoder(par->codec_id);
   if (codec == nullptr) {
-    return Status::Unsupported(path_ + ": no decoder for the '" +
-                               avcodec_get_name(par->codec_id) + "' codec");
+    return Status::Unsupported(path_ + ": no decoder for the '" + avcodec_get_name(par->codec_id) +
+                               "' codec");
   }
   ffmpeg::CodecContextPtr ctx(avcodec_alloc_context3(codec));
   if (!ctx) return Status::ResourceExhausted(path_ + ": out of memory");

@@ -37,15 +37,15 @@ namespace vidx {
 struct SamplerOptions {
   // fps, max_frames, keyframe_tolerance (clip_frames is not the sampler's business).
   SamplingSettings sampling;
-  int output_size = 224;            // square output side; 0 = keep the displayed size, no crop
+  int output_size = 224;  // square output side; 0 = keep the displayed size, no crop
   // Shortest side before the centre crop (CLIP's "shortest_edge" when it differs from the
   // crop). 0 (default) = output_size. When > 0 it must be >= output_size; ignored when
   // output_size is 0.
   int resize_shortest = 0;
   int64_t max_probe_bytes = 5 << 20;  // bytes FFmpeg may read to find the streams
-  int max_dimension = 8192;         // refuse streams wider or taller than this
-  double max_seconds = 120;         // wall-clock budget for one file; past it, kDeadlineExceeded
-  int decode_threads = 0;           // decoder threads; 0 = FFmpeg's automatic choice
+  int max_dimension = 8192;           // refuse streams wider or taller than this
+  double max_seconds = 120;           // wall-clock budget for one file; past it, kDeadlineExceeded
+  int decode_threads = 0;             // decoder threads; 0 = FFmpeg's automatic choice
 };
 
 // What the sampler learnt about the file.
@@ -54,16 +54,16 @@ struct VideoInfo {
   double duration = 0;  // seconds, presentation duration
   int width = 0;        // as displayed: after rotation and sample aspect ratio
   int height = 0;
-  std::string codec;    // FFmpeg codec name, e.g. "h264"
-  std::string format;   // FFmpeg demuxer name, e.g. "mov,mp4,m4a,3gp,3g2,mj2"
-  int rotation = 0;     // clockwise degrees applied to the stored picture (0/90/180/270)
+  std::string codec;       // FFmpeg codec name, e.g. "h264"
+  std::string format;      // FFmpeg demuxer name, e.g. "mov,mp4,m4a,3gp,3g2,mj2"
+  int rotation = 0;        // clockwise degrees applied to the stored picture (0/90/180/270)
   bool has_index = false;  // the container listed its keyframes (seeks are planned with them)
 };
 
 struct Frame {
-  double t = 0;         // presentation time of the decoded frame, seconds from start
-  double target = 0;    // the target time it was chosen for
-  int width = 0;        // of `rgb`
+  double t = 0;       // presentation time of the decoded frame, seconds from start
+  double target = 0;  // the target time it was chosen for
+  int width = 0;      // of `rgb`
   int height = 0;
   std::vector<uint8_t> rgb;  // packed RGB24, row-major, width*height*3 bytes
 };

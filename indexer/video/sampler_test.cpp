@@ -16,8 +16,8 @@ namespace {
 using testing::FixtureCache;
 using testing::VideoFixture;
 
-#define VIDX_REQUIRE_FFMPEG()                                                          \
-  if (!testing::FfmpegAvailable())                                                     \
+#define VIDX_REQUIRE_FFMPEG()      \
+  if (!testing::FfmpegAvailable()) \
   GTEST_SKIP() << "the ffmpeg command is not installed; it makes the test videos"
 
 std::string Fixture(const VideoFixture& f) {
@@ -43,8 +43,8 @@ void ExpectCounterFramesConsistent(const VideoFixture& f, const std::vector<Fram
     ASSERT_EQ(fr.rgb.size(), static_cast<size_t>(fr.width) * fr.height * 3);
     const int n = testing::ReadCounter(fr.rgb.data(), fr.width, fr.height);
     ASSERT_GE(n, 0) << "unreadable counter in the frame at t=" << fr.t;
-    EXPECT_NEAR(fr.t, n / f.fps, 0.5 / f.fps) << f.name << ": frame " << n << " reported at "
-                                              << fr.t;
+    EXPECT_NEAR(fr.t, n / f.fps, 0.5 / f.fps)
+        << f.name << ": frame " << n << " reported at " << fr.t;
     EXPECT_GT(fr.t, last) << f.name;
     last = fr.t;
   }
@@ -154,10 +154,18 @@ TEST_P(RotationTest, OutputIsUpright) {
     };
     const testing::Rgb tl = quadrant(0, 0), tr = quadrant(1, 0), bl = quadrant(0, 1),
                        br = quadrant(1, 1);
-    EXPECT_GT(tl.r, 200); EXPECT_LT(tl.g, 60); EXPECT_LT(tl.b, 60);   // red
-    EXPECT_LT(tr.r, 60); EXPECT_GT(tr.g, 200); EXPECT_LT(tr.b, 60);   // green
-    EXPECT_LT(bl.r, 60); EXPECT_LT(bl.g, 60); EXPECT_GT(bl.b, 200);   // blue
-    EXPECT_GT(br.r, 200); EXPECT_GT(br.g, 200); EXPECT_GT(br.b, 200); // white
+    EXPECT_GT(tl.r, 200);
+    EXPECT_LT(tl.g, 60);
+    EXPECT_LT(tl.b, 60);  // red
+    EXPECT_LT(tr.r, 60);
+    EXPECT_GT(tr.g, 200);
+    EXPECT_LT(tr.b, 60);  // green
+    EXPECT_LT(bl.r, 60);
+    EXPECT_LT(bl.g, 60);
+    EXPECT_GT(bl.b, 200);  // blue
+    EXPECT_GT(br.r, 200);
+    EXPECT_GT(br.g, 200);
+    EXPECT_GT(br.b, 200);  // white
   }
 }
 
@@ -282,11 +290,11 @@ TEST(SamplerTest, SparseTargetsOnKeyframesDecodeAlmostNothing) {
 // keyframe (not the previous one, also within tolerance) must be the frame delivered.
 TEST(SamplerTest, NearestKeyframeIsTakenWithBFrames) {
   VIDX_REQUIRE_FFMPEG();
-  const VideoFixture f = testing::CounterVideo(
-      "h264_bframes_gop1s", "mp4",
-      {"-c:v", "libx264", "-bf", "3", "-g", "10", "-keyint_min", "10", "-sc_threshold", "0",
-       "-pix_fmt", "yuv420p"},
-      10, 8);
+  const VideoFixture f =
+      testing::CounterVideo("h264_bframes_gop1s", "mp4",
+                            {"-c:v", "libx264", "-bf", "3", "-g", "10", "-keyint_min", "10",
+                             "-sc_threshold", "0", "-pix_fmt", "yuv420p"},
+                            10, 8);
   const std::string path = Fixture(f);
   ASSERT_FALSE(path.empty());
   FrameSampler sampler(Options(0.5));  // targets 0, 2, 4, 6; tolerance 1 s

@@ -38,7 +38,7 @@ Status SamplingRun::Init(VideoInfo* info) {
   const int rotation = StreamRotation(st_);
   const AVRational sar = av_guess_sample_aspect_ratio(fmt, st_, nullptr);
   conv_ = std::make_unique<FrameConverter>(rotation, options_.output_size, sar,
-                                          options_.resize_shortest);
+                                           options_.resize_shortest);
 
   if (fmt->start_time != AV_NOPTS_VALUE) {
     start_ts_ = av_rescale_q(fmt->start_time, AV_TIME_BASE_Q, tb_);
@@ -293,9 +293,8 @@ Status SamplingRun::Seek(int64_t ts) {
   ++stats_->seeks;
   int rc = av_seek_frame(in_->format(), in_->stream_index(), ts, AVSEEK_FLAG_BACKWARD);
   if (rc < 0) {
-    rc = avformat_seek_file(in_->format(), in_->stream_index(),
-                            std::numeric_limits<int64_t>::min(), ts,
-                            std::numeric_limits<int64_t>::max(), 0);
+    rc = avformat_seek_file(in_->format(), in_->stream_index(), std::numeric_limits<int64_t>::min(),
+                            ts, std::numeric_limits<int64_t>::max(), 0);
   }
   if (rc == AVERROR_EXIT) return DeadlineStatus();
   // A failed seek leaves the demuxer where it was: decoding simply goes on from there.
