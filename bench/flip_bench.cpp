@@ -102,7 +102,7 @@ void Fill(vidx::Catalog* catalog, const std::string& fingerprint, size_t dim, co
       r.segments.push_back(std::move(s));
     }
     r.duration = 2.0 * static_cast<double>(n);
-    Check(catalog->Commit(fingerprint, r), "writing the catalog");
+    Check(catalog->CommitFile(fingerprint, r).status(), "writing the catalog");
     done += n;
   }
 }
