@@ -1,18 +1,10 @@
 #include "indexer/pipeline/decode_stage.h"
 
-#include <chrono>
 #include <utility>
 
+#include "indexer/pipeline/pipeline_counters.h"
+
 namespace vidx {
-namespace {
-
-using Clock = std::chrono::steady_clock;
-
-double Since(Clock::time_point t0) {
-  return std::chrono::duration<double>(Clock::now() - t0).count();
-}
-
-}  // namespace
 
 DecodeStage::DecodeStage(const FrameSource* source, const std::vector<PendingFile>* files,
                          FrameQueue* queue, int workers, const std::atomic<bool>* cancel)
@@ -46,7 +38,7 @@ void DecodeStage::Work() {
     const PendingFile& file = (*files_)[i];
     if (!file.read_error.ok()) continue;  // committed as failed without decoding
     double waited = 0;
-    const Clock::time_point t0 = Clock::now();
+    const PipelineClock::time_point t0 = PipelineClock::now();
     QueueItem end;
     end.file = i;
     end.end = true;
@@ -58,7 +50,7 @@ void DecodeStage::Work() {
       if (!queue_->Push(std::move(item), &waited)) return Status::Unavailable("run stopped");
       return Status::Ok();
     });
-    busy += Since(t0) - waited;
+    busy += SecondsSince(t0) - waited;
     if (!queue_->Push(std::move(end), &waited)) break;
   }
   {

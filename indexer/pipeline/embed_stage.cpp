@@ -1,20 +1,10 @@
 #include "indexer/pipeline/embed_stage.h"
 
-#include <chrono>
 #include <utility>
 
 #include "indexer/pipeline/segment_pooling.h"
 
 namespace vidx {
-namespace {
-
-using Clock = std::chrono::steady_clock;
-
-double Since(Clock::time_point t0) {
-  return std::chrono::duration<double>(Clock::now() - t0).count();
-}
-
-}  // namespace
 
 FailureKind FailureKindOf(const Status& error) {
   return error.code() == StatusCode::kIoError ? FailureKind::kUnreadable
@@ -76,9 +66,9 @@ Status EmbedStage::Flush() {
   if (batch_files_.empty()) return Status::Ok();
   const size_t n = batch_files_.size();
   std::vector<float> out(n * dim_);
-  const Clock::time_point t0 = Clock::now();
+  const PipelineClock::time_point t0 = PipelineClock::now();
   Status s = embedder_->EmbedPreparedImages(static_cast<int64_t>(n), pixels_.data(), out.data());
-  c_->infer_seconds += Since(t0);
+  c_->infer_seconds += SecondsSince(t0);
   if (!s.ok()) return s.WithContext("embedding frames");
   for (size_t i = 0; i < n; ++i) {
     FileState& f = state_[batch_files_[i]];
@@ -130,9 +120,9 @@ Status EmbedStage::Commit(size_t file) {
   }
   f.vectors.clear();
   f.vectors.shrink_to_fit();
-  const Clock::time_point t0 = Clock::now();
+  const PipelineClock::time_point t0 = PipelineClock::now();
   Status s = sink_->Commit(fingerprint_, r);
-  c_->write_seconds += Since(t0);
+  c_->write_seconds += SecondsSince(t0);
   if (on_progress_) on_progress_();
   return s.WithContext("storing " + p.file.path);
 }

@@ -1,6 +1,5 @@
 #include "indexer/pipeline/pipeline.h"
 
-#include <chrono>
 #include <utility>
 
 #include "indexer/pipeline/decode_stage.h"
@@ -9,16 +8,6 @@
 #include "indexer/pipeline/triage.h"
 
 namespace vidx {
-
-namespace {
-
-using Clock = std::chrono::steady_clock;
-
-double Since(Clock::time_point t0) {
-  return std::chrono::duration<double>(Clock::now() - t0).count();
-}
-
-}  // namespace
 
 StatusOr<SamplerOptions> SamplerOptionsForModel(const Embedder& embedder,
                                                 const SamplingSettings& sampling) {
@@ -68,9 +57,9 @@ Status IndexPipeline::Run(const std::vector<std::string>& files, PipelineCounter
   PipelineCounters& c = *counters;
   c = PipelineCounters();
   c.files_total = static_cast<int64_t>(files.size());
-  const Clock::time_point start = Clock::now();
+  const PipelineClock::time_point start = PipelineClock::now();
   auto report = [&] {
-    c.wall_seconds = Since(start);
+    c.wall_seconds = SecondsSince(start);
     if (progress) progress(c);
   };
   const int side = options_.sampler.output_size;
@@ -110,7 +99,7 @@ Status IndexPipeline::Run(const std::vector<std::string>& files, PipelineCounter
   if (result.ok()) result = embed.Flush();
   if (!result.ok()) queue.Cancel();
   c.decode_seconds = decode.Join();
-  c.wall_seconds = Since(start);
+  c.wall_seconds = SecondsSince(start);
   return result;
 }
 

@@ -5,10 +5,17 @@
 #ifndef VIDX_INDEXER_PIPELINE_PIPELINE_COUNTERS_H_
 #define VIDX_INDEXER_PIPELINE_PIPELINE_COUNTERS_H_
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 
 namespace vidx {
+
+// The clock the stages time themselves with for the counters' *_seconds fields.
+using PipelineClock = std::chrono::steady_clock;
+inline double SecondsSince(PipelineClock::time_point t0) {
+  return std::chrono::duration<double>(PipelineClock::now() - t0).count();
+}
 
 struct PipelineCounters {
   int64_t files_total = 0;      // files handed to Run()

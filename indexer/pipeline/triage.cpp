@@ -2,16 +2,14 @@
 
 #include <unistd.h>
 
-#include <chrono>
 #include <filesystem>
 #include <optional>
 
 #include "indexer/pipeline/file_scan.h"
 
 namespace vidx {
-namespace {
 
-using Clock = std::chrono::steady_clock;
+namespace {
 
 // Moves the first known record with `hash` whose file is gone to `id`. *renamed says whether
 // one was found.
@@ -23,9 +21,9 @@ Status TryRename(KnownFiles* known, const FileIdentity& id, const std::string& h
   for (const std::string& old_path : *same) {
     std::error_code ec;
     if (old_path == id.path || std::filesystem::exists(old_path, ec)) continue;
-    const Clock::time_point t0 = Clock::now();
+    const PipelineClock::time_point t0 = PipelineClock::now();
     Status s = known->Rename(old_path, id);
-    c->write_seconds += std::chrono::duration<double>(Clock::now() - t0).count();
+    c->write_seconds += SecondsSince(t0);
     if (!s.ok()) return s.WithContext("renaming " + old_path + " to " + id.path);
     *renamed = true;
     return Status::Ok();
