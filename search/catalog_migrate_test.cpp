@@ -27,6 +27,17 @@ class TempDir : public testing::TempDir {
   TempDir() : testing::TempDir("vidx_catalog_migrate") {}
 };
 
+// The checkpoint whose hash the fixture caches: the writer stores it, the checks look it up.
+FileIdentity FixtureCheckpoint() {
+  FileIdentity model;
+  model.path = "/models/clip.pt";
+  model.size = 123;
+  model.mtime_ns = 456;
+  model.inode = 789;
+  model.device = 2049;
+  return model;
+}
+
 FileResult MakeFile(const std::string& path, const std::string& hash, int segments, float seed) {
   FileResult r;
   r.file.path = path;
@@ -77,13 +88,7 @@ void WriteFixture(const std::string& state_dir) {
     ASSERT_TRUE(c.SetActive(g1->id).ok());
     ASSERT_TRUE(c.CreateGeneration("fp-two", 4).ok());
     ASSERT_TRUE(c.CommitFile("fp-two", MakeFile("/lib/a.mp4", "aa", 1, 9.f)).ok());
-    FileIdentity model;
-    model.path = "/models/clip.pt";
-    model.size = 123;
-    model.mtime_ns = 456;
-    model.inode = 789;
-    model.device = 2049;
-    ASSERT_TRUE(c.Store(model, std::string(64, 'e')).ok());
+    ASSERT_TRUE(c.Store(FixtureCheckpoint(), std::string(64, 'e')).ok());
   }
   // Tidy: everything in one table file, an empty write-ahead log, no LOG file.
   rocksdb::Options options;
@@ -172,14 +177,8 @@ void ExpectFixtureContents(const Catalog& c) {
   ASSERT_EQ(files2.size(), 1u);
   EXPECT_EQ(files2["/lib/a.mp4"].vector_ids, (std::vector<uint64_t>{7}));
 
-  FileIdentity model;
-  model.path = "/models/clip.pt";
-  model.size = 123;
-  model.mtime_ns = 456;
-  model.inode = 789;
-  model.device = 2049;
   // HashCache::Lookup is not const.
-  EXPECT_EQ(const_cast<Catalog&>(c).Lookup(model), std::string(64, 'e'));
+  EXPECT_EQ(const_cast<Catalog&>(c).Lookup(FixtureCheckpoint()), std::string(64, 'e'));
 }
 
 TEST(CatalogMigrateTest, WritesFixtureOnRequest) {
