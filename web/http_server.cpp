@@ -325,6 +325,9 @@ bool HttpServer::Queue(MHD_Connection* connection, WebResponse response) {
         response.body.size(), const_cast<char*>(response.body.data()), MHD_RESPMEM_MUST_COPY));
   }
   if (!r) return false;  // out of memory: close the connection
+  for (const auto& [name, value] : options_.default_headers) {
+    if (response.Header(name).empty()) response.headers.emplace_back(name, value);
+  }
   for (const auto& [name, value] : response.headers) {
     if (value.empty()) continue;  // libmicrohttpd refuses empty values
     if (MHD_add_response_header(r.get(), name.c_str(), value.c_str()) != MHD_YES) return false;

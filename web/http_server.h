@@ -87,6 +87,9 @@ struct HttpServerOptions {
   // The largest request body for a method and path (default: 64 KiB for every request).
   std::function<size_t(const std::string& method, const std::string& path)> body_limit;
   size_t max_buffered_bytes = 64 << 20;  // all bodies being received at once
+  // Added to every response, the server's own answers (413, 503, 500) included, unless the
+  // response sets a header of that name itself.
+  std::vector<std::pair<std::string, std::string>> default_headers;
   // Where libmicrohttpd's own error messages go (default: nowhere). Called from any thread.
   std::function<void(const std::string&)> log;
 };

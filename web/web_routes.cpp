@@ -87,13 +87,17 @@ bool WebRoutes::Authorized(const WebRequest& request) const {
   return false;
 }
 
+std::vector<std::pair<std::string, std::string>> WebRoutes::SecurityHeaders() {
+  return {{"Content-Security-Policy", kContentSecurityPolicy},
+          {"X-Content-Type-Options", "nosniff"},
+          {"Referrer-Policy", "no-referrer"}};
+}
+
 WebResponse WebRoutes::Handle(const WebRequest& request) const {
   WebResponse r = Route(request);
-  if (r.Header("Content-Security-Policy").empty()) {
-    r.SetHeader("Content-Security-Policy", kContentSecurityPolicy);
+  for (const auto& [name, value] : SecurityHeaders()) {
+    if (r.Header(name).empty()) r.SetHeader(name, value);  // the login page has its own CSP
   }
-  r.SetHeader("X-Content-Type-Options", "nosniff");
-  r.SetHeader("Referrer-Policy", "no-referrer");
   return r;
 }
 

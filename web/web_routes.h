@@ -22,6 +22,8 @@
 
 #include <cstddef>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "web/http_server.h"
 #include "web/web_backend.h"
@@ -43,6 +45,9 @@ class WebRoutes {
 
   // The body limit for HttpServerOptions::body_limit.
   static size_t BodyLimit(const std::string& method, const std::string& path);
+  // The headers every response carries, for HttpServerOptions::default_headers (so that the
+  // server's own answers carry them too).
+  static std::vector<std::pair<std::string, std::string>> SecurityHeaders();
 
  private:
   bool Authorized(const WebRequest& request) const;
