@@ -24,6 +24,10 @@
 // "<pad>", "<eos>", ...) is encoded as text, as transformers does with split_special_tokens.
 // (transformers' default would turn such spellings into the special ids.)
 //
+// Built as the library vidx_sentencepiece, which must not yet be linked into a binary that
+// links LibTorch: Debian's libsentencepiece exports the protobuf-lite it embeds, which clashes
+// with LibTorch's libprotobuf (docs/model-formats.md, "Tokenizers").
+//
 // Thread-safety: immutable after Open(); every method may be called from several threads.
 #ifndef VIDX_INDEXER_MODEL_SENTENCEPIECE_TOKENIZER_H_
 #define VIDX_INDEXER_MODEL_SENTENCEPIECE_TOKENIZER_H_
