@@ -13,6 +13,9 @@
 #include "app/status_report.h"
 #include "daemon/daemon_log.h"
 #include "web/web_token.h"
+#if VIDX_HAVE_THUMBS
+#include "thumbs/thumbnailer.h"
+#endif
 
 namespace vidx {
 
@@ -60,14 +63,38 @@ class Daemon::WebSide : public WebBackend {
   StatusOr<std::vector<std::string>> Folders() override { return d_->search_.Folders(); }
   std::vector<std::string> LibraryRoots() override { return d_->indexer_->status().roots; }
   void RequestReindex() override { d_->indexer_->RequestReindex(); }
-  StatusOr<std::string> Thumbnail(const FileIdentity& file, double /*seconds*/,
-                                  int /*width*/) override {
-    return Status::Unavailable("thumbnails are not built into this vidx (asked for " + file.path +
+  StatusOr<std::string> Thumbnail(const FileIdentity& file, double seconds, int width) override {
+#if VIDX_HAVE_THUMBS
+    if (thumbnailer_) return thumbnailer_->Get(file, seconds, width);
+#else
+    (void)seconds;
+    (void)width;
+#endif
+    return Status::Unavailable("thumbnails are not available in this vidx (asked for " + file.path +
                                ")");
   }
 
+#if VIDX_HAVE_THUMBS
+  // The cache under <state_dir>/thumbs, at most web.thumb_cache_mb. A cache that cannot be
+  // opened leaves thumbnails unavailable (logged), not the daemon stopped.
+  void OpenThumbnailer(const Config& config) {
+    ThumbnailerOptions o;
+    o.cache_dir = (std::filesystem::path(config.state_dir) / "thumbs").string();
+    o.max_cache_bytes = config.web.thumb_cache_mb << 20;
+    StatusOr<std::unique_ptr<Thumbnailer>> t = Thumbnailer::Open(o);
+    if (!t.ok()) {
+      DaemonLog()->warn("thumbnails are unavailable: {}", t.status().message());
+      return;
+    }
+    thumbnailer_ = std::move(*t);
+  }
+#endif
+
  private:
   Daemon* const d_;
+#if VIDX_HAVE_THUMBS
+  std::unique_ptr<Thumbnailer> thumbnailer_;
+#endif
 };
 
 Daemon::Daemon() = default;
@@ -107,6 +134,9 @@ Status Daemon::StartWeb(const Config& config) {
   StatusOr<std::string> token = LoadOrCreateWebToken(config.state_dir);
   if (!token.ok()) return token.status();
   web_side_ = std::make_unique<WebSide>(this);
+#if VIDX_HAVE_THUMBS
+  web_side_->OpenThumbnailer(config);
+#endif
   web_routes_ = std::make_unique<WebRoutes>(web_side_.get(), *token);
   HttpServerOptions options;
   options.listen = config.web.listen;

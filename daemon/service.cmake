@@ -18,6 +18,13 @@ target_link_libraries(vidx_daemon
          vidx_web nlohmann_json::nlohmann_json
   PRIVATE spdlog::spdlog)
 
+# Thumbnails for the web UI (thumbs/, vidx_thumbs) when that folder is part of the build; it
+# must be added before daemon/ in the top CMakeLists.txt. Without it /v1/thumb answers 503.
+if(TARGET vidx_thumbs)
+  target_link_libraries(vidx_daemon PRIVATE vidx_thumbs)
+  target_compile_definitions(vidx_daemon PRIVATE VIDX_HAVE_THUMBS=1)
+endif()
+
 if(VIDX_BUILD_TESTS)
   vidx_add_test(scheduler_test
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/scheduler_test.cpp
