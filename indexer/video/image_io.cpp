@@ -124,14 +124,27 @@ StatusOr<std::string> EncodeJpeg(const Frame& frame, int quality) {
   pic->quality = enc->global_quality;
   rc = av_frame_get_buffer(pic.get(), 0);
   if (rc < 0) return Status::ResourceExhausted("out of memory for the " + what);
-  // RGB -> full-range BT.601 YCbCr 4:2:0, as JPEG files carry it.
+  // swscale's vector code reads past the end of a source row, so the pixels go into a padded
+  // AVFrame first; then RGB -> full-range BT.601 YCbCr 4:2:0, as JPEG files carry it.
+  ffmpeg::FramePtr rgb(av_frame_alloc());
+  if (!rgb) return Status::ResourceExhausted("out of memory for the " + what);
+  rgb->width = frame.width;
+  rgb->height = frame.height;
+  rgb->format = AV_PIX_FMT_RGB24;
+  if (av_frame_get_buffer(rgb.get(), 0) < 0) {
+    return Status::ResourceExhausted("out of memory for the " + what);
+  }
+  const size_t row = static_cast<size_t>(frame.width) * 3;
+  for (int y = 0; y < frame.height; ++y) {
+    std::memcpy(rgb->data[0] + static_cast<ptrdiff_t>(y) * rgb->linesize[0],
+                frame.rgb.data() + row * y, row);
+  }
   ffmpeg::SwsPtr sws(sws_getContext(frame.width, frame.height, AV_PIX_FMT_RGB24, frame.width,
                                     frame.height, AV_PIX_FMT_YUVJ420P,
                                     SWS_BICUBIC | SWS_ACCURATE_RND, nullptr, nullptr, nullptr));
   if (!sws) return Status::Internal("cannot set up the colour conversion for the " + what);
-  const uint8_t* src[4] = {frame.rgb.data(), nullptr, nullptr, nullptr};
-  const int src_stride[4] = {frame.width * 3, 0, 0, 0};
-  if (sws_scale(sws.get(), src, src_stride, 0, frame.height, pic->data, pic->linesize) <= 0) {
+  if (sws_scale(sws.get(), rgb->data, rgb->linesize, 0, frame.height, pic->data, pic->linesize) <=
+      0) {
     return Status::Internal("colour conversion failed for the " + what);
   }
   rc = avcodec_send_frame(enc.get(), pic.get());
