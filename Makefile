@@ -46,8 +46,8 @@ asan: deps-test
 # tests. tests/tsan.supp says what is suppressed and why.
 TSAN_TARGETS := vidx api_server_test dir_watcher_test settle_queue_test sd_notify_test \
   http_message_test pipeline_test pipeline_stages_test scheduler_test generation_manager_test \
-  daemon_test index_search_cli_test crash_harness_test fault_injection_test
-TSAN_TESTS := ApiServer|CallApi|DirWatcher|SettleQueue|SdNotify|Http|PoolSegments|ContentHash|ExpandPaths|PipelineStages|SchedulerTest|GenerationManager|DaemonTest|IndexSearchCli|CrashHarness|FaultTest|vidx_tiny_clip
+  daemon_test index_search_cli_test crash_harness_test fault_injection_test vidx_thumbs_test
+TSAN_TESTS := ThumbCache|Thumbnailer|ApiServer|CallApi|DirWatcher|SettleQueue|SdNotify|Http|PoolSegments|ContentHash|ExpandPaths|PipelineStages|SchedulerTest|GenerationManager|DaemonTest|IndexSearchCli|CrashHarness|FaultTest|vidx_tiny_clip
 tsan: deps-test
 	cmake -S . -B $(TSAN_BUILD) $(CMAKE_OPTS) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DVIDX_SANITIZE=thread -DVIDX_BUILD_BENCH=OFF

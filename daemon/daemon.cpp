@@ -12,10 +12,8 @@
 #include "app/model_session.h"
 #include "app/status_report.h"
 #include "daemon/daemon_log.h"
-#include "web/web_token.h"
-#if VIDX_HAVE_THUMBS
 #include "thumbs/thumbnailer.h"
-#endif
+#include "web/web_token.h"
 
 namespace vidx {
 
@@ -64,17 +62,12 @@ class Daemon::WebSide : public WebBackend {
   std::vector<std::string> LibraryRoots() override { return d_->indexer_->status().roots; }
   void RequestReindex() override { d_->indexer_->RequestReindex(); }
   StatusOr<std::string> Thumbnail(const FileIdentity& file, double seconds, int width) override {
-#if VIDX_HAVE_THUMBS
     if (thumbnailer_) return thumbnailer_->Get(file, seconds, width);
-#else
-    (void)seconds;
-    (void)width;
-#endif
-    return Status::Unavailable("thumbnails are not available in this vidx (asked for " + file.path +
-                               ")");
+    return Status::Unavailable(
+        "thumbnails are not available: their cache could not be opened (asked for " + file.path +
+        ")");
   }
 
-#if VIDX_HAVE_THUMBS
   // The cache under <state_dir>/thumbs, at most web.thumb_cache_mb. A cache that cannot be
   // opened leaves thumbnails unavailable (logged), not the daemon stopped.
   void OpenThumbnailer(const Config& config) {
@@ -88,13 +81,10 @@ class Daemon::WebSide : public WebBackend {
     }
     thumbnailer_ = std::move(*t);
   }
-#endif
 
  private:
   Daemon* const d_;
-#if VIDX_HAVE_THUMBS
   std::unique_ptr<Thumbnailer> thumbnailer_;
-#endif
 };
 
 Daemon::Daemon() = default;
@@ -134,9 +124,7 @@ Status Daemon::StartWeb(const Config& config) {
   StatusOr<std::string> token = LoadOrCreateWebToken(config.state_dir);
   if (!token.ok()) return token.status();
   web_side_ = std::make_unique<WebSide>(this);
-#if VIDX_HAVE_THUMBS
   web_side_->OpenThumbnailer(config);
-#endif
   web_routes_ = std::make_unique<WebRoutes>(web_side_.get(), *token);
   HttpServerOptions options;
   options.listen = config.web.listen;

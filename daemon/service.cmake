@@ -16,14 +16,7 @@ vidx_project_target(vidx_daemon)
 target_link_libraries(vidx_daemon
   PUBLIC vidx_app vidx_search vidx_config vidx_daemon_api vidx_daemon_watch vidx_daemon_scheduler
          vidx_web nlohmann_json::nlohmann_json
-  PRIVATE spdlog::spdlog)
-
-# Thumbnails for the web UI (thumbs/, vidx_thumbs) when that folder is part of the build; it
-# must be added before daemon/ in the top CMakeLists.txt. Without it /v1/thumb answers 503.
-if(TARGET vidx_thumbs)
-  target_link_libraries(vidx_daemon PRIVATE vidx_thumbs)
-  target_compile_definitions(vidx_daemon PRIVATE VIDX_HAVE_THUMBS=1)
-endif()
+  PRIVATE vidx_thumbs spdlog::spdlog)
 
 if(VIDX_BUILD_TESTS)
   vidx_add_test(scheduler_test

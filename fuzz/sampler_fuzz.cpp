@@ -1,6 +1,6 @@
-// libFuzzer target: FrameSampler on arbitrary bytes must return a Status or frames, never
-// crash, leak or overrun; every frame it delivers is a complete RGB24 picture at a finite
-// time.
+// libFuzzer target: FrameSampler and DecodeFrameAt (the thumbnail path) on arbitrary bytes
+// must return a Status or frames, never crash, leak or overrun; every frame they deliver is a
+// complete RGB24 picture at a finite time.
 //
 // The bytes are put in an anonymous memfd and the sampler is given /proc/self/fd/N: the
 // sampler's normal file path (stat, file-protocol-only avio, vidx's own probe and demuxer
@@ -9,11 +9,13 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <string>
 
+#include "indexer/video/frame_at.h"
 #include "indexer/video/sampler.h"
 
 namespace {
@@ -63,5 +65,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   });
   if (!s.ok() && s.message().empty()) std::abort();
   if (frames > 8) std::abort();
+
+  // One frame at a time chosen by the input (inside, at or past the end), 64 px wide.
+  vidx::FrameAtOptions at;
+  at.width = 64;
+  at.max_probe_bytes = 1 << 20;
+  at.max_dimension = 2048;
+  at.max_seconds = 2;
+  const double t = size > 0 ? data[0] / 64.0 * std::max(info.duration, 1.0) : 0;
+  vidx::StatusOr<vidx::Frame> one = vidx::DecodeFrameAt(path, t, at);
+  if (one.ok()) {
+    if (one->width != 64 || one->height < 2 || one->height % 2 != 0) std::abort();
+    if (one->rgb.size() != static_cast<size_t>(one->width) * one->height * 3) std::abort();
+    if (!std::isfinite(one->t)) std::abort();
+  } else if (one.status().message().empty()) {
+    std::abort();
+  }
   return 0;
 }

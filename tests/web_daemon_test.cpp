@@ -117,7 +117,7 @@ TEST_F(WebDaemonTest, ListenerTokenAndAddress) {
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.Header("content-type"), "text/html; charset=utf-8");
 
-  // A search over TCP, then the first hit's bytes by its path from the search (a byte range).
+  // A search over TCP; a path as "like" is refused there.
   r = HttpCall(address, "POST", "/v1/search", with_cookie, R"({"text": "a test pattern", "k": 2})");
   ASSERT_EQ(r.status, 200) << r.body;
   const json found = json::parse(r.body, nullptr, false);
@@ -125,6 +125,16 @@ TEST_F(WebDaemonTest, ListenerTokenAndAddress) {
   r = HttpCall(address, "POST", "/v1/search", with_cookie,
                json{{"like", found["results"][0]["path"].get<std::string>() + "@1"}}.dump());
   EXPECT_EQ(r.status, 400) << "a path is refused over TCP: " << r.body;
+  // The first hit's bytes (a range) and a thumbnail, by the file id the search gave.
+  const std::string file = std::to_string(found["results"][0]["file"].get<uint64_t>());
+  r = HttpCall(address, "GET", "/v1/media/" + file, {with_cookie[0], {"Range", "bytes=0-9"}});
+  ASSERT_EQ(r.status, 206) << r.body;
+  EXPECT_EQ(r.body.size(), 10u);
+  r = HttpCall(address, "GET", "/v1/thumb?file=" + file + "&t=1&w=64", with_cookie);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.Header("content-type"), "image/jpeg");
+  EXPECT_EQ(r.body.substr(0, 2), "\xff\xd8");
+  EXPECT_TRUE(fs::is_directory(work_ / "state" / "thumbs"));
   r = HttpCall(address, "GET", "/v1/folders", with_cookie);
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(json::parse(r.body)["folders"], json::array({(work_ / "lib").string()}));

@@ -88,10 +88,11 @@ void DisplaySize(int width, int height, AVRational sar, int rotation, int* displ
 }
 
 FrameConverter::FrameConverter(int rotation, int output_size, AVRational fallback_sar,
-                               int resize_shortest)
+                               int resize_shortest, int output_width)
     : rotation_(rotation),
       output_size_(output_size),
       resize_shortest_(std::max(resize_shortest, output_size)),
+      output_width_(std::max(output_width, 0)),
       fallback_sar_(fallback_sar) {}
 
 Status FrameConverter::Convert(const AVFrame& frame, Frame* out) {
@@ -111,6 +112,11 @@ Status FrameConverter::Convert(const AVFrame& frame, Frame* out) {
     rot_w = std::max(resize_shortest_, ClampSide(disp_w * scale));
     rot_h = std::max(resize_shortest_, ClampSide(disp_h * scale));
     out_w = out_h = output_size_;
+  } else if (output_width_ > 0) {
+    rot_w = out_w = ClampSide(output_width_);
+    const double h = static_cast<double>(disp_h) * rot_w / disp_w;
+    const int even = 2 * static_cast<int>(std::lround(std::min<double>(h, kMaxScaledHeight) / 2));
+    rot_h = out_h = std::max(2, even);
   }
   const bool swapped = rotation_ == 90 || rotation_ == 270;
   const int sc_w = swapped ? rot_h : rot_w;  // scaled size in stored orientation

@@ -3,8 +3,11 @@
 // Geometry, in this order: sample aspect ratio (the width is stretched or narrowed to
 // width*SAR; the height is kept), then rotation (clockwise, a multiple of 90°), then, when
 // output_size > 0, the shortest side is scaled to resize_shortest (0 = output_size; bicubic)
-// and the centre output_size x output_size square is kept. With output_size == 0 the displayed size
-// is kept. Scaling happens once, in swscale, before the (lossless) rotation and crop.
+// and the centre output_size x output_size square is kept. With output_size == 0 and
+// output_width > 0 the displayed picture is scaled to output_width pixels wide, the height in
+// proportion rounded to an even number (2 .. kMaxScaledHeight); no crop. With both 0 the
+// displayed size is kept. Scaling happens once, in swscale, before the (lossless) rotation and
+// crop.
 //
 // Thread-safety: not thread-safe (caches a SwsContext); use one converter per thread.
 #ifndef VIDX_INDEXER_VIDEO_FRAME_CONVERT_H_
@@ -30,9 +33,13 @@ void DisplaySize(int width, int height, AVRational sar, int rotation, int* displ
 
 class FrameConverter {
  public:
-  // `rotation`: clockwise degrees (multiple of 90); `output_size` and `resize_shortest` as in
-  // SamplerOptions (REQUIRES: resize_shortest is 0 or >= output_size).
-  FrameConverter(int rotation, int output_size, AVRational fallback_sar, int resize_shortest = 0);
+  // The tallest picture output_width mode makes (a hostile aspect ratio cannot ask for more).
+  static constexpr int kMaxScaledHeight = 8192;
+
+  // `rotation`: clockwise degrees (multiple of 90); `output_size`, `resize_shortest` and
+  // `output_width` as in SamplerOptions (REQUIRES: resize_shortest is 0 or >= output_size).
+  FrameConverter(int rotation, int output_size, AVRational fallback_sar, int resize_shortest = 0,
+                 int output_width = 0);
 
   // Fills out->width/height/rgb from `frame` (out->t and out->target are left alone).
   // Fails (kCorruption/kInternal) on frames swscale cannot handle.
@@ -42,6 +49,7 @@ class FrameConverter {
   int rotation_;
   int output_size_;
   int resize_shortest_;
+  int output_width_;
   AVRational fallback_sar_;
   ffmpeg::SwsPtr sws_;
   std::vector<uint8_t> scaled_;  // scaled, not yet rotated/cropped RGB24 (padded rows)

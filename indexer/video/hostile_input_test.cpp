@@ -11,6 +11,7 @@
 #include <fstream>
 #include <random>
 
+#include "indexer/video/frame_at.h"
 #include "indexer/video/sampler.h"
 #include "tests/fixtures/video_fixtures.h"
 
@@ -179,11 +180,25 @@ class OpenWatch {
   int fd_;
 };
 
+// The same file through the thumbnail entry point, at a few times.
+Result FrameAt(const std::string& path, double seconds, double max_seconds = 10) {
+  FrameAtOptions o;
+  o.width = 320;
+  o.max_seconds = max_seconds;
+  Result r;
+  const auto start = std::chrono::steady_clock::now();
+  auto frame = DecodeFrameAt(path, seconds, o);
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  r.status = frame.status();
+  if (frame.ok()) r.frames.push_back(std::move(frame).value());
+  return r;
+}
+
 void ExpectPlaylistRefused(const std::string& playlist, const std::string& referenced,
-                           const std::string& format) {
+                           const std::string& format, bool frame_at = false) {
   OpenWatch watch(referenced);
   ASSERT_TRUE(watch.ok());
-  Result r = Sample(playlist);
+  Result r = frame_at ? FrameAt(playlist, 1) : Sample(playlist);
   EXPECT_EQ(r.status.code(), StatusCode::kUnsupported) << r.status.ToString();
   EXPECT_NE(r.status.message().find("'" + format + "' format is refused"), std::string::npos)
       << r.status.message();
@@ -206,6 +221,7 @@ TEST(HostileInputTest, HlsPlaylistDoesNotOpenOtherFiles) {
       secret + "\n#EXTINF:3.0,\nhttp://127.0.0.1:9/x.ts\n#EXT-X-ENDLIST\n";
   WriteAll(dir.File("list.m3u8"), m3u8);
   ExpectPlaylistRefused(dir.File("list.m3u8"), secret, "hls");
+  ExpectPlaylistRefused(dir.File("list.m3u8"), secret, "hls", /*frame_at=*/true);
   WriteAll(dir.File("list_named.mp4"), m3u8);  // the name does not matter, the content does
   ExpectPlaylistRefused(dir.File("list_named.mp4"), secret, "hls");
 }
@@ -218,6 +234,7 @@ TEST(HostileInputTest, ConcatScriptDoesNotOpenOtherFiles) {
   WriteAll(dir.File("list.ffconcat"), "ffconcat version 1.0\nfile 'secret.mp4'\nfile '" + secret +
                                           "'\nfile 'http://127.0.0.1:9/x.mp4'\n");
   ExpectPlaylistRefused(dir.File("list.ffconcat"), secret, "concat");
+  ExpectPlaylistRefused(dir.File("list.ffconcat"), secret, "concat", /*frame_at=*/true);
 }
 
 TEST(HostileInputTest, UrlLikeNamesAreFiles) {
@@ -225,6 +242,66 @@ TEST(HostileInputTest, UrlLikeNamesAreFiles) {
   // A relative name that looks like a protocol is still just a (missing) file.
   Result r = Sample("http://127.0.0.1:9/video.mp4");
   EXPECT_EQ(r.status.code(), StatusCode::kNotFound) << r.status.ToString();
+}
+
+TEST(HostileInputTest, FrameAtRandomBytesEmptyFilesAndDirectories) {
+  testing::TempDir dir;
+  std::mt19937 rng(99);
+  for (int i = 0; i < 3; ++i) {
+    std::string bytes(2000 + i * 30000, '\0');
+    for (auto& c : bytes) c = static_cast<char>(rng());
+    const std::string path = dir.File("random" + std::to_string(i) + ".mkv");
+    WriteAll(path, bytes);
+    Result r = FrameAt(path, 3);
+    EXPECT_FALSE(r.status.ok());
+    EXPECT_NE(r.status.message().find(path), std::string::npos) << r.status.message();
+    EXPECT_LT(r.seconds, 5);
+  }
+  WriteAll(dir.File("empty.mp4"), "");
+  EXPECT_EQ(FrameAt(dir.File("empty.mp4"), 0).status.code(), StatusCode::kCorruption);
+  EXPECT_EQ(FrameAt(dir.path(), 0).status.code(), StatusCode::kInvalidArgument);
+}
+
+TEST(HostileInputTest, FrameAtTruncatedFilesGiveAFrameOrAnError) {
+  VIDX_REQUIRE_FFMPEG();
+  testing::TempDir dir;
+  for (const auto& f : testing::CodecMatrix()) {
+    const std::string bytes = ReadAll(FixturePath(f));
+    ASSERT_FALSE(bytes.empty());
+    for (double part : {0.3, 0.8}) {
+      const std::string path = dir.File("cut_" + f.name + "." + f.ext);
+      WriteAll(path, bytes.substr(0, static_cast<size_t>(bytes.size() * part)));
+      for (double t : {0.0, 2.5, 60.0}) {
+        Result r = FrameAt(path, t);
+        SCOPED_TRACE(f.name + " cut at " + std::to_string(part) + ", t=" + std::to_string(t) +
+                     ": " + r.status.ToString());
+        EXPECT_LT(r.seconds, 10);
+        if (r.status.ok()) {
+          ASSERT_EQ(r.frames.size(), 1u);
+          EXPECT_EQ(r.frames[0].width, 320);
+          EXPECT_EQ(r.frames[0].height % 2, 0);
+        } else {
+          EXPECT_NE(r.status.message().find(path), std::string::npos);
+        }
+      }
+    }
+  }
+}
+
+TEST(HostileInputTest, FrameAtKeepsThePixelAndTimeLimits) {
+  VIDX_REQUIRE_FFMPEG();
+  std::string bytes = ReadAll(FixturePath(H264Mp4()));
+  const size_t avc1 = bytes.find("avc1", bytes.find("stsd"));
+  ASSERT_NE(avc1, std::string::npos);
+  const size_t wpos = avc1 + 4 + 6 + 2 + 16;
+  for (size_t i = 0; i < 4; ++i) bytes[wpos + i] = '\xff';  // 65535 x 65535
+  testing::TempDir dir;
+  WriteAll(dir.File("huge.mp4"), bytes);
+  Result r = FrameAt(dir.File("huge.mp4"), 1);
+  EXPECT_EQ(r.status.code(), StatusCode::kResourceExhausted) << r.status.ToString();
+  r = FrameAt(FixturePath(H264Mp4()), 1, /*max_seconds=*/1e-9);
+  EXPECT_EQ(r.status.code(), StatusCode::kDeadlineExceeded) << r.status.ToString();
+  EXPECT_NE(r.status.message().find(FixturePath(H264Mp4())), std::string::npos);
 }
 
 }  // namespace

@@ -3,7 +3,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -99,6 +101,81 @@ Status WritePng(const std::string& path, const Frame& frame) {
     return Status::Internal(path + ": PNG encoding failed: " + ffmpeg::ErrorString(rc));
   }
   return WriteFileAtomically(path, bytes.data(), bytes.size());
+}
+
+StatusOr<std::string> EncodeJpeg(const Frame& frame, int quality) {
+  ffmpeg::ConfigureLogging();
+  if (frame.width <= 0 || frame.height <= 0 ||
+      frame.rgb.size() != static_cast<size_t>(frame.width) * frame.height * 3) {
+    return Status::InvalidArgument("frame to encode as JPEG is empty or its size does not match");
+  }
+  const std::string what =
+      "JPEG of a " + std::to_string(frame.width) + "x" + std::to_string(frame.height) + " frame";
+  const AVCodec* codec = avcodec_find_encoder(AV_CODEC_ID_MJPEG);
+  if (codec == nullptr) return Status::Unsupported("FFmpeg has no mjpeg encoder for the " + what);
+  ffmpeg::CodecContextPtr enc(avcodec_alloc_context3(codec));
+  ffmpeg::FramePtr pic(av_frame_alloc());
+  ffmpeg::PacketPtr pkt(av_packet_alloc());
+  if (!enc || !pic || !pkt) return Status::ResourceExhausted("out of memory for the " + what);
+  const int q = std::min(100, std::max(1, quality));
+  const int qscale = static_cast<int>(std::lround(31 - (q - 1) * 29.0 / 99.0));
+  enc->width = frame.width;
+  enc->height = frame.height;
+  enc->pix_fmt = AV_PIX_FMT_YUVJ420P;
+  enc->color_range = AVCOL_RANGE_JPEG;
+  enc->time_base = AVRational{1, 25};
+  enc->flags |= AV_CODEC_FLAG_QSCALE;
+  enc->global_quality = FF_QP2LAMBDA * qscale;
+  enc->thread_count = 1;
+  int rc = avcodec_open2(enc.get(), codec, nullptr);
+  if (rc < 0) {
+    return Status::Internal("cannot open the mjpeg encoder for the " + what + ": " +
+                            ffmpeg::ErrorString(rc));
+  }
+
+  pic->width = frame.width;
+  pic->height = frame.height;
+  pic->format = AV_PIX_FMT_YUVJ420P;
+  pic->color_range = AVCOL_RANGE_JPEG;
+  pic->quality = enc->global_quality;
+  rc = av_frame_get_buffer(pic.get(), 0);
+  if (rc < 0) return Status::ResourceExhausted("out of memory for the " + what);
+  // swscale's vector code reads past the end of a source row, so the pixels go into a padded
+  // AVFrame first; then RGB -> full-range BT.601 YCbCr 4:2:0, as JPEG files carry it.
+  ffmpeg::FramePtr rgb(av_frame_alloc());
+  if (!rgb) return Status::ResourceExhausted("out of memory for the " + what);
+  rgb->width = frame.width;
+  rgb->height = frame.height;
+  rgb->format = AV_PIX_FMT_RGB24;
+  if (av_frame_get_buffer(rgb.get(), 0) < 0) {
+    return Status::ResourceExhausted("out of memory for the " + what);
+  }
+  const size_t row = static_cast<size_t>(frame.width) * 3;
+  for (int y = 0; y < frame.height; ++y) {
+    std::memcpy(rgb->data[0] + static_cast<ptrdiff_t>(y) * rgb->linesize[0],
+                frame.rgb.data() + row * y, row);
+  }
+  ffmpeg::SwsPtr sws(sws_getContext(frame.width, frame.height, AV_PIX_FMT_RGB24, frame.width,
+                                    frame.height, AV_PIX_FMT_YUVJ420P,
+                                    SWS_BICUBIC | SWS_ACCURATE_RND, nullptr, nullptr, nullptr));
+  if (!sws) return Status::Internal("cannot set up the colour conversion for the " + what);
+  if (sws_scale(sws.get(), rgb->data, rgb->linesize, 0, frame.height, pic->data, pic->linesize) <=
+      0) {
+    return Status::Internal("colour conversion failed for the " + what);
+  }
+  rc = avcodec_send_frame(enc.get(), pic.get());
+  if (rc >= 0) rc = avcodec_send_frame(enc.get(), nullptr);
+  if (rc < 0)
+    return Status::Internal("encoding the " + what + " failed: " + ffmpeg::ErrorString(rc));
+  std::string bytes;
+  while ((rc = avcodec_receive_packet(enc.get(), pkt.get())) >= 0) {
+    bytes.append(reinterpret_cast<const char*>(pkt->data), static_cast<size_t>(pkt->size));
+    av_packet_unref(pkt.get());
+  }
+  if (rc != AVERROR_EOF || bytes.empty()) {
+    return Status::Internal("encoding the " + what + " failed: " + ffmpeg::ErrorString(rc));
+  }
+  return bytes;
 }
 
 StatusOr<Frame> LoadImageRgb(const std::string& path, int max_dimension, double max_seconds) {

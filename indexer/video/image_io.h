@@ -3,6 +3,8 @@
 //  * WritePng encodes a vidx::Frame (packed RGB24) as PNG with libavcodec and writes it to a
 //    temporary file next to `path`, then renames it into place: a reader never sees a half
 //    written image.
+//  * EncodeJpeg encodes a vidx::Frame as baseline JPEG (4:2:0, full range) with libavcodec's
+//    mjpeg encoder and returns the bytes.
 //  * LoadImageRgb decodes one still image (png, jpeg, bmp, webp, tiff, gif, pnm, qoi) at its
 //    own size to packed RGB24. The file is opened like a video (MediaInput): file protocol
 //    only, single-file image demuxers only, a pixel limit and a time limit.
@@ -21,6 +23,11 @@ namespace vidx {
 // Fails with kInvalidArgument for an empty/inconsistent frame, kIoError when the file cannot
 // be written, kInternal when the encoder fails.
 Status WritePng(const std::string& path, const Frame& frame);
+
+// `quality` 1..100 (higher is better; values outside are clamped) maps linearly onto FFmpeg's
+// quantiser scale 31..2. Fails with kInvalidArgument for an empty/inconsistent frame,
+// kUnsupported when FFmpeg has no mjpeg encoder, kInternal when encoding fails.
+StatusOr<std::string> EncodeJpeg(const Frame& frame, int quality);
 
 // Frame.t and Frame.target are 0. Fails with kNotFound/kIoError, kCorruption (not an image or
 // undecodable), kUnsupported (a refused format such as a video or a playlist),

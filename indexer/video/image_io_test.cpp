@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <utility>
 
 #include "tests/fixtures/video_fixtures.h"
 
@@ -37,6 +38,76 @@ TEST(ImageIoTest, WritePngRefusesBadFramesAndBadPaths) {
   bad.rgb.pop_back();
   EXPECT_EQ(WritePng(dir.File("bad.png"), bad).code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(WritePng(dir.File("missing/dir/x.png"), Pattern(4, 4)).code(), StatusCode::kIoError);
+}
+
+// Stripes that encode `n` (the counter pattern of tests/fixtures), in RGB.
+Frame Stripes(int w, int h, int n) {
+  Frame f;
+  f.width = w;
+  f.height = h;
+  f.rgb.resize(static_cast<size_t>(w) * h * 3);
+  for (int y = 0; y < h; ++y) {
+    for (int x = 0; x < w; ++x) {
+      const uint8_t v = ((n >> (x * 8 / w)) & 1) ? 235 : 16;
+      uint8_t* p = &f.rgb[(static_cast<size_t>(y) * w + x) * 3];
+      p[0] = p[1] = p[2] = v;
+    }
+  }
+  return f;
+}
+
+TEST(ImageIoTest, JpegDecodesBackToThePicture) {
+  testing::TempDir dir;
+  for (const auto& [w, h] : {std::pair<int, int>{128, 96}, {321, 181}, {64, 2}}) {
+    const Frame f = Stripes(w, h, 0xA5);
+    auto jpeg = EncodeJpeg(f, 85);
+    ASSERT_TRUE(jpeg.ok()) << jpeg.status().ToString();
+    ASSERT_GT(jpeg->size(), 4u);
+    EXPECT_EQ(jpeg->substr(0, 2), "\xff\xd8");  // SOI ... EOI
+    EXPECT_EQ(jpeg->substr(jpeg->size() - 2), "\xff\xd9");
+    const std::string path = dir.File("x" + std::to_string(w) + ".jpg");
+    {
+      std::ofstream out(path, std::ios::binary);
+      out << *jpeg;
+    }
+    auto back = LoadImageRgb(path);
+    ASSERT_TRUE(back.ok()) << back.status().ToString();
+    EXPECT_EQ(back->width, w);
+    EXPECT_EQ(back->height, h);
+    if (h >= 8) {
+      EXPECT_EQ(testing::ReadCounter(back->rgb.data(), w, h), 0xA5) << w << "x" << h;
+    }
+  }
+}
+
+TEST(ImageIoTest, LargerJpegNamedJpgIsLoaded) {
+  // More than the first probe's 2 KiB: recognised by its content, not taken for a sequence.
+  testing::TempDir dir;
+  auto jpeg = EncodeJpeg(Pattern(320, 240), 90);
+  ASSERT_TRUE(jpeg.ok());
+  ASSERT_GT(jpeg->size(), 8192u);
+  for (const std::string name : {"photo.jpg", "photo.jpeg", "photo"}) {
+    {
+      std::ofstream out(dir.File(name), std::ios::binary);
+      out << *jpeg;
+    }
+    auto back = LoadImageRgb(dir.File(name));
+    ASSERT_TRUE(back.ok()) << name << ": " << back.status().ToString();
+    EXPECT_EQ(back->width, 320);
+  }
+}
+
+TEST(ImageIoTest, JpegQualityTradesBytes) {
+  const Frame f = Pattern(160, 120);
+  auto low = EncodeJpeg(f, 10);
+  auto high = EncodeJpeg(f, 95);
+  ASSERT_TRUE(low.ok() && high.ok());
+  EXPECT_LT(low->size(), high->size());
+  EXPECT_TRUE(EncodeJpeg(f, -5).ok());  // clamped, not refused
+  Frame bad = Pattern(4, 4);
+  bad.rgb.pop_back();
+  EXPECT_EQ(EncodeJpeg(bad, 80).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(EncodeJpeg(Frame(), 80).status().code(), StatusCode::kInvalidArgument);
 }
 
 TEST(ImageIoTest, LoadsJpegAndBmpMadeByFfmpeg) {

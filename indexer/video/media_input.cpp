@@ -156,7 +156,11 @@ Status MediaInput::DoOpen() {
   const AVInputFormat* probed = nullptr;
   const int64_t probe_bytes = options_.max_probe_bytes > 0 ? options_.max_probe_bytes : 1 << 20;
   const unsigned probe_cap = static_cast<unsigned>(std::min<int64_t>(probe_bytes, 1 << 30));
-  rc = av_probe_input_buffer2(io_.get(), &probed, url.c_str(), nullptr, 0, probe_cap);
+  // A still image is recognised by its bytes alone: given the name, the image2 (sequence)
+  // demuxer claims any "*.jpg" whose first 2 KiB end inside the picture data, outscoring
+  // jpeg_pipe, and the file would be refused.
+  const char* probe_name = options_.kind == MediaKind::kImage ? "" : url.c_str();
+  rc = av_probe_input_buffer2(io_.get(), &probed, probe_name, nullptr, 0, probe_cap);
   if (rc < 0 || probed == nullptr) {
     return Error(StatusCode::kCorruption, "not a recognisable media file", rc < 0 ? rc : -1);
   }

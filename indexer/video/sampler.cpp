@@ -46,14 +46,15 @@ Status FrameSampler::Sample(const std::string& path, VideoInfo* info, const Fram
   }
   const SamplingSettings& s = options_.sampling;
   if (!(s.fps > 0) || !std::isfinite(s.fps) || s.max_frames <= 0 || options_.output_size < 0 ||
-      options_.max_dimension <= 0 ||
+      options_.output_width < 0 || options_.max_dimension <= 0 ||
       (options_.resize_shortest != 0 && options_.output_size > 0 &&
        options_.resize_shortest < options_.output_size) ||
       !(s.keyframe_tolerance == s.keyframe_tolerance)) {
-    return Status::InvalidArgument(path +
-                                   ": invalid sampler options (fps and max_frames must "
-                                   "be positive, output_size not negative, resize_shortest "
-                                   "0 or at least output_size)");
+    return Status::InvalidArgument(
+        path +
+        ": invalid sampler options (fps and max_frames must "
+        "be positive, output_size and output_width not negative, resize_shortest "
+        "0 or at least output_size)");
   }
   MediaInputOptions in_opts;
   in_opts.kind = MediaKind::kVideo;

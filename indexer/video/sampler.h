@@ -42,6 +42,9 @@ struct SamplerOptions {
   // crop). 0 (default) = output_size. When > 0 it must be >= output_size; ignored when
   // output_size is 0.
   int resize_shortest = 0;
+  // Only when output_size is 0: > 0 scales the displayed picture to this width, aspect kept,
+  // the height rounded to an even number (thumbnails); 0 keeps the displayed size.
+  int output_width = 0;
   int64_t max_probe_bytes = 5 << 20;  // bytes FFmpeg may read to find the streams
   int max_dimension = 8192;           // refuse streams wider or taller than this
   double max_seconds = 120;           // wall-clock budget for one file; past it, kDeadlineExceeded

@@ -38,7 +38,7 @@ Status SamplingRun::Init(VideoInfo* info) {
   const int rotation = StreamRotation(st_);
   const AVRational sar = av_guess_sample_aspect_ratio(fmt, st_, nullptr);
   conv_ = std::make_unique<FrameConverter>(rotation, options_.output_size, sar,
-                                           options_.resize_shortest);
+                                           options_.resize_shortest, options_.output_width);
 
   if (fmt->start_time != AV_NOPTS_VALUE) {
     start_ts_ = av_rescale_q(fmt->start_time, AV_TIME_BASE_Q, tb_);
@@ -64,6 +64,7 @@ Status SamplingRun::Init(VideoInfo* info) {
     }
   }
   if (!std::isfinite(duration) || duration < 0) duration = 0;
+  duration_ = duration;
 
   // The keyframe index. It is trusted when it reaches the end of the stream (MP4, MKV, AVI
   // read it from the header); demuxers such as MPEG-TS only index what they have read so far.
@@ -119,6 +120,65 @@ Status SamplingRun::Run() {
     VIDX_RETURN_IF_ERROR(ServeTarget(i));
   }
   return EnsureOneFrame();
+}
+
+Status SamplingRun::RunFrameAt(double seconds) {
+  // Past the end means the end; a stream of unknown duration is searched up to a bound that
+  // keeps the timestamp arithmetic finite.
+  double at = duration_ > 0 ? std::min(seconds, duration_) : seconds;
+  at = std::min(std::max(at, 0.0), 1e9);
+  // Rounded down (a time inside a frame's interval belongs to that frame, however coarse the
+  // time base), with a margin for a time given exactly at a frame's start.
+  const int64_t t = start_ts_ + static_cast<int64_t>(std::floor(at / av_q2d(tb_) + 1e-6));
+  Held best;   // the latest frame presented at or before t
+  Held after;  // the first frame presented after t, when nothing came before it
+  if (!keyframes_.empty()) {
+    // The keyframe before t; when it turns out to be presented after t (the index holds
+    // approximate presentation times), step back to an earlier one.
+    auto it = std::upper_bound(keyframes_.begin(), keyframes_.end(), t);
+    for (int back = 0; back < 3 && !best.valid && it != keyframes_.begin(); ++back) {
+      --it;
+      VIDX_RETURN_IF_ERROR(SeekToKeyframe(*it));
+      VIDX_RETURN_IF_ERROR(DecodeCovering(t, &best, &after));
+    }
+  } else {
+    VIDX_RETURN_IF_ERROR(SeekWithoutIndex(t));
+    VIDX_RETURN_IF_ERROR(DecodeCovering(t, &best, &after));
+  }
+  if (!best.valid && !after.valid) {  // the index or the seek misled us: from the start
+    VIDX_RETURN_IF_ERROR(SeekToStart());
+    VIDX_RETURN_IF_ERROR(DecodeCovering(t, &best, &after));
+  }
+  if (best.valid) return Deliver(&best, seconds);
+  if (after.valid) return Deliver(&after, seconds);
+  return Status::Corruption(in_->path() + ": no video frame could be decoded");
+}
+
+Status SamplingRun::DecodeCovering(int64_t t, Held* best, Held* after) {
+  for (;;) {
+    bool got = false;
+    if (pending_.valid) {  // SeekWithoutIndex decoded this one already
+      scratch_.TakeFrom(&pending_);
+      got = true;
+    } else {
+      VIDX_RETURN_IF_ERROR(DecodeNext(&scratch_, &got));
+    }
+    if (!got) return Status::Ok();
+    if (scratch_.pts <= t) {
+      if (!best->valid || scratch_.pts >= best->pts) {
+        best->TakeFrom(&scratch_);
+      } else {
+        scratch_.Clear();
+      }
+      continue;
+    }
+    if (!after->valid || scratch_.pts < after->pts) {
+      after->TakeFrom(&scratch_);
+    } else {
+      scratch_.Clear();
+    }
+    return Status::Ok();
+  }
 }
 
 int64_t SamplingRun::KeyframeBefore(int64_t t) const {

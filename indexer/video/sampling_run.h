@@ -52,10 +52,18 @@ class SamplingRun {
       : options_(options), in_(input), sink_(sink), stats_(stats) {}
 
   Status Init(VideoInfo* info);
+  // The sampler's job: every target, in order.
   Status Run();
+  // DecodeFrameAt's job (frame_at.h): delivers the one frame shown at `seconds` (>= 0; past
+  // the end: the last frame) and nothing else.
+  Status RunFrameAt(double seconds);
 
  private:
   Status ServeTarget(size_t i);
+  // Decodes forward from where the demuxer is: keeps in `best` the latest frame presented at
+  // or before `t`, stops at the first one presented after it (kept in `after` when it is
+  // earlier than what `after` holds).
+  Status DecodeCovering(int64_t t, Held* best, Held* after);
   Status TryKeyframe(int64_t t, double target, int64_t next_t, bool* served);
   int64_t KeyframeBefore(int64_t t) const;
   Status ForwardTo(int64_t t, double target);
@@ -106,6 +114,7 @@ class SamplingRun {
   int64_t tolerance_ts_ = 0;
   int64_t keyframe_shift_ = 0;  // keyframes_[i] - keyframe_shift_ is the index (seek) time
   double frame_rate_ = 25;
+  double duration_ = 0;  // presentation duration, seconds (0 = unknown)
 
   bool live_ = false;      // the decoder holds a valid forward-decoding state
   bool draining_ = false;  // end of input was sent to the decoder
