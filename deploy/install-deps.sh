@@ -30,7 +30,8 @@ packages=(
   python3  # make demo generates its library with a small Python script
 )
 test_packages=(clang-format python3-torch python3-torchvision python3-numpy python3-venv python3-yaml python3-requests
-  systemd)  # systemd-analyze verify|security for the unit file tests
+  systemd  # systemd-analyze verify|security for the unit file tests
+  chromium chromium-driver python3-selenium)  # the web UI's browser test (tests/web/)
 
 missing=()
 check=("${packages[@]}")
