@@ -60,6 +60,7 @@ window.vidxPlayer = (function () {
   function showFallback(reason) {
     video.pause();
     video.hidden = true;
+    playhead.setAttribute("visibility", "hidden");
     fallback.hidden = false;
     $("fallback-reason").textContent = reason;
     const strip = $("fallback-thumbs");
@@ -68,7 +69,8 @@ window.vidxPlayer = (function () {
       const img = el("img", { src: thumbUrl(result, (m.start + m.end) / 2, 640), alt: `Frame at ${clock(m.start)}`,
                               decoding: "async" });
       const b = el("button", { type: "button", class: "moment", "data-start": m.start, "data-end": m.end,
-                               "data-index": i }, img, el("span", { class: "time" }, span(m.start, m.end)));
+                               "data-index": i }, el("span", { class: "frame" }, img),
+                    el("span", { class: "time" }, span(m.start, m.end)));
       b.addEventListener("click", () => go(i));
       strip.append(b);
     });
@@ -116,6 +118,7 @@ window.vidxPlayer = (function () {
     }
     video.hidden = false;
     fallback.hidden = true;
+    playhead.setAttribute("visibility", "visible");
     const src = `/v1/media/${encodeURIComponent(r.file)}`;
     if (video.dataset.file !== String(r.file)) {
       video.dataset.file = String(r.file);
