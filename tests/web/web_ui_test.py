@@ -28,6 +28,7 @@ Enter to the first result card in the browser (p50 over the demo queries).
 Exit 0 when every check holds, 1 otherwise.
 """
 import argparse
+import base64
 import json
 import os
 import shutil
@@ -378,6 +379,22 @@ def check_all(driver, base, login, cfg, vidx, lib, manifest, out, work, fail):
         fail.check(bool(got) and os.path.basename(got[0]) == video["file"],
                    f"the picture query puts {video['file']} first "
                    f"(got {[os.path.basename(p) for p in got]})")
+        # The same picture dropped on the page (a synthetic drop event carrying the file).
+        text_search(driver, QUERIES[0])
+        with open(picture, "rb") as f:
+            data = base64.b64encode(f.read()).decode()
+        before = searches_done(driver)
+        driver.execute_script("""
+            var bytes = Uint8Array.from(atob(arguments[0]), c => c.charCodeAt(0));
+            var dt = new DataTransfer();
+            dt.items.add(new File([bytes], 'frame.png', {type: 'image/png'}));
+            for (var type of ['dragenter', 'dragover', 'drop'])
+              document.getElementById('results').dispatchEvent(
+                  new DragEvent(type, {dataTransfer: dt, bubbles: true, cancelable: true}));""", data)
+        wait_answer(driver, before, "the answer to the dropped picture")
+        got = first_paths(driver)
+        fail.check(bool(got) and os.path.basename(got[0]) == video["file"],
+                   f"a dropped picture puts {video['file']} first (got {[os.path.basename(p) for p in got]})")
 
     # The status page against `vidx status --json`.
     driver.get(base + "/status")
