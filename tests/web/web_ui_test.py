@@ -396,6 +396,42 @@ def check_all(driver, base, login, cfg, vidx, lib, manifest, out, work, fail):
         fail.check(bool(got) and os.path.basename(got[0]) == video["file"],
                    f"a dropped picture puts {video['file']} first (got {[os.path.basename(p) for p in got]})")
 
+    # Paging: 3 files a page, "Show more" appends the next 3, the same as one page of 10.
+    driver.get(base + "/?k=10&q=" + urllib.parse.quote(QUERIES[1]))
+    wait_for(driver, "return document.querySelectorAll('#results [data-path]').length", "a page of 10")
+    ten = first_paths(driver, 10)
+    driver.get(base + "/?k=3&q=" + urllib.parse.quote(QUERIES[1]))
+    wait_for(driver, "return document.querySelectorAll('#results [data-path]').length", "a page of 3")
+    page1 = first_paths(driver, 10)
+    more_shown = driver.execute_script("return !document.getElementById('more').hidden")
+    if fail.check(len(page1) == 3 and more_shown, f"a page of 3 files with Show more ({len(page1)}, {more_shown})"):
+        before = searches_done(driver)
+        driver.find_element(By.ID, "more").click()
+        wait_answer(driver, before, "the second page")
+        both = first_paths(driver, 10)
+        fail.check(both == ten[:6], f"Show more appends the next files in order ({len(both)} shown)")
+
+    # Filters: modified before 2000 matches nothing and says so; clearing brings the files back.
+    driver.execute_script("document.getElementById('filters').open = true")
+    before = searches_done(driver)
+    driver.execute_script("var b = document.getElementById('before'); b.value = '2000-01-01';"
+                          "b.dispatchEvent(new Event('change', {bubbles: true}))")
+    wait_answer(driver, before, "the search with a date filter")
+    empty = driver.execute_script("return [document.querySelectorAll('#results [data-path]').length,"
+                                  " document.getElementById('message').textContent]")
+    fail.check(empty[0] == 0 and "No matches" in empty[1],
+               f"modified before 2000-01-01 finds nothing and says so ({empty})")
+    folder = driver.execute_script("var o = document.querySelector('#folder option[value]:not([value=\"\"])');"
+                                   "return o && o.value")
+    before = searches_done(driver)
+    driver.execute_script("document.getElementById('before').value = '';"
+                          "var f = document.getElementById('folder'); f.value = arguments[0];"
+                          "f.dispatchEvent(new Event('change', {bubbles: true}))", folder or "")
+    wait_answer(driver, before, "the search with a folder filter")
+    inside = first_paths(driver, 10)
+    fail.check(bool(folder) and len(inside) == 3 and all(p.startswith(folder.rstrip("/") + "/") for p in inside),
+               f"the folder filter ({folder}) keeps files under it ({len(inside)} shown)")
+
     # The status page against `vidx status --json`.
     driver.get(base + "/status")
     wait_for(driver, "return document.body.dataset.loaded === 'true'", "the status page to load")

@@ -7,7 +7,11 @@
   const { api, ApiError, clock, span, bytes, date, el } = window.vidx;
   const player = window.vidxPlayer;
   const $ = (id) => document.getElementById(id);
-  const PAGE = 10;
+  // Files per page: 10, or ?k=N in the address (1..100).
+  const PAGE = (() => {
+    const k = Number(new URLSearchParams(location.search).get("k"));
+    return Number.isInteger(k) && k >= 1 && k <= 100 ? k : 10;
+  })();
 
   const form = $("search-form"), input = $("q"), results = $("results"), more = $("more");
   const message = $("message"), queryLine = $("query-line");
@@ -165,6 +169,7 @@
   function rememberInUrl(q) {
     const url = new URL(location.href);
     url.search = "";
+    if (PAGE !== 10) url.searchParams.set("k", PAGE);
     if (q.kind === "text") url.searchParams.set("q", q.text);
     else if (q.kind === "like") url.searchParams.set("like", `${q.file}@${q.t}`);
     history.replaceState(null, "", url);
