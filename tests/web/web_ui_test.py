@@ -16,7 +16,8 @@ everything is indexed, takes the login address from `vidx web --config ...` and 
   * "more like this" on a moment puts its own file first;
   * a picture query (a frame of one video, extracted with ffmpeg, chosen in the file input)
     puts that video first;
-  * the status page's counts equal `vidx status --json`;
+  * the status page's counts equal `vidx status --json`, and it lists the failed file (the
+    library holds one file that is not a video) with its reason;
   * at phone width nothing is wider than the screen; the dark scheme is dark;
   * the browser logged no Content-Security-Policy violation and no uncaught error.
 
@@ -94,7 +95,7 @@ class Daemon:
         self.proc = subprocess.Popen([vidx, "--config", self.cfg, "daemon"],
                                      stdout=self.log, stderr=self.log)
 
-    def wait_indexed(self, want, timeout=180):
+    def wait_indexed(self, want, want_failed, timeout=180):
         deadline = time.time() + timeout
         last = ""
         while True:
@@ -104,9 +105,9 @@ class Daemon:
             try:
                 s = json.loads(st.stdout)
                 f, phase = s["files"], (s.get("daemon") or {}).get("phase")
-                if f["failed"]:
-                    sys.exit(f"{f['failed']} videos failed to index: {s['failed_files']}")
-                if phase == "idle" and f["indexed"] == want and f["pending"] == 0:
+                if f["failed"] > want_failed:
+                    sys.exit(f"{f['failed']} files failed to index: {s['failed_files']}")
+                if phase == "idle" and (f["indexed"], f["failed"], f["pending"]) == (want, want_failed, 0):
                     return
                 last = st.stdout
             except (ValueError, KeyError):
@@ -441,6 +442,11 @@ def check_all(driver, base, login, cfg, vidx, lib, manifest, out, work, fail):
     st = json.loads(run([vidx, "--config", cfg, "status", "--json"]).stdout)
     want = {k: str(st["files"][k]) for k in ("indexed", "failed", "pending")}
     fail.check(shown == want, f"the status page counts {shown} equal vidx status --json {want}")
+    rows = driver.execute_script("return Array.from(document.querySelectorAll('#failed-rows tr'))"
+                                 ".map(r => [r.dataset.path, r.cells[1].textContent])")
+    want_rows = sorted(f["path"] for f in st["failed_files"])
+    fail.check(sorted(r[0] for r in rows) == want_rows and all(r[1] for r in rows),
+               f"the status page lists the failed files with their reasons ({rows})")
     model = st.get("model") or {}
     if model.get("checkpoint_sha256"):
         sha = driver.find_element(By.ID, "model-sha").text
@@ -525,8 +531,10 @@ def main():
             manifest_path = os.path.join(lib, "manifest.json")
             manifest = json.load(open(manifest_path))
             os.rename(manifest_path, os.path.join(work, "manifest.json"))
+            with open(os.path.join(lib, "notavideo.mp4"), "wb") as f:  # for the failed-files list
+                f.write(b"this is not a video\n" * 200)
             daemon = Daemon(vidx, os.path.abspath(args.model), work)
-            daemon.wait_indexed(len(manifest["videos"]))
+            daemon.wait_indexed(len(manifest["videos"]), 1)
             login = daemon.login_url()
             cfg = daemon.cfg
             print(f"library of {len(manifest['videos'])} videos indexed in {time.time() - t0:.1f}s", flush=True)

@@ -59,8 +59,10 @@
     const failed = s.failed_files || [];
     $("failed-empty").hidden = failed.length > 0;
     $("failed-table").hidden = failed.length === 0;
+    // A reason usually starts with the path already; the table shows it once.
+    const reason = (f) => (f.error.startsWith(`${f.path}: `) ? f.error.slice(f.path.length + 2) : f.error);
     $("failed-rows").replaceChildren(...failed.map((f) =>
-        el("tr", { "data-path": f.path }, el("td", { class: "mono" }, f.path), el("td", {}, f.error))));
+        el("tr", { "data-path": f.path }, el("td", { class: "mono" }, f.path), el("td", {}, reason(f)))));
 
     const m = s.model || {};
     text("model-path", m.path);
