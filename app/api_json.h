@@ -3,7 +3,11 @@
 // state directory itself (field names: docs/architecture.md §3).
 //
 //   POST /v1/search   {"text": "...", "image": "/abs/file.png", "like": "/abs/v.mp4@12",
-//                      "k": 10}                 -> the search document
+//                      "k": 10, "offset": 0, "folder": "/abs/dir",
+//                      "modified_after": UNIX, "modified_before": UNIX}   -> the search document
+//                     "like" may also be {"file": FILE_ID, "t": SECONDS} (a catalogued moment)
+//   POST /v1/search/image?k=&offset=&folder=&modified_after=&modified_before=
+//                     body: the picture's bytes (the web listener)   -> the search document
 //   GET  /v1/status                             -> the status document
 //   POST /v1/reindex  {}                        -> {"accepted": true}
 //   errors                                      -> {"error": "one sentence"}
@@ -12,6 +16,7 @@
 #ifndef VIDX_APP_API_JSON_H_
 #define VIDX_APP_API_JSON_H_
 
+#include <map>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -21,16 +26,36 @@
 
 namespace vidx {
 
+// Where a request came from. Local requests (the command line, the unix socket, mode 0660)
+// may name files the daemon opens ("image", a string "like"); remote ones (the TCP listener)
+// may not: the daemon never opens a path a remote request names.
+enum class RequestOrigin { kLocal, kRemote };
+
 // A search request body. kInvalidArgument naming the field for bad JSON, an unknown field,
-// a wrong type, k outside 1..1000, or no query at all.
-StatusOr<Query> ParseSearchRequest(const std::string& body);
+// a wrong type, k outside 1..1000, a negative offset, a relative folder, a path-naming field
+// from a remote origin, or no query at all.
+StatusOr<Query> ParseSearchRequest(const std::string& body,
+                                   RequestOrigin origin = RequestOrigin::kLocal);
+
+// A picture query: `picture` (the request body) plus the parameters of the URL's query string
+// (k, offset, folder, modified_after, modified_before, text; already percent-decoded).
+// kInvalidArgument as ParseSearchRequest, naming the parameter; also for an empty picture or
+// an unknown parameter.
+StatusOr<Query> ParsePictureSearch(const std::map<std::string, std::string>& params,
+                                   std::string picture);
 nlohmann::json SearchRequestJson(const Query& query);
 
 // How the query is echoed in "query": the text, then "--image FILE", then "--like VIDEO".
 std::string QueryLabel(const Query& query);
 
-// {"query", "fingerprint", "results": [{"path", "score", "moments": [{"start","end","score"}]}]}
+// {"query", "fingerprint", "offset", "more", "results": [{"file", "path", "name", "folder",
+//  "duration", "modified", "size", "codec", "playable", "score",
+//  "moments": [{"start","end","score"}]}]}
 nlohmann::json SearchResponseJson(const Query& query, const SearchResponse& response);
+
+// Whether a browser plays the file: container mp4/m4v/mov/webm (by extension) and codec
+// h264/vp8/vp9/av1.
+bool BrowserPlayable(const std::string& path, const std::string& codec);
 
 // "HH:MM:SS".
 std::string ClockTime(double seconds);

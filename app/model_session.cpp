@@ -25,6 +25,7 @@ StatusOr<std::shared_ptr<const LoadedModel>> LoadModelForConfig(const Config& co
   StatusOr<EmbedderOptions> options = EmbedderOptionsForConfig(config.model);
   if (!options.ok()) return options.status();
   auto model = std::make_shared<LoadedModel>();
+  model->path = config.model.path;
   model->verification = VerifyModel(*options, config.sampling, cache, false);
   if (!model->verification.ok) {
     return Status::FailedPrecondition("model " + config.model.path +
@@ -40,8 +41,10 @@ StatusOr<std::shared_ptr<const LoadedModel>> LoadModelForConfig(const Config& co
 PipelineOptions MakePipelineOptions(const Config& config, const LoadedModel& model,
                                     int decode_workers, const std::atomic<bool>* cancel) {
   PipelineOptions po;
+  // The model's own sampling (clip_frames included), never the configuration's: during a
+  // reindex the configuration already describes the generation being built, while `model` may
+  // be the one of the generation in service.
   po.sampler = model.sampler;
-  po.sampler.sampling.clip_frames = config.sampling.clip_frames;
   po.batch_size = config.model.batch_size;
   po.decode_workers = decode_workers;
   po.cancel = cancel;

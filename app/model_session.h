@@ -27,6 +27,7 @@ namespace vidx {
 StatusOr<EmbedderOptions> EmbedderOptionsForConfig(const ModelOptions& m);
 
 struct LoadedModel {
+  std::string path;                // the model directory (model.path)
   ModelVerification verification;  // ok; embedder set
   SamplerOptions sampler;          // frames exactly as the embedder wants them
   const std::string& fingerprint() const { return verification.fingerprint; }
@@ -39,7 +40,8 @@ struct LoadedModel {
 StatusOr<std::shared_ptr<const LoadedModel>> LoadModelForConfig(const Config& config,
                                                                 HashCache* cache);
 
-// Options for indexing with `model` as `config` says (sampling, model.batch_size), with
+// Options for indexing with `model`: the sampling the model was loaded with (its fingerprint
+// covers it) and `config`'s model.batch_size, with
 // `decode_workers` (>= 1) decode threads; `cancel` may be null (see PipelineOptions).
 PipelineOptions MakePipelineOptions(const Config& config, const LoadedModel& model,
                                     int decode_workers, const std::atomic<bool>* cancel);

@@ -86,4 +86,11 @@ std::string FormatStatus(const json& doc) {
   return out;
 }
 
+nlohmann::json ModelStatusJson(const LoadedModel& model) {
+  return {{"path", model.path},
+          {"family", model.embedder().family()},
+          {"checkpoint_sha256", model.verification.checkpoint_sha256},
+          {"fingerprint", model.fingerprint()}};
+}
+
 }  // namespace vidx

@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "app/model_session.h"
 #include "common/status.h"
 #include "search/catalog.h"
 
@@ -21,6 +22,10 @@ namespace vidx {
 
 // `catalog` may be null (nothing indexed yet). `pending` comes from the caller.
 StatusOr<nlohmann::json> CatalogStatusJson(const Catalog* catalog, int64_t pending);
+
+// {"path", "family", "checkpoint_sha256", "fingerprint"} of a loaded model (the status
+// document's "model").
+nlohmann::json ModelStatusJson(const LoadedModel& model);
 
 // Human-readable lines for a status document (with or without its "daemon" part).
 std::string FormatStatus(const nlohmann::json& status_document);

@@ -174,6 +174,7 @@ int RunStatus(const Config& config, const StatusArgs& args) {
     StatusOr<int64_t> pending = CountPending(config, catalog->get());
     if (!pending.ok()) return ReportError(pending.status());
     doc = CatalogStatusJson(catalog->get(), *pending);
+    if (doc.ok()) (*doc)["library"] = {{"roots", config.library.roots}};
   }
   if (!doc.ok()) return ReportError(doc.status());
   if (args.json) {

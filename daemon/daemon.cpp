@@ -197,6 +197,9 @@ HttpResponse Daemon::StatusResponse() {
   const std::optional<Generation> served = search_.generation();
   daemon["serving"] = served ? json(served->id) : json(nullptr);
   (*doc)["daemon"] = daemon;
+  (*doc)["library"] = {{"roots", st.roots}};
+  const std::shared_ptr<const LoadedModel> model = search_.model();
+  (*doc)["model"] = model ? ModelStatusJson(*model) : json(nullptr);
   return JsonOk(*doc);
 }
 

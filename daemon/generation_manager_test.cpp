@@ -20,6 +20,13 @@
 namespace vidx {
 namespace {
 
+Query RedQuery() {
+  Query q;
+  q.text = "red";
+  q.k = 3;
+  return q;
+}
+
 namespace fs = std::filesystem;
 
 std::shared_ptr<const LoadedModel> LoadDemo(double fps) {
@@ -141,7 +148,7 @@ TEST_F(GenerationManagerTest, NothingIndexedStartsABuildAndServesNothing) {
   ASSERT_NE(manager_->building(), nullptr);
   EXPECT_EQ(manager_->active(), nullptr);
   EXPECT_EQ(manager_->target(), manager_->building());
-  StatusOr<SearchResponse> r = search_.Search(Query{"red", "", "", 3});
+  StatusOr<SearchResponse> r = search_.Search(RedQuery());
   EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);
   EXPECT_EQ(r.status().message(), note);
 }
@@ -155,7 +162,7 @@ TEST_F(GenerationManagerTest, ActivateServesTheBuiltGenerationAndReopensIt) {
   EXPECT_EQ(catalog_->ActiveGeneration()->id, id);
   EXPECT_TRUE(fs::exists(SnapshotDir(tmp_.str(), id)));
   ASSERT_EQ(search_.generation()->id, id);
-  StatusOr<SearchResponse> r = search_.Search(Query{"red", "", "", 3});
+  StatusOr<SearchResponse> r = search_.Search(RedQuery());
   ASSERT_TRUE(r.ok()) << r.status().message();
   ASSERT_EQ(r->results.size(), 1u);
   EXPECT_EQ(r->results[0].path, path);
@@ -245,7 +252,7 @@ TEST_F(GenerationManagerTest, SearchesAreAnsweredDuringARebuild) {
   ASSERT_NE(manager_->active(), nullptr);
   EXPECT_TRUE(manager_->active()->rebuilt_at_open());
   EXPECT_EQ(manager_->active()->index().size(), 2u);
-  StatusOr<SearchResponse> r = search_.Search(Query{"red", "", "", 3});
+  StatusOr<SearchResponse> r = search_.Search(RedQuery());
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_EQ(r->results.size(), 1u);
 }

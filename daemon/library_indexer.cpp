@@ -42,7 +42,9 @@ LibraryIndexer::LibraryIndexer(Catalog* catalog, SearchService* search, std::str
       tuning_(tuning),
       initial_model_(std::move(model)),
       generations_(catalog, search, config_.state_dir),
-      scheduler_(SchedulingOf(config_), Now()) {}
+      scheduler_(SchedulingOf(config_), Now()) {
+  status_.roots = config_.library.roots;
+}
 
 LibraryIndexer::~LibraryIndexer() { Stop(); }
 
@@ -302,6 +304,7 @@ Status LibraryIndexer::Reload(bool rebuild_index) {
   }
   const Config old = config_;
   config_ = *cfg;
+  Update([&](IndexerStatus& st) { st.roots = config_.library.roots; });
   if (old.library.roots != config_.library.roots ||
       old.library.extensions != config_.library.extensions) {
     RestartWatcher();

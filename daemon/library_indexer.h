@@ -59,9 +59,10 @@ struct IndexerStatus {
   int64_t scans = 0;                 // full scans listed
   std::optional<uint64_t> building;  // generation being built, when reindexing
   int64_t reindex_done = 0, reindex_total = 0;
-  std::string last_error;    // the last failure that paused indexing (empty when none)
-  std::string reload_error;  // why the last reload was refused (empty when it worked)
-  std::string serving_note;  // why searches are not answered, when they are not
+  std::string last_error;          // the last failure that paused indexing (empty when none)
+  std::string reload_error;        // why the last reload was refused (empty when it worked)
+  std::string serving_note;        // why searches are not answered, when they are not
+  std::vector<std::string> roots;  // library.roots of the configuration in use
 };
 
 struct IndexerTuning {

@@ -26,12 +26,33 @@ void SearchService::Replace(
   }
 }
 
+std::shared_lock<std::shared_mutex> SearchService::ReadLock() const {
+  std::lock_guard<std::mutex> gate(gate_);
+  return std::shared_lock<std::shared_mutex>(mu_);
+}
+
 StatusOr<SearchResponse> SearchService::Search(const Query& query) const {
-  std::unique_lock<std::mutex> gate(gate_);
-  std::shared_lock<std::shared_mutex> lock(mu_);
-  gate.unlock();
+  std::shared_lock<std::shared_mutex> lock = ReadLock();
   if (!engine_) return Status::Unavailable(unavailable_);
   return engine_->Search(query);
+}
+
+StatusOr<FileRecord> SearchService::FindFile(uint64_t file_id) const {
+  std::shared_lock<std::shared_mutex> lock = ReadLock();
+  if (!engine_) return Status::Unavailable(unavailable_);
+  return engine_->FindFile(file_id);
+}
+
+StatusOr<std::vector<std::string>> SearchService::Folders() const {
+  std::shared_lock<std::shared_mutex> lock = ReadLock();
+  if (!engine_) return Status::Unavailable(unavailable_);
+  return engine_->Folders();
+}
+
+std::shared_ptr<const LoadedModel> SearchService::model() const {
+  std::shared_lock<std::shared_mutex> lock = ReadLock();
+  if (!serving_) return nullptr;
+  return serving_->model;
 }
 
 std::optional<Generation> SearchService::generation() const {

@@ -18,6 +18,7 @@
 #include <optional>
 #include <shared_mutex>
 #include <string>
+#include <vector>
 
 #include "app/model_session.h"
 #include "common/status.h"
@@ -46,10 +47,20 @@ class SearchService {
   // kUnavailable with the reason when nothing is served; otherwise QueryEngine::Search.
   StatusOr<SearchResponse> Search(const Query& query) const;
 
+  // QueryEngine::FindFile / Folders in the served generation; kUnavailable when none.
+  StatusOr<FileRecord> FindFile(uint64_t file_id) const;
+  StatusOr<std::vector<std::string>> Folders() const;
+
+  // The model searches use now (null when nothing is served).
+  std::shared_ptr<const LoadedModel> model() const;
+
   // The generation searched now (nullopt when none).
   std::optional<Generation> generation() const;
 
  private:
+  // The shared lock searches hold, taken through the gate (see Replace()).
+  std::shared_lock<std::shared_mutex> ReadLock() const;
+
   mutable std::mutex gate_;  // taken before mu_; see Replace()
   mutable std::shared_mutex mu_;
   std::optional<Serving> serving_;

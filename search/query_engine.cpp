@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <map>
 #include <optional>
+#include <set>
 #include <sstream>
 
 #include "indexer/video/image_io.h"
@@ -72,13 +73,29 @@ StatusOr<std::vector<float>> QueryEngine::Embed(const Query& query) const {
     VIDX_RETURN_IF_ERROR(embedder_->EmbedTexts(1, &text, v.data()));
     add(v, sign);
   }
-  if (!query.image.empty()) {
-    StatusOr<Frame> image = LoadImageRgb(query.image);
+  auto add_image = [&](const StatusOr<Frame>& image, const std::string& what) -> Status {
     if (!image.ok()) return image.status();
     std::vector<float> v(dim);
     Status s = embedder_->EmbedImages(1, image->height, image->width, image->rgb.data(), v.data());
-    if (!s.ok()) return s.WithContext(query.image);
+    if (!s.ok()) return s.WithContext(what);
     add(v, 1);
+    return Status::Ok();
+  };
+  if (!query.image.empty()) {
+    VIDX_RETURN_IF_ERROR(add_image(LoadImageRgb(query.image), query.image));
+  }
+  if (!query.image_bytes.empty()) {
+    VIDX_RETURN_IF_ERROR(add_image(DecodeImageBytes(query.image_bytes), "the picture"));
+  }
+  if (query.like_moment) {
+    StatusOr<std::vector<float>> v = MomentVector(*catalog_, generation_.id, *query.like_moment);
+    if (!v.ok()) return v.status();
+    if (v->size() != dim) {
+      return Status::Corruption(
+          "the stored vector of file " + std::to_string(query.like_moment->file) + " has " +
+          std::to_string(v->size()) + " floats, the model gives " + std::to_string(dim));
+    }
+    add(*v, 1);
   }
   if (!query.like.empty()) {
     std::string path = query.like;
@@ -116,7 +133,7 @@ StatusOr<std::vector<float>> QueryEngine::Embed(const Query& query) const {
     add(v, 1);
   }
   if (terms == 0)
-    return Status::InvalidArgument("the query is empty: give TEXT, --image or --like");
+    return Status::InvalidArgument("the query is empty: give text, a picture or a moment");
   double norm = 0;
   for (float x : sum) norm += static_cast<double>(x) * x;
   norm = std::sqrt(norm);
@@ -146,6 +163,75 @@ StatusOr<std::map<std::string, std::vector<Moment>>> GroupHitsByFile(const Catal
   return by_file;
 }
 
+bool SearchFilter::Matches(const FileRecord& file) const {
+  if (!folder.empty()) {
+    const std::string& path = file.file.path;
+    const bool slash = folder.back() == '/';
+    if (path.size() <= folder.size() || path.compare(0, folder.size(), folder) != 0 ||
+        (!slash && path[folder.size()] != '/')) {
+      return false;
+    }
+  }
+  const int64_t mtime = file.file.mtime_ns / 1000000000;
+  if (modified_after && mtime < *modified_after) return false;
+  if (modified_before && mtime >= *modified_before) return false;
+  return true;
+}
+
+StatusOr<FileRecord> FindFileById(const Catalog& catalog, uint64_t generation, uint64_t file_id) {
+  const Status unknown = Status::NotFound("no indexed file has id " + std::to_string(file_id));
+  StatusOr<VectorRecord> first = catalog.GetVector(generation, file_id);
+  if (!first.ok()) return first.status().code() == StatusCode::kNotFound ? unknown : first.status();
+  StatusOr<FileRecord> file = catalog.GetFile(generation, first->path);
+  if (!file.ok()) return file.status().code() == StatusCode::kNotFound ? unknown : file.status();
+  if (file->status != FileStatus::kIndexed || file->vector_ids.empty() ||
+      file->vector_ids.front() != file_id) {
+    return unknown;
+  }
+  return file;
+}
+
+StatusOr<std::vector<float>> MomentVector(const Catalog& catalog, uint64_t generation,
+                                          const MomentRef& moment) {
+  StatusOr<FileRecord> file = FindFileById(catalog, generation, moment.file);
+  if (!file.ok()) return file.status();
+  StatusOr<std::vector<std::optional<VectorRecord>>> records =
+      catalog.GetVectors(generation, file->vector_ids);
+  if (!records.ok()) return records.status();
+  const VectorRecord* best = nullptr;
+  double best_distance = 0;
+  for (const std::optional<VectorRecord>& r : *records) {
+    if (!r) continue;
+    const double distance = moment.t < r->start ? r->start - moment.t
+                            : moment.t > r->end ? moment.t - r->end
+                                                : 0;
+    if (best == nullptr || distance < best_distance) {
+      best = &*r;
+      best_distance = distance;
+    }
+  }
+  if (best == nullptr) {
+    return Status::NotFound("file " + std::to_string(moment.file) + " has no stored vectors");
+  }
+  return best->vector;
+}
+
+StatusOr<FileRecord> QueryEngine::FindFile(uint64_t file_id) const {
+  return FindFileById(*catalog_, generation_.id, file_id);
+}
+
+StatusOr<std::vector<std::string>> QueryEngine::Folders() const {
+  std::set<std::string> folders;
+  Status s = catalog_->ForEachFile(generation_.id, [&](const FileRecord& f) {
+    if (f.status != FileStatus::kIndexed) return Status::Ok();
+    const size_t slash = f.file.path.rfind('/');
+    folders.insert(slash == 0 ? "/" : f.file.path.substr(0, slash));
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return std::vector<std::string>(folders.begin(), folders.end());
+}
+
 StatusOr<SearchResponse> QueryEngine::Search(const Query& query) const {
   if (model_fingerprint_ != generation_.fingerprint) {
     return Status::FailedPrecondition(
@@ -154,16 +240,21 @@ StatusOr<SearchResponse> QueryEngine::Search(const Query& query) const {
         "; run `vidx index` with this configuration first");
   }
   if (query.k <= 0) return Status::InvalidArgument("-k must be positive");
+  if (query.offset < 0) return Status::InvalidArgument("the offset must not be negative");
   StatusOr<std::vector<float>> q = Embed(query);
   if (!q.ok()) return q.status();
   SearchResponse response;
   response.fingerprint = generation_.fingerprint;
+  response.offset = query.offset;
   const size_t live = index_->size();
   if (live == 0) return response;
 
-  // Over-fetch segments; widen until k files are covered or every vector was seen.
-  size_t fetch = std::min(live, static_cast<size_t>(query.k) * 20);
+  // Files wanted: the page, plus one to know whether there are more.
+  const size_t wanted = static_cast<size_t>(query.offset) + static_cast<size_t>(query.k) + 1;
+  // Over-fetch segments; widen until enough files pass the filter or every vector was seen.
+  size_t fetch = std::min(live, wanted * 20);
   std::map<std::string, std::vector<Moment>> by_file;
+  std::map<std::string, FileRecord> records;  // of the files that pass the filter
   for (;;) {
     StatusOr<SearchResults> hits = index_->Search(1, q->data(), fetch);
     if (!hits.ok()) return hits.status();
@@ -171,12 +262,33 @@ StatusOr<SearchResponse> QueryEngine::Search(const Query& query) const {
         GroupHitsByFile(*catalog_, generation_.id, *hits);
     if (!grouped.ok()) return grouped.status();
     by_file = std::move(grouped).value();
-    if (by_file.size() >= static_cast<size_t>(query.k) || fetch >= live) break;
+    for (auto it = by_file.begin(); it != by_file.end();) {
+      auto known = records.find(it->first);
+      if (known == records.end()) {
+        StatusOr<FileRecord> file = catalog_->GetFile(generation_.id, it->first);
+        if (!file.ok() && file.status().code() != StatusCode::kNotFound) return file.status();
+        // A file removed since its vectors were found, or one the filter excludes, is dropped.
+        if (!file.ok() || !query.filter.Matches(*file)) {
+          it = by_file.erase(it);
+          continue;
+        }
+        records.emplace(it->first, std::move(file).value());
+      }
+      ++it;
+    }
+    if (by_file.size() >= wanted || fetch >= live) break;
     fetch = std::min(live, fetch * 4);
   }
+  std::vector<FileHit> hits;
   for (auto& [path, moments] : by_file) {
     FileHit hit;
+    const FileRecord& file = records.at(path);
     hit.path = path;
+    hit.file_id = file.vector_ids.empty() ? 0 : file.vector_ids.front();
+    hit.duration = file.duration;
+    hit.codec = file.codec;
+    hit.size = file.file.size;
+    hit.mtime_ns = file.file.mtime_ns;
     float best = moments.front().score;
     for (const Moment& m : moments) best = std::max(best, m.score);
     moments.erase(std::remove_if(moments.begin(), moments.end(),
@@ -185,13 +297,15 @@ StatusOr<SearchResponse> QueryEngine::Search(const Query& query) const {
     hit.moments = MergeMoments(std::move(moments));
     if (hit.moments.size() > kMaxMoments) hit.moments.resize(kMaxMoments);
     hit.score = best;
-    response.results.push_back(std::move(hit));
+    hits.push_back(std::move(hit));
   }
-  std::stable_sort(response.results.begin(), response.results.end(),
+  std::stable_sort(hits.begin(), hits.end(),
                    [](const FileHit& a, const FileHit& b) { return a.score > b.score; });
-  if (response.results.size() > static_cast<size_t>(query.k)) {
-    response.results.resize(static_cast<size_t>(query.k));
-  }
+  const size_t first = std::min(hits.size(), static_cast<size_t>(query.offset));
+  const size_t last = std::min(hits.size(), first + static_cast<size_t>(query.k));
+  response.more = hits.size() > last;
+  response.results.assign(std::make_move_iterator(hits.begin() + first),
+                          std::make_move_iterator(hits.begin() + last));
   return response;
 }
 

@@ -13,6 +13,7 @@
 #define VIDX_SEARCH_QUERY_ENGINE_H_
 
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -29,11 +30,31 @@ namespace vidx {
 constexpr float kMomentMargin = 0.02f;
 constexpr size_t kMaxMoments = 10;
 
+// Which files a search may return. Empty / unset fields do not restrict.
+struct SearchFilter {
+  std::string folder;  // absolute; only files under it (at a path-component boundary)
+  std::optional<int64_t> modified_after;   // unix seconds; the file's mtime >= this
+  std::optional<int64_t> modified_before;  // unix seconds; the file's mtime < this
+  bool empty() const { return folder.empty() && !modified_after && !modified_before; }
+  bool Matches(const FileRecord& file) const;
+};
+
+// A moment of a catalogued file: the segment of file `file` (a file id, see FileHit) that
+// covers `t` seconds (or the nearest one).
+struct MomentRef {
+  uint64_t file = 0;
+  double t = 0;
+};
+
 struct Query {
-  std::string text;   // "beach + dog - night": each term embedded; + adds, - subtracts
-  std::string image;  // a picture file, added as a term
-  std::string like;   // VIDEO[@SECONDS]: the sampled frame nearest SECONDS (default: middle)
-  int k = 10;         // files to return
+  std::string text;         // "beach + dog - night": each term embedded; + adds, - subtracts
+  std::string image;        // a picture file, added as a term (local callers only)
+  std::string image_bytes;  // an encoded picture (png, jpeg, ...), added as a term
+  std::string like;         // VIDEO[@SECONDS]: the sampled frame nearest SECONDS (default: middle)
+  std::optional<MomentRef> like_moment;  // that moment's stored vector, added as a term
+  int k = 10;                            // files to return
+  int offset = 0;                        // files skipped before the first returned (paging)
+  SearchFilter filter;
 };
 
 struct Moment {
@@ -43,14 +64,23 @@ struct Moment {
 };
 
 struct FileHit {
+  // The file id: the id of the file's first vector in the searched generation. Vector ids
+  // are never reused, so an id names one file of one generation; it changes with a reindex.
+  uint64_t file_id = 0;
   std::string path;
   float score = 0;
   std::vector<Moment> moments;  // best first
+  double duration = 0;          // seconds of video, as catalogued
+  std::string codec;
+  uint64_t size = 0;     // bytes, as catalogued
+  int64_t mtime_ns = 0;  // as catalogued
 };
 
 struct SearchResponse {
   std::string fingerprint;
-  std::vector<FileHit> results;  // best first, at most k
+  int offset = 0;                // the query's offset
+  std::vector<FileHit> results;  // best first, at most k, starting at rank offset
+  bool more = false;             // further files match beyond offset + k
 };
 
 // Signed terms of a text query: words "+" and "-" (standing alone) switch the sign of the
@@ -69,6 +99,15 @@ StatusOr<std::map<std::string, std::vector<Moment>>> GroupHitsByFile(const Catal
                                                                      uint64_t generation,
                                                                      const SearchResults& hits);
 
+// The indexed file of `generation` whose id (first vector id) is `file_id`. kNotFound for any
+// other id (a later segment's id, a failed file's, an unknown one).
+StatusOr<FileRecord> FindFileById(const Catalog& catalog, uint64_t generation, uint64_t file_id);
+
+// The stored vector of `moment`: the file's segment covering moment.t, else the nearest.
+// kNotFound when the generation has no file with that id.
+StatusOr<std::vector<float>> MomentVector(const Catalog& catalog, uint64_t generation,
+                                          const MomentRef& moment);
+
 class QueryEngine {
  public:
   // `sampler` must be the options the generation was built with (for --like).
@@ -78,8 +117,17 @@ class QueryEngine {
   // The normalised query embedding. kInvalidArgument for an empty query or terms that
   // cancel out; file errors name the file.
   StatusOr<std::vector<float>> Embed(const Query& query) const;
-  // Embed + search. kFailedPrecondition when the fingerprints differ.
+  // Embed + search. kFailedPrecondition when the fingerprints differ; kInvalidArgument for
+  // k < 1 or offset < 0; kNotFound when like_moment names no file of the generation.
   StatusOr<SearchResponse> Search(const Query& query) const;
+
+  // FindFileById in the searched generation.
+  StatusOr<FileRecord> FindFile(uint64_t file_id) const;
+
+  // The distinct folders (parent directories) of the generation's indexed files, sorted.
+  StatusOr<std::vector<std::string>> Folders() const;
+
+  const Generation& generation() const { return generation_; }
 
  private:
   const Embedder* embedder_;

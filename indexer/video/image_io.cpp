@@ -1,5 +1,6 @@
 #include "indexer/video/image_io.h"
 
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -14,6 +15,21 @@
 namespace vidx {
 
 namespace {
+
+// Closes a file descriptor (the memory file of DecodeImageBytes).
+class ScopedFd {
+ public:
+  explicit ScopedFd(int fd) : fd_(fd) {}
+  ~ScopedFd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  ScopedFd(const ScopedFd&) = delete;
+  ScopedFd& operator=(const ScopedFd&) = delete;
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
 
 struct FileCloser {
   void operator()(std::FILE* f) const { std::fclose(f); }
@@ -128,6 +144,27 @@ StatusOr<Frame> LoadImageRgb(const std::string& path, int max_dimension, double 
   Status s = conv.Convert(*pic, &out);
   if (!s.ok()) return s.WithContext(path);
   return out;
+}
+
+StatusOr<Frame> DecodeImageBytes(const std::string& bytes, int max_dimension, double max_seconds) {
+  const std::string what = "the picture";
+  if (bytes.empty()) return Status::InvalidArgument(what + " is empty");
+  ScopedFd fd(::memfd_create("vidx-picture", MFD_CLOEXEC));
+  if (fd.get() < 0) {
+    return Status::IoError(what + ": cannot make a memory file: " + std::strerror(errno));
+  }
+  size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::write(fd.get(), bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0)
+      return Status::IoError(what + ": cannot write the memory file: " + std::strerror(errno));
+    done += static_cast<size_t>(n);
+  }
+  StatusOr<Frame> frame =
+      LoadImageRgb("/proc/self/fd/" + std::to_string(fd.get()), max_dimension, max_seconds);
+  if (!frame.ok()) return frame.status().WithContext(what);
+  return frame;
 }
 
 }  // namespace vidx

@@ -28,6 +28,13 @@ Status WritePng(const std::string& path, const Frame& frame);
 StatusOr<Frame> LoadImageRgb(const std::string& path, int max_dimension = 8192,
                              double max_seconds = 30);
 
+// LoadImageRgb for an encoded picture held in memory (e.g. uploaded with a query), under the
+// same format allowlist and limits. The bytes go to an anonymous memory file (memfd) that
+// only this call can reach; no named file is created or opened. Errors as LoadImageRgb's,
+// prefixed with "the picture"; kInvalidArgument when `bytes` is empty.
+StatusOr<Frame> DecodeImageBytes(const std::string& bytes, int max_dimension = 8192,
+                                 double max_seconds = 30);
+
 }  // namespace vidx
 
 #endif  // VIDX_INDEXER_VIDEO_IMAGE_IO_H_
