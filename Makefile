@@ -1,7 +1,7 @@
 # The two commands of README.md:
 #   make demo   install what is missing, build, and run vidx on a generated sample library
 #   make test   install what is missing, build, and run every test (normal + ASan/UBSan builds)
-# Other targets: build, test-fast (normal build only), format-check, asan, tsan (threaded parts under
+# Other targets: demo-web (the demo, then its web UI until Ctrl-C), build, test-fast (normal build only), format-check, asan, tsan (threaded parts under
 # ThreadSanitizer; not part of `make test`, it adds ~20 minutes), bench, clean.
 
 BUILD      ?= build
@@ -16,7 +16,7 @@ CMAKE_OPTS := $(CMAKE_GEN) -DVIDX_WERROR=ON
 export CCACHE_BASEDIR ?= $(abspath $(CURDIR)/..)
 export CCACHE_NOHASHDIR ?= 1
 
-.PHONY: deps deps-test build test test-fast format-check asan tsan demo bench clean
+.PHONY: deps deps-test build test test-fast format-check asan tsan demo demo-web bench clean
 
 deps:
 	bash deploy/install-deps.sh
@@ -63,6 +63,10 @@ test: format-check test-fast asan
 
 demo: build
 	bash deploy/demo.sh $(BUILD)
+
+# The demo, then the daemon keeps running with the web UI on 127.0.0.1:8421 until Ctrl-C.
+demo-web: build
+	bash deploy/demo.sh --web $(BUILD)
 
 bench: build
 	@echo "benchmarks: see docs/benchmarks.md"; ls $(BUILD)/bench

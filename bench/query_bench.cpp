@@ -87,7 +87,8 @@ int main(int argc, char** argv) {
   std::ofstream(config) << "state_dir: " << (dir / "state").string() << "\nlibrary:\n  roots: ["
                         << (dir / "lib").string()
                         << "]\nmodel:\n  path: " << (dir / "model").string()
-                        << "\nsampling:\n  fps: 1\ndaemon:\n  socket: " << socket << "\n";
+                        << "\nsampling:\n  fps: 1\ndaemon:\n  socket: " << socket
+                        << "\nweb:\n  listen: \"\"\n";
   const std::string vidx = std::string(VIDX_BINARY) + " --config " + ShellQuote(config) + " ";
   CommandResult indexed = RunCommand(vidx + "index " + ShellQuote((dir / "lib").string()));
   if (indexed.exit_code != 0) return Fail("vidx index: " + indexed.err);

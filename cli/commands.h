@@ -73,6 +73,10 @@ struct RepairArgs {
 // Salvages a corrupt catalog (search/catalog_repair.h); the daemon must be stopped.
 int RunRepair(const Config& config, const RepairArgs& args);
 
+// Prints the running daemon's web login link, http://HOST:PORT/login?token=HEX (exit 1 with a
+// sentence when no web listener is up, or the token cannot be read).
+int RunWeb(const Config& config);
+
 // The service in the foreground; `config_path` is what SIGHUP re-reads (empty: defaults).
 int RunDaemon(const Config& config, const std::string& config_path);
 

@@ -97,6 +97,9 @@ int Main(int argc, char** argv) {
       "ask the running daemon to reload its configuration, rebuild its vector index "
       "from the catalog and rescan the library");
 
+  auto* web = app.add_subcommand(
+      "web", "print the link that logs a browser into the running daemon's web UI");
+
   RepairArgs repair_args;
   auto* repair = app.add_subcommand(
       "repair",
@@ -135,6 +138,7 @@ int Main(int argc, char** argv) {
   if (*embed) return RunModelEmbed(*config, embed_args);
   if (*reindex) return RunReindex(*config);
   if (*repair) return RunRepair(*config, repair_args);
+  if (*web) return RunWeb(*config);
   if (*daemon) {
     if (!used_config_path.empty()) {
       used_config_path = std::filesystem::absolute(used_config_path).string();

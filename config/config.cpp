@@ -17,6 +17,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "config/listen_address.h"
+
 namespace vidx {
 namespace {
 
@@ -328,6 +330,31 @@ Status ParseDaemon(const Reader& r, const YAML::Node& n, DaemonOptions* o) {
   return Status::Ok();
 }
 
+Status ParseWeb(const Reader& r, const YAML::Node& n, WebOptions* o) {
+  VIDX_RETURN_IF_ERROR(r.CheckMap(n, "web", {"listen", "thumb_cache_mb"}));
+  if (YAML::Node listen = n["listen"]; listen && listen.IsNull()) {
+    o->listen.clear();  // `listen:` with nothing after it: no listener, like ""
+  } else {
+    VIDX_RETURN_IF_ERROR(
+        r.Scalar(n, "web", "listen", "IPV4:PORT, [IPV6]:PORT or \"\"", &o->listen));
+  }
+  VIDX_RETURN_IF_ERROR(r.Scalar(n, "web", "thumb_cache_mb", "an integer", &o->thumb_cache_mb));
+  if (!o->listen.empty()) {
+    StatusOr<ListenAddress> address = ParseListenAddress(o->listen);
+    if (!address.ok()) {
+      return r.ErrorAt(r.MarkOf(n, "listen"), "web.listen " + address.status().message() +
+                                                  "; use e.g. 127.0.0.1:8421, or \"\" for "
+                                                  "no web listener");
+    }
+  }
+  if (o->thumb_cache_mb < 1 || o->thumb_cache_mb > (int64_t{1} << 20)) {
+    return r.ErrorAt(r.MarkOf(n, "thumb_cache_mb"),
+                     "web.thumb_cache_mb must be between 1 and 1048576 (got " +
+                         std::to_string(o->thumb_cache_mb) + ")");
+  }
+  return Status::Ok();
+}
+
 Status ParseLogging(const Reader& r, const YAML::Node& n, LoggingOptions* o) {
   VIDX_RETURN_IF_ERROR(r.CheckMap(n, "logging", {"level"}));
   VIDX_RETURN_IF_ERROR(r.Scalar(n, "logging", "level", "a string", &o->level));
@@ -363,7 +390,8 @@ StatusOr<Config> ParseConfig(const std::string& yaml_text, const std::string& fi
   if (root.IsNull()) return config;  // an empty file means built-in defaults
   try {
     VIDX_RETURN_IF_ERROR(r.CheckMap(
-        root, "", {"state_dir", "library", "model", "sampling", "index", "daemon", "logging"}));
+        root, "",
+        {"state_dir", "library", "model", "sampling", "index", "daemon", "web", "logging"}));
     VIDX_RETURN_IF_ERROR(r.Scalar(root, "", "state_dir", "a path", &config.state_dir));
     if (config.state_dir.empty()) {
       return r.ErrorAt(r.MarkOf(root, "state_dir"), "state_dir must not be empty");
@@ -375,6 +403,7 @@ StatusOr<Config> ParseConfig(const std::string& yaml_text, const std::string& fi
     }
     if (root["index"]) VIDX_RETURN_IF_ERROR(ParseIndex(r, root["index"], &config.index));
     if (root["daemon"]) VIDX_RETURN_IF_ERROR(ParseDaemon(r, root["daemon"], &config.daemon));
+    if (root["web"]) VIDX_RETURN_IF_ERROR(ParseWeb(r, root["web"], &config.web));
     if (root["logging"]) VIDX_RETURN_IF_ERROR(ParseLogging(r, root["logging"], &config.logging));
   } catch (const YAML::Exception& e) {
     return r.ErrorAt(e.mark, "could not be read: " + e.msg);

@@ -12,6 +12,7 @@
 #ifndef VIDX_CONFIG_CONFIG_H_
 #define VIDX_CONFIG_CONFIG_H_
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
@@ -76,6 +77,16 @@ struct DaemonOptions {
   double snapshot_interval = 60;
 };
 
+// The web UI's TCP listener (docs/web.md). The API it serves needs the token in
+// <state_dir>/web.token; put TLS in front of it (a reverse proxy) before listening beyond
+// loopback (docs/operations.md).
+struct WebOptions {
+  // IPV4:PORT or [IPV6]:PORT (config/listen_address.h); port 0 = any free port; "" = no
+  // listener.
+  std::string listen = "127.0.0.1:8421";
+  int64_t thumb_cache_mb = 256;  // thumbnail cache under <state_dir>/thumbs, 1..1048576
+};
+
 struct LoggingOptions {
   std::string level = "info";  // trace | debug | info | warn | error | critical | off
 };
@@ -87,6 +98,7 @@ struct Config {
   SamplingSettings sampling;  // common/sampling_settings.h
   IndexOptions index;
   DaemonOptions daemon;
+  WebOptions web;
   LoggingOptions logging;
   ConfigSource source;
 };

@@ -1,4 +1,5 @@
 #include "config/config.h"
+#include "config/listen_address.h"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -76,6 +77,8 @@ TEST_F(ConfigTest, ExampleFileEqualsBuiltInDefaults) {
   EXPECT_EQ(a.index.factory, b.index.factory);
   EXPECT_EQ(a.daemon.socket, b.daemon.socket);
   EXPECT_EQ(a.daemon.snapshot_interval, b.daemon.snapshot_interval);
+  EXPECT_EQ(a.web.listen, b.web.listen);
+  EXPECT_EQ(a.web.thumb_cache_mb, b.web.thumb_cache_mb);
   EXPECT_EQ(a.logging.level, b.logging.level);
 }
 
@@ -176,6 +179,64 @@ TEST_F(ConfigTest, SnapshotInterval) {
             "test.yaml:2:22: daemon.snapshot_interval must be greater than 0 seconds");
   EXPECT_EQ(ErrorOf("daemon:\n  snapshot_interval: .inf\n"),
             "test.yaml:2:22: daemon.snapshot_interval must be greater than 0 seconds");
+}
+
+TEST_F(ConfigTest, WebKeys) {
+  auto defaults = ParseConfig("", "test.yaml");
+  ASSERT_TRUE(defaults.ok()) << defaults.status().message();
+  EXPECT_EQ(defaults->web.listen, "127.0.0.1:8421");
+  EXPECT_EQ(defaults->web.thumb_cache_mb, 256);
+  for (const char* listen : {"127.0.0.1:0", "[::1]:8421", "0.0.0.0:80", "[::]:65535"}) {
+    auto set = ParseConfig(std::string("web:\n  listen: \"") + listen + "\"\n", "test.yaml");
+    ASSERT_TRUE(set.ok()) << set.status().message();
+    EXPECT_EQ(set->web.listen, listen);
+  }
+  for (const char* off : {"web:\n  listen: \"\"\n", "web:\n  listen:\n"}) {
+    auto set = ParseConfig(off, "test.yaml");
+    ASSERT_TRUE(set.ok()) << set.status().message();
+    EXPECT_EQ(set->web.listen, "") << off;
+  }
+  auto cache = ParseConfig("web:\n  thumb_cache_mb: 1\n", "test.yaml");
+  ASSERT_TRUE(cache.ok()) << cache.status().message();
+  EXPECT_EQ(cache->web.thumb_cache_mb, 1);
+  for (const char* bad : {"localhost:8421", "127.0.0.1", "::1:8421", "[::1]8421", "1.2.3.4:65536",
+                          "1.2.3.4:-1", "[fe80::1%eth0]:80", "127.0.0.1:http"}) {
+    const std::string error = ErrorOf(std::string("web:\n  listen: \"") + bad + "\"\n");
+    EXPECT_EQ(error.rfind("test.yaml:2:11: web.listen '" + std::string(bad) +
+                              "' is not IPV4:PORT or [IPV6]:PORT",
+                          0),
+              0u)
+        << error;
+  }
+  EXPECT_EQ(ErrorOf("web:\n  thumb_cache_mb: 0\n"),
+            "test.yaml:2:19: web.thumb_cache_mb must be between 1 and 1048576 (got 0)");
+  EXPECT_EQ(ErrorOf("web:\n  thumb_cache_mb: lots\n"),
+            "test.yaml:2:19: web.thumb_cache_mb must be an integer (got 'lots')");
+  EXPECT_EQ(ErrorOf("web:\n  port: 80\n"),
+            "test.yaml:2:3: unknown key 'web.port' (expected one of: listen, thumb_cache_mb)");
+}
+
+TEST_F(ConfigTest, ListenAddressKinds) {
+  auto v4 = ParseListenAddress("127.0.0.1:0");
+  ASSERT_TRUE(v4.ok());
+  EXPECT_TRUE(v4->loopback);
+  EXPECT_FALSE(v4->ipv6);
+  EXPECT_EQ(v4->port, 0);
+  auto any = ParseListenAddress("0.0.0.0:8421");
+  ASSERT_TRUE(any.ok());
+  EXPECT_FALSE(any->loopback);
+  EXPECT_TRUE(any->unspecified);
+  auto v6 = ParseListenAddress("[::1]:8421");
+  ASSERT_TRUE(v6.ok());
+  EXPECT_TRUE(v6->ipv6 && v6->loopback);
+  EXPECT_EQ(v6->ToString(), "[::1]:8421");
+  auto mapped = ParseListenAddress("[::ffff:127.0.0.2]:1");
+  ASSERT_TRUE(mapped.ok());
+  EXPECT_TRUE(mapped->loopback);
+  auto lan = ParseListenAddress("192.168.1.5:8421");
+  ASSERT_TRUE(lan.ok());
+  EXPECT_FALSE(lan->loopback || lan->unspecified);
+  EXPECT_EQ(lan->ToString(), "192.168.1.5:8421");
 }
 
 TEST_F(ConfigTest, RootThatDoesNotExist) {

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
+#include <set>
 #include <utility>
 
 #include <spdlog/spdlog.h>
@@ -11,6 +13,7 @@
 #include "app/model_session.h"
 #include "app/status_report.h"
 #include "daemon/daemon_log.h"
+#include "web/web_token.h"
 
 namespace vidx {
 
@@ -44,6 +47,57 @@ int HttpStatusFor(const Status& s) {
 
 }  // namespace
 
+// What the web routes ask of the daemon. Thread-safe: everything it calls is.
+class Daemon::WebSide : public WebBackend {
+ public:
+  explicit WebSide(Daemon* daemon) : d_(daemon) {}
+
+  StatusOr<SearchResponse> Search(const Query& query) override {
+    ++d_->searches_;
+    return d_->search_.Search(query);
+  }
+  StatusOr<nlohmann::json> StatusDocument() override { return d_->StatusDocument(); }
+  StatusOr<FileRecord> FindFile(uint64_t file_id) override {
+    const std::optional<Generation> served = d_->search_.generation();
+    const std::string id = std::to_string(file_id);
+    if (!served) return Status::NotFound("no generation is served, so no file " + id);
+    StatusOr<VectorRecord> v = d_->catalog_->GetVector(served->id, file_id);
+    if (!v.ok()) return v.status();
+    StatusOr<FileRecord> file = d_->catalog_->GetFile(served->id, v->path);
+    if (!file.ok()) return file.status();
+    if (file->vector_ids.empty() || file->vector_ids.front() != file_id) {
+      return Status::NotFound(id + " is not the id of a file");
+    }
+    return file;
+  }
+  StatusOr<std::vector<std::string>> Folders() override {
+    const std::optional<Generation> served = d_->search_.generation();
+    std::set<std::string> folders;
+    if (served) {
+      Status s = d_->catalog_->ForEachFile(served->id, [&](const FileRecord& r) {
+        if (r.status == FileStatus::kIndexed) {
+          folders.insert(std::filesystem::path(r.file.path).parent_path().string());
+        }
+        return Status::Ok();
+      });
+      if (!s.ok()) return s;
+    }
+    return std::vector<std::string>(folders.begin(), folders.end());
+  }
+  std::vector<std::string> LibraryRoots() override { return d_->library_roots_; }
+  void RequestReindex() override { d_->indexer_->RequestReindex(); }
+  StatusOr<std::string> Thumbnail(const FileIdentity& file, double /*seconds*/,
+                                  int /*width*/) override {
+    return Status::Unavailable("thumbnails are not built into this vidx (asked for " + file.path +
+                               ")");
+  }
+
+ private:
+  Daemon* const d_;
+};
+
+Daemon::Daemon() = default;
+
 StatusOr<std::unique_ptr<Daemon>> Daemon::Start(std::string config_path, Config config) {
   std::unique_ptr<Daemon> d(new Daemon());
   d->notifier_ = SystemdNotifier::FromEnvironment();
@@ -67,11 +121,56 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::Start(std::string config_path, Config 
   if (!server.ok()) return server.status();
   d->api_ = std::move(*server);
   DaemonLog()->info("answering on {}", config.daemon.socket);
+  d->library_roots_ = config.library.roots;
+  if (!config.web.listen.empty()) VIDX_RETURN_IF_ERROR(d->StartWeb(config));
   return d;
+}
+
+Status Daemon::StartWeb(const Config& config) {
+  const std::string where = config.source.Where("web.listen");
+  StatusOr<ListenAddress> address = ParseListenAddress(config.web.listen);
+  if (!address.ok())
+    return Status::InvalidArgument(where + "web.listen " + address.status().message());
+  StatusOr<std::string> token = LoadOrCreateWebToken(config.state_dir);
+  if (!token.ok()) return token.status();
+  web_side_ = std::make_unique<WebSide>(this);
+  web_routes_ = std::make_unique<WebRoutes>(web_side_.get(), *token);
+  HttpServerOptions options;
+  options.listen = config.web.listen;
+  options.body_limit = &WebRoutes::BodyLimit;
+  options.default_headers = WebRoutes::SecurityHeaders();
+  options.log = [](const std::string& line) { DaemonLog()->warn("web: {}", line); };
+  const WebRoutes* routes = web_routes_.get();
+  StatusOr<std::unique_ptr<HttpServer>> web =
+      HttpServer::Start(options, [routes](const WebRequest& r) { return routes->Handle(r); });
+  if (!web.ok()) return web.status().WithContext(where + "web.listen");
+  web_ = std::move(*web);
+  const std::string bound = web_->address().ToString();
+  const std::string path = (std::filesystem::path(config.state_dir) / kWebAddressFile).string();
+  VIDX_RETURN_IF_ERROR(WriteFileAtomically(path, bound + "\n"));
+  web_address_path_ = path;
+  DaemonLog()->info("web UI on http://{}/ (`vidx web` prints the login link)", bound);
+  if (!address->loopback) {
+    DaemonLog()->warn(
+        "web.listen {} is reachable beyond this machine over plain HTTP: put a TLS reverse "
+        "proxy in front of it (docs/operations.md) or listen on 127.0.0.1",
+        bound);
+  }
+  return Status::Ok();
+}
+
+void Daemon::StopWeb() {
+  if (web_) web_->Stop();
+  if (!web_address_path_.empty()) {
+    std::error_code ec;
+    std::filesystem::remove(web_address_path_, ec);
+    web_address_path_.clear();
+  }
 }
 
 Daemon::~Daemon() {
   if (api_) api_->Stop();
+  StopWeb();
   if (indexer_) indexer_->Stop();
 }
 
@@ -119,6 +218,7 @@ Status Daemon::Run() {
   DaemonLog()->info("stopping");
   Notify("STOPPING=1\nSTATUS=stopping");
   api_->Stop();
+  StopWeb();
   indexer_->Stop();
   DaemonLog()->info("stopped");
   return Status::Ok();
@@ -173,9 +273,15 @@ HttpResponse Daemon::Search(const HttpRequest& request) {
 }
 
 HttpResponse Daemon::StatusResponse() {
+  StatusOr<json> doc = StatusDocument();
+  if (!doc.ok()) return JsonError(500, doc.status().message());
+  return JsonOk(*doc);
+}
+
+StatusOr<json> Daemon::StatusDocument() {
   const IndexerStatus st = indexer_->status();
   StatusOr<json> doc = CatalogStatusJson(catalog_.get(), st.queued);
-  if (!doc.ok()) return JsonError(500, doc.status().message());
+  if (!doc.ok()) return doc.status();
   const double rate = st.busy_seconds > 0 ? st.video_seconds / st.busy_seconds : 0;
   json daemon = {{"phase", st.phase},
                  {"queued", st.queued},
@@ -200,7 +306,7 @@ HttpResponse Daemon::StatusResponse() {
   (*doc)["library"] = {{"roots", st.roots}};
   const std::shared_ptr<const LoadedModel> model = search_.model();
   (*doc)["model"] = model ? ModelStatusJson(*model) : json(nullptr);
-  return JsonOk(*doc);
+  return doc;
 }
 
 }  // namespace vidx

@@ -3,10 +3,12 @@
 //
 //   Start():  state directory, catalog (RocksDB's lock keeps a second daemon or a one-shot
 //             `vidx index` out), strict model load + probe, generations opened (a changed
-//             fingerprint starts the blue/green build), socket bound (mode 0660).
+//             fingerprint starts the blue/green build), socket bound (mode 0660), then, when
+//             web.listen is set, the web listener (docs/web.md): <state_dir>/web.token made
+//             if missing, the TCP port bound, <state_dir>/web.address written.
 //   Run():    the indexer runs; READY=1; STATUS= and WATCHDOG=1 every few seconds; returns
-//             after RequestStop() with STOPPING=1 sent, the API closed, the chunk in flight
-//             cancelled and the index snapshotted.
+//             after RequestStop() with STOPPING=1 sent, the API and the web listener closed
+//             (web.address removed), the chunk in flight cancelled and the index snapshotted.
 //
 // API (HTTP/1.1 + JSON, one request per connection; documents in daemon/api_json.h):
 //   GET /v1/status, POST /v1/search, POST /v1/reindex. Errors: 400 bad request, 404 unknown
@@ -23,6 +25,9 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "common/status.h"
 #include "config/config.h"
@@ -32,6 +37,8 @@
 #include "daemon/sd_notify.h"
 #include "daemon/search_service.h"
 #include "search/catalog.h"
+#include "web/http_server.h"
+#include "web/web_routes.h"
 
 namespace vidx {
 
@@ -50,7 +57,13 @@ class Daemon {
   HttpResponse Handle(const HttpRequest& request);
 
  private:
-  Daemon() = default;
+  class WebSide;  // the WebBackend of the web routes (daemon.cpp)
+
+  Daemon();
+  // The web listener when config.web.listen is set; errors name web.listen or the file.
+  Status StartWeb(const Config& config);
+  void StopWeb();  // closes the listener and removes web.address; idempotent
+  StatusOr<nlohmann::json> StatusDocument();
   HttpResponse Search(const HttpRequest& request);
   HttpResponse StatusResponse();
   std::string StatusLine() const;  // for STATUS=
@@ -62,6 +75,11 @@ class Daemon {
   SearchService search_;
   std::unique_ptr<LibraryIndexer> indexer_;
   std::unique_ptr<ApiServer> api_;
+  std::vector<std::string> library_roots_;  // as configured at start
+  std::unique_ptr<WebSide> web_side_;
+  std::unique_ptr<WebRoutes> web_routes_;
+  std::unique_ptr<HttpServer> web_;
+  std::string web_address_path_;  // <state_dir>/web.address while the listener is up
   SystemdNotifier notifier_;
   std::mutex mu_;
   std::condition_variable cv_;

@@ -15,7 +15,7 @@ add_library(vidx_daemon STATIC
 vidx_project_target(vidx_daemon)
 target_link_libraries(vidx_daemon
   PUBLIC vidx_app vidx_search vidx_config vidx_daemon_api vidx_daemon_watch vidx_daemon_scheduler
-         nlohmann_json::nlohmann_json
+         vidx_web nlohmann_json::nlohmann_json
   PRIVATE spdlog::spdlog)
 
 if(VIDX_BUILD_TESTS)

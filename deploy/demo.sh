@@ -8,9 +8,21 @@
 # It is also a check: it exits non-zero when a query's right video is not ranked first, or when
 # the daemon does not finish indexing in time.
 #
-#   bash deploy/demo.sh [BUILD_DIR]      (default: build; run from the repository root)
+#   bash deploy/demo.sh [--web] [BUILD_DIR]     (default: build; run from the repository root)
+#
+# With --web (make demo-web) the daemon also serves the web UI on 127.0.0.1:8421 (or
+# $VIDX_DEMO_WEB_LISTEN) and, after the checks, keeps running until Ctrl-C while it prints the
+# link that logs a browser in. Without it, the web listener takes any free port and the
+# script exits by itself.
 set -euo pipefail
+web=0
+if [ "${1:-}" = "--web" ]; then
+  web=1
+  shift
+fi
 build=${1:-build}
+web_listen="127.0.0.1:0"
+if [ "$web" -eq 1 ]; then web_listen=${VIDX_DEMO_WEB_LISTEN:-127.0.0.1:8421}; fi
 here=$(cd "$(dirname "$0")/.." && pwd)
 vidx="$build/cli/vidx"
 timeout_s=${VIDX_DEMO_TIMEOUT:-180}
@@ -41,6 +53,8 @@ sampling:
   fps: 1
 daemon:
   socket: $work/vidx.sock
+web:
+  listen: "$web_listen"
 logging:
   level: warn
 YAML
@@ -120,4 +134,21 @@ if [ "$failures" -ne 0 ]; then
   die "$failures of ${#queries[@]} queries did not put the right video first"
 fi
 echo "demo: all ${#queries[@]} queries found the right video first."
-echo "Try more: $vidx --config $cfg search \"a green square\" (start the daemon again, or it opens the state read-only)."
+if [ "$web" -eq 0 ]; then
+  echo "Try more: $vidx --config $cfg search \"a green square\" (start the daemon again, or it opens the state read-only)."
+  echo "To look at the same library in a browser: make demo-web (bash deploy/demo.sh --web $build),"
+  echo "which keeps the daemon running and prints the link to open."
+  exit 0
+fi
+
+url=$("$vidx" --config "$cfg" web) || die "vidx web found no web listener (log: $work/daemon.log)"
+echo
+echo "== the web UI: open this link in a browser on this machine (it logs you in):"
+echo "   $url"
+echo "   (from another machine: ssh -L ${web_listen##*:}:127.0.0.1:${web_listen##*:} THIS_HOST, then the same link)"
+echo "   More searches from a shell: $vidx --config $cfg search \"a green square\""
+echo "   Press Ctrl-C to stop the daemon."
+trap 'echo; echo "demo: stopping the daemon"; stop_daemon; exit 0' INT TERM
+while kill -0 "$daemon_pid" 2>/dev/null; do sleep 1; done
+cat "$work/daemon.log" >&2
+die "the daemon exited (log above)"

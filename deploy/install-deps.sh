@@ -27,6 +27,7 @@ packages=(
   libyaml-cpp-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev
   libcli11-dev nlohmann-json3-dev libsystemd-dev
+  libmicrohttpd-dev  # the web UI's HTTP server (web/http_server.h)
   python3  # make demo generates its library with a small Python script
 )
 test_packages=(clang-format python3-torch python3-torchvision python3-numpy python3-venv python3-yaml python3-requests

@@ -71,7 +71,7 @@ TEST_F(CliTest, HelpListsEveryCommand) {
   CommandResult r = RunCommand(std::string(VIDX_BINARY) + " --help");
   EXPECT_EQ(r.exit_code, 0);
   for (const char* command :
-       {"daemon", "index", "search", "status", "model", "frames", "reindex"}) {
+       {"daemon", "index", "search", "status", "model", "frames", "reindex", "web"}) {
     EXPECT_NE(r.out.find(command), std::string::npos) << command << " missing from --help";
   }
   for (const char* sub :
@@ -119,7 +119,8 @@ TEST_F(CliTest, ConfigFromEnvironment) {
 TEST_F(CliTest, ReindexWithoutADaemonNamesTheSocket) {
   const std::string socket = (*dir_ / "absent.sock").string();
   std::string cfg = WriteConfig("nodaemon.yaml", "state_dir: " + (*dir_ / "state").string() +
-                                                     "\ndaemon:\n  socket: " + socket + "\n");
+                                                     "\ndaemon:\n  socket: " + socket +
+                                                     "\nweb:\n  listen: \"\"\n");
   CommandResult r = Vidx("reindex", cfg);
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("no daemon answers on " + socket), std::string::npos) << r.err;
@@ -141,7 +142,8 @@ TEST_F(CliTest, SearchReportsASocketThatRefusesTheUser) {
   ASSERT_EQ(::chmod(socket.c_str(), 0660), 0);
   ASSERT_EQ(::listen(fd, 4), 0);
   std::string cfg = WriteConfig("refusing.yaml", "state_dir: " + (*dir_ / "state").string() +
-                                                     "\ndaemon:\n  socket: " + socket + "\n");
+                                                     "\ndaemon:\n  socket: " + socket +
+                                                     "\nweb:\n  listen: \"\"\n");
   CommandResult r =
       RunCommand("setpriv --reuid 65534 --regid 65534 --clear-groups " + std::string(VIDX_BINARY) +
                  " --config " + ShellQuote(cfg) + " search dog");
@@ -155,11 +157,30 @@ TEST_F(CliTest, SearchReportsASocketThatRefusesTheUser) {
       << r.err;
 }
 
+TEST_F(CliTest, WebWithoutAListener) {
+  std::string off = WriteConfig(
+      "weboff.yaml", "state_dir: " + (*dir_ / "state").string() + "\nweb:\n  listen: \"\"\n");
+  CommandResult r = Vidx("web", off);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find(off + ":3:3: web.listen is empty, so the daemon runs no web listener"),
+            std::string::npos)
+      << r.err;
+  std::string on = WriteConfig("webon.yaml", "state_dir: " + (*dir_ / "webstate").string() +
+                                                 "\nweb:\n  listen: \"127.0.0.1:0\"\n");
+  r = Vidx("web", on);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("no daemon web listener is up (" + (*dir_ / "webstate").string() +
+                       "/web.address does not exist"),
+            std::string::npos)
+      << r.err;
+}
+
 TEST_F(CliTest, DaemonRefusesToStartWithoutItsModel) {
   const std::string model = (*dir_ / "no-such-model").string();
   std::string cfg = WriteConfig(
       "nomodel.yaml", "state_dir: " + (*dir_ / "state").string() + "\nmodel:\n  path: " + model +
-                          "\ndaemon:\n  socket: " + (*dir_ / "d.sock").string() + "\n");
+                          "\ndaemon:\n  socket: " + (*dir_ / "d.sock").string() +
+                          "\nweb:\n  listen: \"127.0.0.1:0\"\n");
   CommandResult r = Vidx("daemon", cfg);
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("model " + model + " is not usable"), std::string::npos) << r.err;

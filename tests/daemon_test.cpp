@@ -91,7 +91,8 @@ class DaemonTest : public ::testing::Test {
                                 << "]\n  settle_seconds: 1.5\nmodel:\n  path: "
                                 << (*dir_ / model).string() << "\n  batch_size: 8\n"
                                 << "sampling:\n  fps: " << fps
-                                << "\ndaemon:\n  socket: " << Socket() << "\n";
+                                << "\ndaemon:\n  socket: " << Socket()
+                                << "\nweb:\n  listen: \"127.0.0.1:0\"\n";
   }
   std::unique_ptr<DaemonProcess> Daemon(std::map<std::string, std::string> env = {}) {
     auto d = std::make_unique<DaemonProcess>(VIDX_BINARY, ConfigPath(), Socket(),

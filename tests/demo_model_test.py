@@ -66,6 +66,7 @@ def measure(vidx, model_dir, lib, work, name, captions):
         f.write(f"state_dir: {work}/{name}-state\nlibrary:\n  roots: [{lib}]\n"
                 f"  settle_seconds: 0.5\nmodel:\n  path: {model_dir}\n  batch_size: 16\n"
                 f"sampling:\n  fps: 1\ndaemon:\n  socket: {work}/{name}.sock\n"
+                f"web:\n  listen: \"127.0.0.1:0\"\n"
                 f"logging:\n  level: warn\n")
     verify = run([vidx, "--config", cfg, "model", "verify", "--json"])
     if verify.returncode != 0 or not json.loads(verify.stdout)["ok"]:

@@ -108,8 +108,11 @@ class FaultTest : public ::testing::Test {
                                 << rescan_interval
                                 << "\nmodel:\n  path: " << (*dir_ / "tiny_c").string()
                                 << "\n  batch_size: 8\n"
-                                << "sampling:\n  fps: " << fps
-                                << "\ndaemon:\n  socket: " << Socket() << "\n";
+                                << "sampling:\n  fps: " << fps << "\ndaemon:\n  socket: "
+                                << Socket()
+                                // No web listener: a test below checks that nothing listens
+                                // on the network.
+                                << "\nweb:\n  listen: \"\"\n";
   }
   // `binary`: the vidx binary or a wrapper script that execs it.
   std::unique_ptr<DaemonProcess> Daemon(const std::string& binary = VIDX_BINARY) const {

@@ -69,7 +69,8 @@ void WriteDaemonConfig(const std::string& path, const DaemonConfig& c) {
                       << "]\n  settle_seconds: " << c.settle_seconds
                       << "\nmodel:\n  path: " << c.model << "\n  batch_size: " << c.batch_size
                       << "\nsampling:\n  fps: " << c.fps << "\ndaemon:\n  socket: " << c.socket
-                      << "\n  snapshot_interval: " << c.snapshot_interval << "\n";
+                      << "\n  snapshot_interval: " << c.snapshot_interval << "\nweb:\n  listen: \""
+                      << c.web_listen << "\"\n";
 }
 
 }  // namespace vidx::testing

@@ -28,7 +28,8 @@ struct DaemonConfig {
   double fps = 1;
   double settle_seconds = 0.5;
   int batch_size = 8;
-  double snapshot_interval = 60;  // daemon.snapshot_interval
+  double snapshot_interval = 60;           // daemon.snapshot_interval
+  std::string web_listen = "127.0.0.1:0";  // web.listen: any free port, so tests run in parallel
 };
 // Writes `c` as YAML to `path`.
 void WriteDaemonConfig(const std::string& path, const DaemonConfig& c);
