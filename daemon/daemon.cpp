@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
-#include <set>
 #include <utility>
 
 #include <spdlog/spdlog.h>
@@ -57,34 +56,9 @@ class Daemon::WebSide : public WebBackend {
     return d_->search_.Search(query);
   }
   StatusOr<nlohmann::json> StatusDocument() override { return d_->StatusDocument(); }
-  StatusOr<FileRecord> FindFile(uint64_t file_id) override {
-    const std::optional<Generation> served = d_->search_.generation();
-    const std::string id = std::to_string(file_id);
-    if (!served) return Status::NotFound("no generation is served, so no file " + id);
-    StatusOr<VectorRecord> v = d_->catalog_->GetVector(served->id, file_id);
-    if (!v.ok()) return v.status();
-    StatusOr<FileRecord> file = d_->catalog_->GetFile(served->id, v->path);
-    if (!file.ok()) return file.status();
-    if (file->vector_ids.empty() || file->vector_ids.front() != file_id) {
-      return Status::NotFound(id + " is not the id of a file");
-    }
-    return file;
-  }
-  StatusOr<std::vector<std::string>> Folders() override {
-    const std::optional<Generation> served = d_->search_.generation();
-    std::set<std::string> folders;
-    if (served) {
-      Status s = d_->catalog_->ForEachFile(served->id, [&](const FileRecord& r) {
-        if (r.status == FileStatus::kIndexed) {
-          folders.insert(std::filesystem::path(r.file.path).parent_path().string());
-        }
-        return Status::Ok();
-      });
-      if (!s.ok()) return s;
-    }
-    return std::vector<std::string>(folders.begin(), folders.end());
-  }
-  std::vector<std::string> LibraryRoots() override { return d_->library_roots_; }
+  StatusOr<FileRecord> FindFile(uint64_t file_id) override { return d_->search_.FindFile(file_id); }
+  StatusOr<std::vector<std::string>> Folders() override { return d_->search_.Folders(); }
+  std::vector<std::string> LibraryRoots() override { return d_->indexer_->status().roots; }
   void RequestReindex() override { d_->indexer_->RequestReindex(); }
   StatusOr<std::string> Thumbnail(const FileIdentity& file, double /*seconds*/,
                                   int /*width*/) override {
@@ -121,7 +95,6 @@ StatusOr<std::unique_ptr<Daemon>> Daemon::Start(std::string config_path, Config 
   if (!server.ok()) return server.status();
   d->api_ = std::move(*server);
   DaemonLog()->info("answering on {}", config.daemon.socket);
-  d->library_roots_ = config.library.roots;
   if (!config.web.listen.empty()) VIDX_RETURN_IF_ERROR(d->StartWeb(config));
   return d;
 }

@@ -75,7 +75,6 @@ class Daemon {
   SearchService search_;
   std::unique_ptr<LibraryIndexer> indexer_;
   std::unique_ptr<ApiServer> api_;
-  std::vector<std::string> library_roots_;  // as configured at start
   std::unique_ptr<WebSide> web_side_;
   std::unique_ptr<WebRoutes> web_routes_;
   std::unique_ptr<HttpServer> web_;

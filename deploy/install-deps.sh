@@ -27,10 +27,12 @@ packages=(
   libyaml-cpp-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev
   libcli11-dev nlohmann-json3-dev libsystemd-dev
+  libsentencepiece-dev  # SigLIP / SigLIP 2 tokenizers (found with pkg-config sentencepiece)
   libmicrohttpd-dev  # the web UI's HTTP server (web/http_server.h)
   python3  # make demo generates its library with a small Python script
 )
 test_packages=(clang-format python3-torch python3-torchvision python3-numpy python3-venv python3-yaml python3-requests
+  python3-sentencepiece python3-protobuf  # trains the tokenizer test models; SiglipTokenizer needs protobuf
   systemd  # systemd-analyze verify|security for the unit file tests
   chromium chromium-driver python3-selenium)  # the web UI's browser test (tests/web/)
 

@@ -7,11 +7,13 @@ vidx_add_binary_test(fault_injection_test
   LABELS model
   TIMEOUT 600)
 
-# The unit's hardening: `systemd-analyze security --offline` exposure at most 1.0 (measured
-# 0.6 "SAFE"); the score is printed. Skipped (77) without systemd-analyze.
+# The unit's hardening: `systemd-analyze security --offline` exposure at most 1.3 (measured
+# 1.3 "OK"; 0.6 before the web UI's loopback TCP listener, which costs PrivateNetwork= 0.5,
+# AF_INET/AF_INET6 0.3 and the localhost-only IPAddressAllow= 0.1, less IPAddressDeny's own
+# share; docs/systemd.md); the score is printed. Skipped (77) without systemd-analyze.
 if(TARGET vidx)
   add_test(NAME vidx_install_security_strict
-    COMMAND ${CMAKE_COMMAND} -E env VIDX_MAX_EXPOSURE=1.0
+    COMMAND ${CMAKE_COMMAND} -E env VIDX_MAX_EXPOSURE=1.3
             bash ${PROJECT_SOURCE_DIR}/deploy/check_install.sh security
             ${PROJECT_BINARY_DIR} ${PROJECT_BINARY_DIR}/deploy/test-security-strict
     WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})

@@ -21,17 +21,16 @@ WebResponse RunSearch(WebBackend* backend, const Query& query) {
 
 WebResponse ServeSearch(WebBackend* backend, const WebRequest& request) {
   if (request.method != "POST") return MethodNotAllowed("/v1/search", "POST");
-  StatusOr<Query> q = ParseSearchRequest(request.body);
+  StatusOr<Query> q = ParseSearchRequest(request.body, RequestOrigin::kRemote);
   if (!q.ok()) return JsonErrorResponse(400, q.status().message());
-  if (!q->image.empty() || !q->like.empty()) {
-    return JsonErrorResponse(400, "a path in \"image\" or \"like\" is not accepted over TCP");
-  }
   return RunSearch(backend, *q);
 }
 
-WebResponse ServeImageSearch(WebBackend* /*backend*/, const WebRequest& request) {
+WebResponse ServeImageSearch(WebBackend* backend, const WebRequest& request) {
   if (request.method != "POST") return MethodNotAllowed("/v1/search/image", "POST");
-  return JsonErrorResponse(501, "searching by picture bytes is not built in yet");
+  StatusOr<Query> q = ParsePictureSearch(request.query, request.body);
+  if (!q.ok()) return JsonErrorResponse(400, q.status().message());
+  return RunSearch(backend, *q);
 }
 
 WebResponse ServeStatus(WebBackend* backend, const WebRequest& request) {

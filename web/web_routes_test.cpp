@@ -195,10 +195,48 @@ TEST_F(WebRoutesTest, SearchGoesToTheBackend) {
   EXPECT_EQ(backend_.queries[0].k, 3);
 }
 
+TEST_F(WebRoutesTest, SearchFieldsOfTheWeb) {
+  TestResponse r = Authed("POST", "/v1/search", {},
+                          R"({"like": {"file": 42, "t": 7.5}, "k": 5, "offset": 10,
+                              "folder": "/lib/sub", "modified_after": 100,
+                              "modified_before": 200})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  ASSERT_EQ(backend_.queries.size(), 1u);
+  const Query& q = backend_.queries[0];
+  ASSERT_TRUE(q.like_moment.has_value());
+  EXPECT_EQ(q.like_moment->file, 42u);
+  EXPECT_EQ(q.like_moment->t, 7.5);
+  EXPECT_EQ(q.k, 5);
+  EXPECT_EQ(q.offset, 10);
+  EXPECT_EQ(q.filter.folder, "/lib/sub");
+  EXPECT_EQ(q.filter.modified_after, 100);
+  EXPECT_EQ(q.filter.modified_before, 200);
+}
+
+TEST_F(WebRoutesTest, PictureSearchTakesTheBodyAndTheQueryString) {
+  const std::string picture("\x89PNG\r\n\x1a\n\0\0 some bytes", 20);
+  TestResponse r = Authed("POST", "/v1/search/image?k=4&offset=2&folder=%2Flib%2Fa%20b",
+                          {{"Content-Type", "image/png"}}, picture);
+  ASSERT_EQ(r.status, 200) << r.body;
+  ASSERT_EQ(backend_.queries.size(), 1u);
+  const Query& q = backend_.queries[0];
+  EXPECT_EQ(q.image_bytes, picture);
+  EXPECT_TRUE(q.image.empty());
+  EXPECT_EQ(q.k, 4);
+  EXPECT_EQ(q.offset, 2);
+  EXPECT_EQ(q.filter.folder, "/lib/a b");
+  EXPECT_EQ(Authed("POST", "/v1/search/image", {}, "").status, 400);
+  EXPECT_EQ(Authed("POST", "/v1/search/image?k=0", {}, picture).status, 400);
+  EXPECT_EQ(Authed("POST", "/v1/search/image?image=/etc/passwd", {}, picture).status, 400);
+  EXPECT_EQ(Authed("GET", "/v1/search/image").status, 405);
+}
+
 TEST_F(WebRoutesTest, SearchRefusesPathsAndBadRequests) {
-  for (const char* body : {R"({"like": "/etc/passwd@3"})", R"({"image": "/etc/shadow"})",
-                           R"({"text": "x", "image": "/a.png"})", "not json", R"({"k": 3})",
-                           R"({"text": "x", "k": 0})", R"({"text": "x", "bogus": 1})"}) {
+  for (const char* body :
+       {R"({"like": "/etc/passwd@3"})", R"({"image": "/etc/shadow"})", R"({"like": "/lib/a.mp4"})",
+        R"({"text": "x", "folder": "rel"})", R"({"text": "x", "offset": -1})",
+        R"({"text": "x", "image": "/a.png"})", "not json", R"({"k": 3})",
+        R"({"text": "x", "k": 0})", R"({"text": "x", "bogus": 1})"}) {
     TestResponse r = Authed("POST", "/v1/search", {}, body);
     EXPECT_EQ(r.status, 400) << body << " " << r.body;
     EXPECT_TRUE(json::parse(r.body, nullptr, false).contains("error")) << body;
@@ -218,7 +256,9 @@ TEST_F(WebRoutesTest, BodyLimits) {
   EXPECT_EQ(r.status, 413) << r.body;
   ExpectSecurityHeaders(r, "413");  // answered by the server itself, before the routes
   r = Authed("POST", "/v1/search/image", {}, std::string(2 << 20, 'p'));
-  EXPECT_NE(r.status, 413) << r.body;
+  EXPECT_EQ(r.status, 200) << r.body;
+  ASSERT_EQ(backend_.queries.size(), 1u);
+  EXPECT_EQ(backend_.queries[0].image_bytes.size(), size_t{2} << 20);
   r = Authed("POST", "/v1/search/image", {}, std::string(kMaxPictureBytes + 1, 'p'));
   EXPECT_EQ(r.status, 413);
 }

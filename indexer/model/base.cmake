@@ -1,18 +1,31 @@
 # vidx_model_base: the model's I/O that needs no LibTorch — safetensors reader, CLIP BPE
-# tokenizer (with its generated Unicode tables and ftfy-like text cleaning) and sha256.
+# tokenizer (with its generated Unicode tables and ftfy text cleaning) and sha256.
+# vidx_sentencepiece: the SigLIP / SigLIP 2 tokenizers over libsentencepiece. A library of its
+# own, not yet linked into anything that links LibTorch: Debian's libsentencepiece.so exports
+# the protobuf-lite 3.14 it embeds, which interposes on LibTorch's libprotobuf 3.21 and crashes
+# such a process at start-up (docs/model-formats.md, "Tokenizers").
 find_package(ZLIB REQUIRED)
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(SENTENCEPIECE REQUIRED IMPORTED_TARGET sentencepiece)
 
 add_library(vidx_model_base STATIC
   ${CMAKE_CURRENT_LIST_DIR}/safetensors.cpp
   ${CMAKE_CURRENT_LIST_DIR}/sha256.cpp
   ${CMAKE_CURRENT_LIST_DIR}/tokenizer.cpp
   ${CMAKE_CURRENT_LIST_DIR}/text_clean.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/ftfy_encoding.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/ftfy_tables.cpp
   ${CMAKE_CURRENT_LIST_DIR}/unicode_text.cpp
   ${CMAKE_CURRENT_LIST_DIR}/unicode_tables.cpp
 )
 vidx_project_target(vidx_model_base)
 target_link_libraries(vidx_model_base PUBLIC vidx_common
   PRIVATE nlohmann_json::nlohmann_json ZLIB::ZLIB)
+
+add_library(vidx_sentencepiece STATIC ${CMAKE_CURRENT_LIST_DIR}/sentencepiece_tokenizer.cpp)
+vidx_project_target(vidx_sentencepiece)
+target_link_libraries(vidx_sentencepiece PUBLIC vidx_model_base
+  PRIVATE nlohmann_json::nlohmann_json PkgConfig::SENTENCEPIECE)
 
 if(VIDX_BUILD_TESTS)
   vidx_add_test(safetensors_test
@@ -37,4 +50,20 @@ if(VIDX_BUILD_TESTS)
     LIBS vidx_model_base nlohmann_json::nlohmann_json
     FIXTURES tokenizer_corpus)
   target_compile_definitions(tokenizer_test PRIVATE VIDX_TEST_BINARY_DIR="${PROJECT_BINARY_DIR}")
+
+  # SentencePiece parity: a fixture step trains two small SentencePiece models with
+  # SentencePiece's trainer, saves them as SiglipTokenizer / GemmaTokenizer directories and
+  # writes transformers' ids for a seeded corpus; the gtest compares every string.
+  add_test(NAME spm_tokenizer_corpus
+    COMMAND ${PROJECT_SOURCE_DIR}/.venv/bin/python ${CMAKE_CURRENT_LIST_DIR}/tools/spm_reference.py
+      --out-dir ${PROJECT_BINARY_DIR}/spm_tokenizers
+    WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+  set_tests_properties(spm_tokenizer_corpus PROPERTIES FIXTURES_SETUP spm_tokenizer_corpus
+    TIMEOUT 300)
+  vidx_add_test(sentencepiece_tokenizer_test
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/sentencepiece_tokenizer_test.cpp
+    LIBS vidx_sentencepiece nlohmann_json::nlohmann_json
+    FIXTURES spm_tokenizer_corpus)
+  target_compile_definitions(sentencepiece_tokenizer_test
+    PRIVATE VIDX_TEST_BINARY_DIR="${PROJECT_BINARY_DIR}")
 endif()

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "indexer/model/ftfy_encoding.h"
 #include "indexer/model/unicode_tables.h"
 #include "indexer/model/unicode_text.h"
 
@@ -134,7 +135,7 @@ std::u32string Translate(std::u32string_view s, const ut::CodePointString* t, si
 
 std::u32string FixSegmentOnce(std::u32string text, bool unescape) {
   if (unescape) text = FtfyUnescape(text);
-  // fix_encoding: mojibake repair is not implemented (see header).
+  text = FtfyFixEncoding(text);
   text = Translate(text, ut::kFtfyC1, ut::kFtfyC1Size);
   text = Translate(text, ut::kFtfyLigatures, ut::kFtfyLigaturesSize);
   text = Translate(text, ut::kFtfyWidth, ut::kFtfyWidthSize);

@@ -1,13 +1,12 @@
 // Text cleaning for the CLIP tokenizer, as open_clip's SimpleTokenizer does it ("lower"):
 //   ftfy.fix_text -> html.unescape twice -> strip -> collapse regex \s+ to " " -> strip -> lower.
 //
-// FtfyFixText reproduces ftfy 6.x fix_text with its default configuration for everything
-// except mojibake repair: per-line segments, HTML entities ("auto": not in a segment or after a
-// segment containing '<'), C1 controls as Windows-1252, Latin ligatures, full/half width,
-// curly quotes, line breaks, terminal escapes, control characters, NFC — repeated until
-// nothing changes. NOT done: fix_encoding (re-decoding text that ftfy's badness heuristic
-// judges to be mojibake, e.g. "Ã©" -> "é") and decode_inconsistent_utf8. Text that ftfy
-// would re-decode therefore differs from the reference.
+// FtfyFixText reproduces ftfy 6.2 fix_text with its default configuration: per-line segments,
+// HTML entities ("auto": not in a segment or after a segment containing '<'), mojibake repair
+// (fix_encoding, ftfy_encoding.h: "cafÃ©" -> "café"), C1 controls as Windows-1252, Latin
+// ligatures, full/half width, curly quotes, line breaks, terminal escapes, control characters,
+// NFC — repeated until nothing changes. Not done: fix_surrogates (text decoded from UTF-8 holds
+// no surrogates).
 //
 // Pure functions; safe from any thread.
 #ifndef VIDX_INDEXER_MODEL_TEXT_CLEAN_H_

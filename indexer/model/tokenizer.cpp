@@ -17,6 +17,10 @@ namespace {
 
 constexpr size_t kOpenAiMerges = 49152 - 256 - 2;  // what open_clip reads from the gz file
 constexpr size_t kMaxCacheEntries = 1 << 16;
+// open_clip's pre-tokenisation pattern starts with its special token names, whatever file the
+// vocabulary came from; they decide only where a pre-token ends.
+constexpr std::u32string_view kSotPattern = U"<start_of_text>";
+constexpr std::u32string_view kEotPattern = U"<end_of_text>";
 
 // GPT-2's reversible byte -> code point table: printable Latin-1 bytes map to themselves,
 // the others to 256, 257, ... in byte order.
@@ -215,10 +219,6 @@ StatusOr<std::unique_ptr<Tokenizer>> Tokenizer::Build(
     // A repeated pair takes its last rank, as dict(zip(merges, range(...))) does.
     t->merges_[key] = (static_cast<uint64_t>(r) << 32) | static_cast<uint32_t>(ab->second);
   }
-  t->sot_text_ = sot;
-  t->eot_text_ = eot;
-  t->sot_u32_ = unicode::DecodeUtf8(sot);
-  t->eot_u32_ = unicode::DecodeUtf8(eot);
   t->sot_id_ = vocab.at(sot);
   t->eot_id_ = vocab.at(eot);
   t->encoder_ = std::move(vocab);
@@ -282,10 +282,10 @@ std::vector<int32_t> Tokenizer::EncodeUnpadded(std::string_view utf8) const {
   const size_t n = s.size();
   while (i < n) {
     size_t end = i;
-    if (MatchAt(s, i, sot_u32_)) {
-      end = i + sot_u32_.size();
-    } else if (MatchAt(s, i, eot_u32_)) {
-      end = i + eot_u32_.size();
+    if (MatchAt(s, i, kSotPattern)) {
+      end = i + kSotPattern.size();
+    } else if (MatchAt(s, i, kEotPattern)) {
+      end = i + kEotPattern.size();
     } else {
       if (s[i] == '\'') {
         for (std::u32string_view c : kContractions) {
@@ -313,14 +313,9 @@ std::vector<int32_t> Tokenizer::EncodeUnpadded(std::string_view utf8) const {
         }
       }
     }
-    std::string piece = unicode::EncodeUtf8(std::u32string_view(s).substr(i, end - i));
-    if (piece == sot_text_) {
-      ids.push_back(sot_id_);
-    } else if (piece == eot_text_) {
-      ids.push_back(eot_id_);
-    } else {
-      Bpe(piece, &ids);
-    }
+    // Every pre-token is BPE-encoded, the ones spelling a special token included: user text
+    // never yields sot/eot (open_clip's cache shortcut would).
+    Bpe(unicode::EncodeUtf8(std::u32string_view(s).substr(i, end - i)), &ids);
     i = end;
   }
   return ids;

@@ -1,14 +1,17 @@
 // Tokenizer: the CLIP byte-level BPE tokenizer, producing the same ids as open_clip's
 // SimpleTokenizer (and open_clip.tokenize) for the same vocabulary.
 //
-// Pipeline: CleanTextForClip (text_clean.h: ftfy-like fixing, html.unescape twice, whitespace
-// collapse, lowercase) -> CLIP pre-tokenisation pattern
-//   <sot>|<eot>|'s|'t|'re|'ve|'m|'ll|'d|[\p{L}]+|[\p{N}]|[^\s\p{L}\p{N}]+   (IGNORECASE)
-// -> UTF-8 bytes mapped through the GPT-2 byte-to-unicode table -> BPE by merge rank.
-// <sot>/<eot> are the special token strings of the vocabulary: "<start_of_text>" /
-// "<end_of_text>" for the OpenAI gzip file (as open_clip names them), "<|startoftext|>" /
-// "<|endoftext|>" for Hugging Face vocab.json. Text containing them literally encodes them as
-// the special ids, as open_clip does.
+// Pipeline: CleanTextForClip (text_clean.h: ftfy fix_text, html.unescape twice, whitespace
+// collapse, lowercase) -> open_clip's pre-tokenisation pattern
+//   <start_of_text>|<end_of_text>|'s|'t|'re|'ve|'m|'ll|'d|[\p{L}]+|[\p{N}]|[^\s\p{L}\p{N}]+
+// (IGNORECASE) -> UTF-8 bytes mapped through the GPT-2 byte-to-unicode table -> BPE by merge
+// rank. The same pattern is used whichever file the vocabulary came from.
+//
+// User text never produces the sot/eot ids. Text spelling "<|startoftext|>" / "<|endoftext|>"
+// (the Hugging Face names) is ordinary text, exactly as in open_clip. Text spelling open_clip's
+// own names "<start_of_text>" / "<end_of_text>" stays one pre-token, as in open_clip, but is
+// BPE-encoded as text where open_clip would emit the special id: the one place where the ids
+// differ from open_clip's, on purpose.
 //
 // Thread-safety: immutable after construction except an internal BPE cache guarded by a
 // mutex; Encode() may be called from several threads at once.
@@ -63,8 +66,6 @@ class Tokenizer {
   // (left id << 32 | right id) -> (rank << 32 | merged id)
   std::unordered_map<uint64_t, uint64_t> merges_;
   std::string byte_to_unicode_[256];  // UTF-8 of the code point each byte maps to
-  std::string sot_text_, eot_text_;
-  std::u32string sot_u32_, eot_u32_;
   int32_t sot_id_ = 0, eot_id_ = 0;
 
   mutable std::mutex cache_mu_;
