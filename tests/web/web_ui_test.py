@@ -373,30 +373,49 @@ def check_all(driver, base, login, cfg, vidx, lib, manifest, out, work, fail):
     if not fail.check(r.returncode == 0, f"ffmpeg extracted a frame of {video['file']}"):
         print(r.stderr)
     else:
-        before = searches_done(driver)
-        driver.find_element(By.ID, "picture").send_keys(picture)
-        wait_answer(driver, before, "the answer to the picture query")
-        got = first_paths(driver)
-        fail.check(bool(got) and os.path.basename(got[0]) == video["file"],
-                   f"the picture query puts {video['file']} first "
-                   f"(got {[os.path.basename(p) for p in got]})")
-        # The same picture dropped on the page (a synthetic drop event carrying the file).
-        text_search(driver, QUERIES[0])
-        with open(picture, "rb") as f:
-            data = base64.b64encode(f.read()).decode()
-        before = searches_done(driver)
-        driver.execute_script("""
-            var bytes = Uint8Array.from(atob(arguments[0]), c => c.charCodeAt(0));
-            var dt = new DataTransfer();
-            dt.items.add(new File([bytes], 'frame.png', {type: 'image/png'}));
-            for (var type of ['dragenter', 'dragover', 'drop'])
-              document.getElementById('results').dispatchEvent(
-                  new DragEvent(type, {dataTransfer: dt, bubbles: true, cancelable: true}));""", data)
-        wait_answer(driver, before, "the answer to the dropped picture")
-        got = first_paths(driver)
-        fail.check(bool(got) and os.path.basename(got[0]) == video["file"],
-                   f"a dropped picture puts {video['file']} first (got {[os.path.basename(p) for p in got]})")
+        try:
+            picture_queries(driver, picture, video, fail)
+        except (TimeoutError, RuntimeError) as e:
+            fail.check(False, str(e))
 
+    for section in (lambda: paging_and_filters(driver, base, fail),
+                    lambda: status_pages(driver, base, cfg, vidx, out, fail)):
+        try:
+            section()
+        except (TimeoutError, RuntimeError) as e:
+            fail.check(False, str(e))
+
+
+def picture_queries(driver, picture, video, fail):
+    """The picture chosen in the file input, then dropped on the page: its video comes first."""
+    from selenium.webdriver.common.by import By
+    before = searches_done(driver)
+    driver.find_element(By.ID, "picture").send_keys(picture)
+    wait_answer(driver, before, "the answer to the picture query")
+    got = first_paths(driver)
+    fail.check(bool(got) and os.path.basename(got[0]) == video["file"],
+               f"the picture query puts {video['file']} first "
+               f"(got {[os.path.basename(p) for p in got]})")
+    # The same picture dropped on the page (a synthetic drop event carrying the file).
+    text_search(driver, QUERIES[0])
+    with open(picture, "rb") as f:
+        data = base64.b64encode(f.read()).decode()
+    before = searches_done(driver)
+    driver.execute_script("""
+        var bytes = Uint8Array.from(atob(arguments[0]), c => c.charCodeAt(0));
+        var dt = new DataTransfer();
+        dt.items.add(new File([bytes], 'frame.png', {type: 'image/png'}));
+        for (var type of ['dragenter', 'dragover', 'drop'])
+          document.getElementById('results').dispatchEvent(
+              new DragEvent(type, {dataTransfer: dt, bubbles: true, cancelable: true}));""", data)
+    wait_answer(driver, before, "the answer to the dropped picture")
+    got = first_paths(driver)
+    fail.check(bool(got) and os.path.basename(got[0]) == video["file"],
+               f"a dropped picture puts {video['file']} first (got {[os.path.basename(p) for p in got]})")
+
+
+def paging_and_filters(driver, base, fail):
+    from selenium.webdriver.common.by import By
     # Paging: 3 files a page, "Show more" appends the next 3, the same as one page of 10.
     driver.get(base + "/?k=10&q=" + urllib.parse.quote(QUERIES[1]))
     wait_for(driver, "return document.querySelectorAll('#results [data-path]').length", "a page of 10")
@@ -433,7 +452,12 @@ def check_all(driver, base, login, cfg, vidx, lib, manifest, out, work, fail):
     fail.check(bool(folder) and len(inside) == 3 and all(p.startswith(folder.rstrip("/") + "/") for p in inside),
                f"the folder filter ({folder}) keeps files under it ({len(inside)} shown)")
 
-    # The status page against `vidx status --json`.
+
+
+def status_pages(driver, base, cfg, vidx, out, fail):
+    """The status page against `vidx status --json`; phone width; the dark scheme; the log."""
+    from selenium.webdriver.common.by import By
+    shot = lambda name: driver.save_screenshot(os.path.join(out, name))  # noqa: E731
     driver.get(base + "/status")
     wait_for(driver, "return document.body.dataset.loaded === 'true'", "the status page to load")
     shown = driver.execute_script(
