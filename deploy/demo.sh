@@ -145,10 +145,20 @@ url=$("$vidx" --config "$cfg" web) || die "vidx web found no web listener (log: 
 echo
 echo "== the web UI: open this link in a browser on this machine (it logs you in):"
 echo "   $url"
-echo "   (from another machine: ssh -L ${web_listen##*:}:127.0.0.1:${web_listen##*:} THIS_HOST, then the same link)"
+port=${url#http://*:}
+port=${port%%/*}
+echo "   (from another machine: ssh -L $port:127.0.0.1:$port THIS_HOST, then the same link)"
 echo "   More searches from a shell: $vidx --config $cfg search \"a green square\""
 echo "   Press Ctrl-C to stop the daemon."
-trap 'echo; echo "demo: stopping the daemon"; stop_daemon; exit 0' INT TERM
-while kill -0 "$daemon_pid" 2>/dev/null; do sleep 1; done
+# Ctrl-C reaches the daemon too (same process group), which then stops cleanly by itself.
+interrupted=0
+trap 'interrupted=1' INT TERM
+wait "$daemon_pid" || true
+if [ "$interrupted" -eq 1 ]; then
+  echo
+  echo "demo: stopping the daemon"
+  stop_daemon
+  exit 0
+fi
 cat "$work/daemon.log" >&2
 die "the daemon exited (log above)"
