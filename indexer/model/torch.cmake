@@ -55,6 +55,19 @@ if(VIDX_BUILD_TESTS)
     FIXTURES vidx_tiny_clip)
   target_compile_definitions(vidx_model_test PRIVATE
     VIDX_TINY_MODELS_DIR="${VIDX_TINY_MODELS}")
+
+  # The SentencePiece tokenizers in a process that links LibTorch (its libprotobuf 3.21 loaded
+  # first): the same parity tests, plus torch running before and after tokenizing.
+  vidx_add_test(sentencepiece_torch_test
+    SOURCES
+      ${CMAKE_CURRENT_LIST_DIR}/sentencepiece_tokenizer_test.cpp
+      ${CMAKE_CURRENT_LIST_DIR}/sentencepiece_torch_test.cpp
+    LIBS vidx_sentencepiece vidx_model ${TORCH_LIBRARIES} nlohmann_json::nlohmann_json
+    LABELS model
+    FIXTURES spm_tokenizer_corpus
+    PREFIX "InTorchProcess.")
+  target_compile_definitions(sentencepiece_torch_test
+    PRIVATE VIDX_TEST_BINARY_DIR="${PROJECT_BINARY_DIR}")
 endif()
 
 if(VIDX_MODEL_ONLY AND VIDX_BUILD_BENCH)
