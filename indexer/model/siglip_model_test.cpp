@@ -16,7 +16,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "indexer/model/embedder_registry.h"
 #include "indexer/model/safetensors.h"
+#include "indexer/model/sentencepiece_tokenizer.h"
 #include "indexer/model/siglip_config.h"
 #include "indexer/model/strict_loader.h"
 
@@ -151,6 +153,78 @@ TEST_F(SiglipBrokenTest, ProbeOfTheWrongShapeIsNamed) {
   EXPECT_EQ(r.mismatched[0].expected, "[1, 1, 32]");
   EXPECT_EQ(r.mismatched[0].found, "[1, 2, 32]");
   EXPECT_TRUE(r.missing.empty());
+}
+
+class SiglipEmbedderTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const Status module = SentencePieceTokenizer::ModuleAvailable();
+    if (module.code() == StatusCode::kUnsupported) GTEST_SKIP() << module.message();
+    if (!Present()) FAIL() << kMissing;
+    dir_ = Tiny() + "/siglip_a";
+    std::ifstream in(dir_ + "/ref/meta.json");
+    meta_ = nlohmann::json::parse(in);
+    EmbedderOptions o;
+    o.model_dir = dir_;
+    LoadReport report;
+    auto e = LoadEmbedder(o, &report);
+    ASSERT_TRUE(e.ok()) << e.status().ToString() << "\n" << report.ToString();
+    embedder_ = std::move(e).value();
+  }
+  std::string dir_;
+  nlohmann::json meta_;
+  std::unique_ptr<Embedder> embedder_;
+};
+
+TEST_F(SiglipEmbedderTest, RegistryLoadsTheFamilyWithExactResizePreprocessing) {
+  EXPECT_EQ(embedder_->family(), "siglip");
+  EXPECT_EQ(embedder_->dim(), 32);
+  const ImagePreprocessSpec& in = embedder_->image_input();
+  EXPECT_EQ(in.height, 32);
+  EXPECT_EQ(in.width, 32);
+  EXPECT_EQ(in.resize, ImagePreprocessSpec::Resize::kExact);
+  EXPECT_EQ(in.resize_height, 32);
+  EXPECT_FALSE(in.center_crop);
+  EXPECT_DOUBLE_EQ(in.mean[0], 0.5);
+  EXPECT_NE(embedder_->Describe().find("sentencepiece:siglip"), std::string::npos);
+}
+
+TEST_F(SiglipEmbedderTest, TextsThroughTheTokenizerMatchTransformers) {
+  std::ifstream in(dir_ + "/ref/texts.json");
+  const auto texts = nlohmann::json::parse(in).get<std::vector<std::string>>();
+  std::vector<float> got(texts.size() * 32);
+  ASSERT_TRUE(
+      embedder_->EmbedTexts(static_cast<int64_t>(texts.size()), texts.data(), got.data()).ok());
+  const Diff d = Compare(torch::from_blob(got.data(), {static_cast<int64_t>(texts.size()), 32}),
+                         ReadRaw<float>(dir_ + "/ref/tok_text_emb.f32"));
+  std::printf("[siglip embedder texts] worst cos %.9f max abs %.3g\n", d.worst_cos, d.max_abs);
+  EXPECT_GE(d.worst_cos, 0.99999);
+  EXPECT_LE(d.max_abs, 1e-4);
+  const std::vector<int64_t> ids = ReadRaw<int64_t>(dir_ + "/ref/tok_ids.i64");
+  auto tokens = embedder_->Tokenize(texts[0]);
+  ASSERT_TRUE(tokens.ok());
+  for (size_t i = 0; i < tokens->size(); ++i) EXPECT_EQ((*tokens)[i], ids[i]) << i;
+}
+
+TEST_F(SiglipEmbedderTest, ImagesThroughPreprocessingMatchSiglipImageProcessor) {
+  const auto shape = meta_["rgb"].get<std::vector<int>>();
+  std::vector<uint8_t> rgb = ReadRaw<uint8_t>(dir_ + "/ref/rgb.u8");
+  std::vector<float> got(32);
+  ASSERT_TRUE(embedder_->EmbedImages(1, shape[0], shape[1], rgb.data(), got.data()).ok());
+  const Diff d = Compare(torch::from_blob(got.data(), {1, 32}),
+                         ReadRaw<float>(dir_ + "/ref/pp_image_emb.f32"));
+  std::printf("[siglip embedder image] worst cos %.9f max abs %.3g\n", d.worst_cos, d.max_abs);
+  EXPECT_GE(d.worst_cos, 0.99999);
+  EXPECT_LE(d.max_abs, 1e-4);
+}
+
+TEST_F(SiglipEmbedderTest, ProbeIsDeterministic) {
+  auto a = embedder_->Probe();
+  auto b = embedder_->Probe();
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(a->image, b->image);
+  EXPECT_EQ(a->text, b->text);
+  EXPECT_EQ(a->image.size(), 32u);
 }
 
 TEST(SiglipConfigTest, DefaultsAreTransformers) {

@@ -1,5 +1,7 @@
-# vidx_model: CLIP towers (LibTorch), strict loader, key maps, preprocessing, ClipEncoder facade,
-# the CLIP Embedder and the model-family registry (embedder_registry.h).
+# vidx_model: CLIP and SigLIP towers (LibTorch), strict loader, key maps, preprocessing,
+# ClipEncoder facade, the CLIP and SigLIP Embedders and the model-family registry
+# (embedder_registry.h). The SigLIP tokenizer comes from vidx_sentencepiece, which loads
+# libvidx_sentencepiece.so at run time.
 # Only clip_model.cpp, strict_loader.cpp and clip_encoder.cpp include LibTorch; they share a
 # precompiled <torch/torch.h>. Everything else (config, key maps, preprocessing, report) and all
 # tests use torch-free headers.
@@ -17,10 +19,11 @@ add_library(vidx_model STATIC
   ${CMAKE_CURRENT_LIST_DIR}/embedder_registry.cpp
   ${CMAKE_CURRENT_LIST_DIR}/siglip_config.cpp
   ${CMAKE_CURRENT_LIST_DIR}/siglip_model.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/siglip_embedder.cpp
 )
 vidx_project_target(vidx_model)
 target_link_libraries(vidx_model
-  PUBLIC vidx_model_base vidx_common
+  PUBLIC vidx_model_base vidx_common vidx_sentencepiece
   PRIVATE ${TORCH_LIBRARIES} nlohmann_json::nlohmann_json)
 # The C++ ABI LibTorch was built with (pip wheels may use the pre-C++11 one) must hold for every
 # caller of the std::string-based API too.

@@ -12,6 +12,13 @@ init (which leaves biases at 0 and norms at 1), so a wiring error changes the ou
   <out>/<name>/ref/text_emb.f32   (M,D) L2-normalised get_text_features(ids)
   <out>/<name>/ref/meta.json      shapes, logit_scale and logit_bias
 
+The first model is a complete model directory: it also holds a SentencePiece tokenizer trained
+here (SiglipTokenizer files, model_max_length = its text positions) and, in ref/,
+  texts.json, tok_ids.i64, tok_text_emb.f32  texts, SiglipTokenizer(padding="max_length") ids,
+                                             and their embeddings
+  rgb.u8 (H,W,3), pp_image_emb.f32           an image of another size and the embedding of
+                                             SiglipImageProcessor(rgb)
+
 Broken variants of the first model live in <out>/variants/<name>/ (model.safetensors plus its
 config files): "renamed_head" (a MAP-head key renamed), "no_logit_bias", "probe_shape".
 
@@ -27,7 +34,8 @@ import shutil
 import numpy as np
 import torch
 from safetensors.torch import load_file, save_file
-from transformers import SiglipConfig, SiglipModel
+import sentencepiece as spm
+from transformers import SiglipConfig, SiglipImageProcessor, SiglipModel, SiglipTokenizer
 
 # name -> (text_config, vision_config): patch and image sizes, heads, layers and eps all differ.
 CONFIGS = {
@@ -95,7 +103,56 @@ def build(name, text, vision, out):
             "logit_scale": float(model.logit_scale), "logit_bias": float(model.logit_bias)}
     with open(os.path.join(r, "meta.json"), "w") as f:
         json.dump(meta, f)
+    if name == "siglip_a":
+        add_tokenizer(d, model, tc.max_position_embeddings, vc.image_size)
     return d
+
+
+TEXTS = ["a photo of a cat", "A Dog, running on the BEACH!", "", "  spaces   and\ttabs  ",
+         "a very long caption that goes on and on well past the sixteen token limit of the tiny "
+         "text tower so that it has to be cut"]
+
+
+def add_tokenizer(d, model, positions, vision_size):
+    words = ("a photo of the cat dog running on beach red blue green house tree car person "
+             "sitting standing water sky long caption goes past limit tiny text tower cut "
+             "spaces and tabs very well that it has to be").split()
+    rng = np.random.default_rng(5)
+    lines = [" ".join(rng.choice(words, size=8)) for _ in range(400)]
+    corpus = os.path.join(d, "spm_corpus.txt")
+    with open(corpus, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    prefix = os.path.join(d, "spm_tmp")
+    spm.SentencePieceTrainer.train(
+        input=corpus, model_prefix=prefix, model_type="unigram", vocab_size=60,
+        hard_vocab_limit=False, character_coverage=1.0, pad_id=0, eos_id=1, unk_id=2, bos_id=-1,
+        minloglevel=2, num_threads=1)
+    tok = SiglipTokenizer(vocab_file=prefix + ".model", model_max_length=positions)
+    tok.save_pretrained(d)
+    for f in (corpus, prefix + ".model", prefix + ".vocab"):
+        os.remove(f)
+    ids = tok(TEXTS, padding="max_length", truncation=True, max_length=positions,
+              return_tensors="pt")["input_ids"]
+    rng_img = np.random.default_rng(9)
+    rgb = rng_img.integers(0, 256, size=(vision_size + 13, vision_size + 29, 3), dtype=np.uint8)
+    pp = SiglipImageProcessor.from_pretrained(d)(images=[rgb], return_tensors="pt")
+    with torch.no_grad():
+        txt = torch.nn.functional.normalize(model.get_text_features(input_ids=ids), dim=-1)
+        img = torch.nn.functional.normalize(
+            model.get_image_features(pixel_values=pp["pixel_values"].float()), dim=-1)
+    r = os.path.join(d, "ref")
+    with open(os.path.join(r, "texts.json"), "w") as f:
+        json.dump(TEXTS, f)
+    write(os.path.join(r, "tok_ids.i64"), ids.numpy())
+    write(os.path.join(r, "tok_text_emb.f32"), txt.numpy())
+    write(os.path.join(r, "rgb.u8"), rgb)
+    write(os.path.join(r, "pp_image_emb.f32"), img.numpy())
+    with open(os.path.join(r, "meta.json")) as f:
+        meta = json.load(f)
+    meta["rgb"] = list(rgb.shape)
+    meta["tok_ids"] = list(ids.shape)
+    with open(os.path.join(r, "meta.json"), "w") as f:
+        json.dump(meta, f)
 
 
 def variant(out, name, base_dir, tensors):
