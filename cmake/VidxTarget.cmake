@@ -9,12 +9,13 @@ function(vidx_project_target target)
   endif()
 endfunction()
 
-# vidx_add_test(NAME SOURCES ... LIBS ... [LABELS ...] [FIXTURES ...] [TIMEOUT s]):
-# one gtest binary whose tests CTest discovers. FIXTURES names CTest fixtures (FIXTURES_SETUP
+# vidx_add_test(NAME SOURCES ... LIBS ... [LABELS ...] [FIXTURES ...] [TIMEOUT s] [PREFIX p]):
+# one gtest binary whose tests CTest discovers (named PREFIX + the gtest name, so that two
+# binaries built from one test source do not clash). FIXTURES names CTest fixtures (FIXTURES_SETUP
 # steps such as the Python reference generators) that must run first.
 # Tests run from the source tree root so that ../shared resolves as documented.
 function(vidx_add_test name)
-  cmake_parse_arguments(T "" "TIMEOUT" "SOURCES;LIBS;LABELS;FIXTURES" ${ARGN})
+  cmake_parse_arguments(T "" "TIMEOUT;PREFIX" "SOURCES;LIBS;LABELS;FIXTURES" ${ARGN})
   add_executable(${name} ${T_SOURCES})
   vidx_project_target(${name})
   target_link_libraries(${name} PRIVATE ${T_LIBS} GTest::gtest GTest::gtest_main)
@@ -31,6 +32,7 @@ function(vidx_add_test name)
     list(APPEND props FIXTURES_REQUIRED "${T_FIXTURES}")
   endif()
   gtest_discover_tests(${name}
+    TEST_PREFIX "${T_PREFIX}"
     WORKING_DIRECTORY ${PROJECT_SOURCE_DIR}
     PROPERTIES ${props}
     DISCOVERY_TIMEOUT 60)

@@ -54,6 +54,9 @@ case $mode in
       fail "vidx.yaml.example differs from config/vidx.example.yaml"
     [[ ! -e $s/etc/vidx/vidx.yaml ]] || fail "install must not create /etc/vidx/vidx.yaml"
     check_file "$s/usr/share/doc/vidx/systemd.md"
+    # The SentencePiece module vidx loads at run time, in LIBDIR/vidx (lib or lib/<multiarch>).
+    [[ -n $(find "$s/usr/lib" -path '*/vidx/libvidx_sentencepiece.so' -type f) ]] ||
+      fail "missing $s/usr/LIBDIR/vidx/libvidx_sentencepiece.so"
     [[ $(stat -c %a "$unit") == 644 ]] || fail "$unit has mode $(stat -c %a "$unit"), not 644"
     # Every installed file is in the manifest, under its final (DESTDIR-less) name.
     manifest=$build/install_manifest.txt
@@ -70,6 +73,8 @@ case $mode in
     check_line "$o/lib/systemd/system/vidx.service" \
       "ExecStart=$o/bin/vidx --config $o/etc/vidx/vidx.yaml daemon"
     check_file "$o/etc/vidx/vidx.yaml.example"
+    [[ -n $(find "$o/lib" -path '*/vidx/libvidx_sentencepiece.so' -type f) ]] ||
+      fail "missing $o/LIBDIR/vidx/libvidx_sentencepiece.so"
     echo "layout ok: $(cd "$s" && find . -type f | sort | tr '\n' ' ')"
     ;;
 

@@ -3,6 +3,8 @@
 #
 # Layout for prefix P (default /usr/local; packages use /usr):
 #   P/bin/vidx
+#   P/LIBDIR/vidx/libvidx_sentencepiece.so   the SentencePiece module, loaded by vidx at run
+#                                            time through the relative path from bin/
 #   P/lib/systemd/system/vidx.service   ExecStart=P/bin/vidx --config C/vidx.yaml daemon
 #   P/lib/sysusers.d/vidx.conf          user and group vidx
 #   P/lib/tmpfiles.d/vidx.conf          /var/lib/vidx, /run/vidx
@@ -25,6 +27,12 @@ set(VIDX_CONFIG_DIR "" CACHE STRING
 
 # cli/CMakeLists.txt installs the binary too (to bin); both rules name the same file.
 install(TARGETS vidx RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+# Loaded with dlopen, not linked (indexer/model/sentencepiece_module.h): installed where the
+# binary looks for it, VIDX_SENTENCEPIECE_MODULE_DIR (set with the module in
+# indexer/model/base.cmake).
+if(TARGET vidx_sentencepiece_module)
+  install(TARGETS vidx_sentencepiece_module LIBRARY DESTINATION ${VIDX_SENTENCEPIECE_MODULE_DIR})
+endif()
 install(FILES ${CMAKE_CURRENT_LIST_DIR}/vidx.sysusers.conf
   DESTINATION ${VIDX_SYSUSERS_DIR} RENAME vidx.conf)
 install(FILES ${CMAKE_CURRENT_LIST_DIR}/vidx.tmpfiles.conf

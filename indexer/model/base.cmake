@@ -1,9 +1,12 @@
 # vidx_model_base: the model's I/O that needs no LibTorch — safetensors reader, CLIP BPE
 # tokenizer (with its generated Unicode tables and ftfy text cleaning) and sha256.
-# vidx_sentencepiece: the SigLIP / SigLIP 2 tokenizers over libsentencepiece. A library of its
-# own, not yet linked into anything that links LibTorch: Debian's libsentencepiece.so exports
+# vidx_sentencepiece: the SigLIP / SigLIP 2 tokenizers. Debian's libsentencepiece.so exports
 # the protobuf-lite 3.14 it embeds, which interposes on LibTorch's libprotobuf 3.21 and crashes
-# such a process at start-up (docs/model-formats.md, "Tokenizers").
+# a process linking both at start-up (docs/model-formats.md, "Tokenizers"). So only the module
+# libvidx_sentencepiece.so (vidx_sentencepiece_module, a C interface) links libsentencepiece;
+# vidx_sentencepiece loads it at run time with dlopen(RTLD_LOCAL | RTLD_DEEPBIND) and may be
+# linked anywhere. The module is found next to the executable, at
+# VIDX_SENTENCEPIECE_MODULE_RELDIR from it (the installed layout) or where the build wrote it.
 find_package(ZLIB REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(SENTENCEPIECE REQUIRED IMPORTED_TARGET sentencepiece)
@@ -22,10 +25,33 @@ vidx_project_target(vidx_model_base)
 target_link_libraries(vidx_model_base PUBLIC vidx_common
   PRIVATE nlohmann_json::nlohmann_json ZLIB::ZLIB)
 
-add_library(vidx_sentencepiece STATIC ${CMAKE_CURRENT_LIST_DIR}/sentencepiece_tokenizer.cpp)
+include(GNUInstallDirs)
+add_library(vidx_sentencepiece_module MODULE ${CMAKE_CURRENT_LIST_DIR}/sentencepiece_shim.cpp)
+vidx_project_target(vidx_sentencepiece_module)
+set_target_properties(vidx_sentencepiece_module PROPERTIES
+  OUTPUT_NAME vidx_sentencepiece PREFIX lib
+  CXX_VISIBILITY_PRESET hidden VISIBILITY_INLINES_HIDDEN ON)
+target_include_directories(vidx_sentencepiece_module PRIVATE ${PROJECT_SOURCE_DIR})
+target_link_libraries(vidx_sentencepiece_module PRIVATE PkgConfig::SENTENCEPIECE)
+target_link_options(vidx_sentencepiece_module PRIVATE -Wl,-z,defs)
+
+# Where deploy/install.cmake installs the module; the binary finds it by the relative path from
+# its own directory (bin) to there.
+set(VIDX_SENTENCEPIECE_MODULE_DIR "${CMAKE_INSTALL_LIBDIR}/vidx" CACHE STRING
+  "Where libvidx_sentencepiece.so is installed, relative to the install prefix")
+file(RELATIVE_PATH VIDX_SENTENCEPIECE_MODULE_RELDIR
+  "/prefix/${CMAKE_INSTALL_BINDIR}" "/prefix/${VIDX_SENTENCEPIECE_MODULE_DIR}")
+
+add_library(vidx_sentencepiece STATIC
+  ${CMAKE_CURRENT_LIST_DIR}/sentencepiece_tokenizer.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/sentencepiece_module.cpp)
 vidx_project_target(vidx_sentencepiece)
 target_link_libraries(vidx_sentencepiece PUBLIC vidx_model_base
-  PRIVATE nlohmann_json::nlohmann_json PkgConfig::SENTENCEPIECE)
+  PRIVATE nlohmann_json::nlohmann_json ${CMAKE_DL_LIBS})
+target_compile_definitions(vidx_sentencepiece PRIVATE
+  VIDX_SENTENCEPIECE_MODULE_PATH="$<TARGET_FILE:vidx_sentencepiece_module>"
+  VIDX_SENTENCEPIECE_MODULE_RELDIR="${VIDX_SENTENCEPIECE_MODULE_RELDIR}")
+add_dependencies(vidx_sentencepiece vidx_sentencepiece_module)
 
 if(VIDX_BUILD_TESTS)
   vidx_add_test(safetensors_test

@@ -165,7 +165,17 @@ bool FileExists(const std::string& path) { return std::ifstream(path).good(); }
 
 }  // namespace
 
-const char* ActivationName(Activation a) { return a == Activation::kGelu ? "gelu" : "quick_gelu"; }
+const char* ActivationName(Activation a) {
+  switch (a) {
+    case Activation::kGelu:
+      return "gelu";
+    case Activation::kGeluTanh:
+      return "gelu_pytorch_tanh";
+    case Activation::kQuickGelu:
+      break;
+  }
+  return "quick_gelu";
+}
 
 StatusOr<ClipConfig> ParseClipConfig(const std::string& json_text, const std::string& source) {
   auto root = ParseJson(json_text, source);

@@ -31,8 +31,9 @@
 
 namespace vidx {
 
-enum class Activation { kQuickGelu, kGelu };
-const char* ActivationName(Activation a);  // "quick_gelu" | "gelu"
+// kGeluTanh (transformers' "gelu_pytorch_tanh") is SigLIP's; CLIP configs never give it.
+enum class Activation { kQuickGelu, kGelu, kGeluTanh };
+const char* ActivationName(Activation a);  // "quick_gelu" | "gelu" | "gelu_pytorch_tanh"
 
 struct ClipTowerConfig {
   int hidden_size = 0;

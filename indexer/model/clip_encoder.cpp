@@ -59,9 +59,7 @@ StatusOr<std::vector<std::string>> ClipWeightFiles(const ClipEncoderOptions& o) 
   return files;
 }
 
-namespace {
-
-Status ResolveDevice(const ClipEncoderOptions& o, torch::Device* device, c10::ScalarType* dtype,
+Status ResolveDevice(const EmbedderOptions& o, torch::Device* device, c10::ScalarType* dtype,
                      std::string* precision) {
   std::string dev = o.device.empty() ? "cpu" : o.device;
   if (dev == "auto") dev = torch::cuda::is_available() ? "cuda" : "cpu";
@@ -93,6 +91,8 @@ Status ResolveDevice(const ClipEncoderOptions& o, torch::Device* device, c10::Sc
   *precision = p;
   return Status::Ok();
 }
+
+namespace {
 
 void AppendRows(const torch::Tensor& emb, std::vector<float>* out) {
   torch::Tensor cpu = emb.to(torch::kCPU, torch::kFloat32).contiguous();

@@ -76,6 +76,8 @@ torch::Tensor ClipMlpImpl::forward(const torch::Tensor& x) {
   torch::Tensor h = fc1_->forward(x);
   if (act_ == Activation::kQuickGelu) {
     h = h * torch::sigmoid(h * 1.702);
+  } else if (act_ == Activation::kGeluTanh) {
+    h = torch::gelu(h, "tanh");  // transformers' "gelu_pytorch_tanh"
   } else {
     h = torch::gelu(h);  // exact (erf) GELU, as transformers' "gelu"
   }

@@ -13,9 +13,19 @@
 
 #include <torch/torch.h>
 
+#include <string>
+
+#include "common/status.h"
 #include "indexer/model/clip_config.h"
+#include "indexer/model/embedder.h"
 
 namespace vidx {
+
+// The device and dtype that options.device / options.precision name ("auto" resolved; the
+// precision written back as fp32 | fp16 | bf16). Errors: kInvalidArgument for an unknown value,
+// kUnsupported for CUDA without a device or fp16 on the CPU. Shared by the model families.
+Status ResolveDevice(const EmbedderOptions& options, torch::Device* device, c10::ScalarType* dtype,
+                     std::string* precision);
 
 // Parameter holders for the building blocks. Unlike Linear and friends they do not
 // draw random initial values (the strict loader overwrites every value; drawing 150 M random

@@ -7,12 +7,14 @@
 #include <nlohmann/json.hpp>
 
 #include "indexer/model/clip_embedder.h"
+#include "indexer/model/siglip_embedder.h"
 
 namespace vidx {
 
 const std::vector<EmbedderFamily>& EmbedderFamilies() {
   static const std::vector<EmbedderFamily> kFamilies = {
       {"clip", &LoadClipEmbedder},
+      {"siglip", &LoadSiglipEmbedder},
   };
   return kFamilies;
 }

@@ -44,13 +44,13 @@ EmbedderOptions Options(const std::string& dir) {
 }
 
 TEST(EmbedderRegistryTest, AnUnknownFamilyIsRefusedNamingTheFileAndTheValue) {
-  TempModelDir dir(R"({"model_type": "siglip", "text_config": {}, "vision_config": {}})");
+  TempModelDir dir(R"({"model_type": "blip", "text_config": {}, "vision_config": {}})");
   StatusOr<std::unique_ptr<Embedder>> e = LoadEmbedder(Options(dir.path()), nullptr);
   ASSERT_FALSE(e.ok());
   EXPECT_EQ(e.status().code(), StatusCode::kUnsupported);
   EXPECT_EQ(e.status().message(), dir.path() +
-                                      "/config.json: model_type \"siglip\" is not a "
-                                      "supported model family (supported: clip)");
+                                      "/config.json: model_type \"blip\" is not a "
+                                      "supported model family (supported: clip, siglip)");
 }
 
 TEST(EmbedderRegistryTest, ModelTypeIsReadFromConfigJson) {

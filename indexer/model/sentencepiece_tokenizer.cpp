@@ -1,6 +1,5 @@
 #include "indexer/model/sentencepiece_tokenizer.h"
 
-#include <sentencepiece_processor.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -13,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "indexer/model/sentencepiece_module.h"
 #include "indexer/model/unicode_text.h"
 
 namespace vidx {
@@ -102,9 +102,10 @@ bool IsAsciiPunctuation(char32_t c) {  // Python's string.punctuation
 
 }  // namespace
 
-SentencePieceTokenizer::SentencePieceTokenizer()
-    : sp_(std::make_unique<sentencepiece::SentencePieceProcessor>()) {}
+SentencePieceTokenizer::SentencePieceTokenizer() = default;
 SentencePieceTokenizer::~SentencePieceTokenizer() = default;
+
+Status SentencePieceTokenizer::ModuleAvailable() { return SpmProcessor::ModuleStatus(); }
 
 StatusOr<std::unique_ptr<SentencePieceTokenizer>> SentencePieceTokenizer::Open(
     const std::string& model_dir) {
@@ -195,15 +196,13 @@ StatusOr<std::unique_ptr<SentencePieceTokenizer>> SentencePieceTokenizer::Open(
   std::string proto;
   VIDX_RETURN_IF_ERROR(ReadFile(t->model_file_, &proto));
   if (siglip) proto.append(kNoDummyPrefix, sizeof(kNoDummyPrefix));
-  sentencepiece::util::Status st = t->sp_->LoadFromSerializedProto(proto);
-  if (!st.ok()) {
-    return Status::Corruption(t->model_file_ + ": not a SentencePiece model (" + st.ToString() +
-                              ")");
-  }
+  auto sp = SpmProcessor::Load(proto, t->model_file_);
+  if (!sp.ok()) return sp.status();
+  t->sp_ = std::move(*sp);
 
   // added_tokens_decoder: id -> token, consulted before the SentencePiece vocabulary.
   std::map<std::string, int32_t> added;
-  int64_t max_id = t->sp_->GetPieceSize() - 1;
+  int64_t max_id = t->sp_->PieceSize() - 1;
   if (cfg.contains("added_tokens_decoder") && cfg["added_tokens_decoder"].is_object()) {
     for (auto it = cfg["added_tokens_decoder"].begin(); it != cfg["added_tokens_decoder"].end();
          ++it) {
@@ -273,9 +272,9 @@ StatusOr<std::unique_ptr<SentencePieceTokenizer>> SentencePieceTokenizer::Open(
                                      "encodes text behind it");
     }
     t->unk_text_ = special["unk_token"].second;
-    std::vector<std::string> pieces;
-    st = t->sp_->Encode(t->unk_text_, &pieces);
-    if (!st.ok()) return Status::Corruption(t->model_file_ + ": " + st.ToString());
+    std::vector<std::pair<int32_t, std::string>> pieces;
+    Status st = t->sp_->Encode(t->unk_text_, &pieces);
+    if (!st.ok()) return Status::Corruption(t->model_file_ + ": " + st.message());
     t->unk_pieces_ = pieces.size();
   }
   return t;
@@ -285,10 +284,9 @@ std::vector<int32_t> SentencePieceTokenizer::Body(std::string_view utf8) const {
   const std::u32string text = unicode::DecodeUtf8(utf8);
   std::vector<int32_t> ids;
   if (rules_ == Rules::kGemma) {
-    const sentencepiece::ImmutableSentencePieceText spt =
-        sp_->EncodeAsImmutableProto(unicode::EncodeUtf8(text));
-    for (size_t i = 0; i < spt.pieces_size(); ++i)
-      ids.push_back(static_cast<int32_t>(spt.pieces(static_cast<int>(i)).id()));
+    std::vector<std::pair<int32_t, std::string>> pieces;
+    if (!sp_->Encode(unicode::EncodeUtf8(text), &pieces).ok()) return ids;
+    for (const auto& p : pieces) ids.push_back(p.first);
     return ids;
   }
   // SiglipTokenizer.tokenize: "▁" + text with "▁" as spaces.
@@ -328,17 +326,15 @@ std::vector<int32_t> SentencePieceTokenizer::Body(std::string_view utf8) const {
     }
   }
   c = unicode::Strip(c);
-  const sentencepiece::ImmutableSentencePieceText spt =
-      sp_->EncodeAsImmutableProto(unk_text_ + unicode::EncodeUtf8(c));
-  size_t first = spt.pieces_size() >= unk_pieces_ ? unk_pieces_ : 0;
-  if (spt.pieces_size() > first + 1 &&
-      spt.pieces(static_cast<int>(first)).piece() == "\xE2\x96\x81") {
-    const std::string& next = spt.pieces(static_cast<int>(first + 1)).piece();
+  std::vector<std::pair<int32_t, std::string>> pieces;
+  if (!sp_->Encode(unk_text_ + unicode::EncodeUtf8(c), &pieces).ok()) return ids;
+  size_t first = pieces.size() >= unk_pieces_ ? unk_pieces_ : 0;
+  if (pieces.size() > first + 1 && pieces[first].second == "\xE2\x96\x81") {
+    const std::string& next = pieces[first + 1].second;
     if (std::find(special_texts_.begin(), special_texts_.end(), next) != special_texts_.end())
       ++first;
   }
-  for (size_t i = first; i < spt.pieces_size(); ++i)
-    ids.push_back(static_cast<int32_t>(spt.pieces(static_cast<int>(i)).id()));
+  for (size_t i = first; i < pieces.size(); ++i) ids.push_back(pieces[i].first);
   return ids;
 }
 
@@ -386,7 +382,7 @@ std::vector<int32_t> SentencePieceTokenizer::Encode(std::string_view utf8,
 std::string SentencePieceTokenizer::Decode(const std::vector<int32_t>& ids) const {
   std::vector<int> known;
   for (int32_t id : ids) {
-    if (id >= 0 && id < sp_->GetPieceSize()) known.push_back(id);
+    if (id >= 0 && id < sp_->PieceSize()) known.push_back(id);
   }
   std::string out;
   if (!sp_->Decode(known, &out).ok()) out.clear();

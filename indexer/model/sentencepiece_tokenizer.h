@@ -24,9 +24,11 @@
 // "<pad>", "<eos>", ...) is encoded as text, as transformers does with split_special_tokens.
 // (transformers' default would turn such spellings into the special ids.)
 //
-// Built as the library vidx_sentencepiece, which must not yet be linked into a binary that
-// links LibTorch: Debian's libsentencepiece exports the protobuf-lite it embeds, which clashes
-// with LibTorch's libprotobuf (docs/model-formats.md, "Tokenizers").
+// The SentencePiece library runs inside libvidx_sentencepiece.so, loaded on first Open() with
+// RTLD_LOCAL | RTLD_DEEPBIND (sentencepiece_module.h): Debian's libsentencepiece exports the
+// protobuf-lite it embeds, which would clash with LibTorch's libprotobuf in the same process
+// (docs/model-formats.md, "Tokenizers"). So this class may be used in LibTorch binaries, except
+// under ASan/TSan, where Open() returns kUnsupported.
 //
 // Thread-safety: immutable after Open(); every method may be called from several threads.
 #ifndef VIDX_INDEXER_MODEL_SENTENCEPIECE_TOKENIZER_H_
@@ -40,11 +42,9 @@
 
 #include "common/status.h"
 
-namespace sentencepiece {
-class SentencePieceProcessor;
-}
-
 namespace vidx {
+
+class SpmProcessor;
 
 class SentencePieceTokenizer {
  public:
@@ -53,9 +53,14 @@ class SentencePieceTokenizer {
   // Reads the tokenizer of a Hugging Face model directory. Errors: kNotFound (no spiece.model
   // or tokenizer.model), kCorruption (a file that does not parse, a special token missing from
   // the vocabulary), kInvalidArgument (an unsupported tokenizer_class or setting); each names
-  // the file and the value at fault.
+  // the file and the value at fault; and those of ModuleAvailable().
   static StatusOr<std::unique_ptr<SentencePieceTokenizer>> Open(const std::string& model_dir);
   ~SentencePieceTokenizer();
+
+  // Ok when the SentencePiece module can be loaded in this process. Errors: kUnsupported under
+  // a sanitizer runtime (which refuses RTLD_DEEPBIND), kNotFound naming the paths tried,
+  // kInternal when the module found cannot be loaded.
+  static Status ModuleAvailable();
 
   // The ids for one text with BOS/EOS as the rules say; not truncated, not padded
   // (tokenizer(text)["input_ids"]). For `vidx model tokenize`.
@@ -93,7 +98,7 @@ class SentencePieceTokenizer {
   std::vector<int32_t> AddSpecials(std::vector<int32_t> body) const;
   int SpecialCount() const;
 
-  std::unique_ptr<sentencepiece::SentencePieceProcessor> sp_;
+  std::unique_ptr<SpmProcessor> sp_;
   Rules rules_ = Rules::kSiglip;
   std::string model_file_;
   bool lower_ = false;

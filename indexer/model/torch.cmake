@@ -1,5 +1,7 @@
-# vidx_model: CLIP towers (LibTorch), strict loader, key maps, preprocessing, ClipEncoder facade,
-# the CLIP Embedder and the model-family registry (embedder_registry.h).
+# vidx_model: CLIP and SigLIP towers (LibTorch), strict loader, key maps, preprocessing,
+# ClipEncoder facade, the CLIP and SigLIP Embedders and the model-family registry
+# (embedder_registry.h). The SigLIP tokenizer comes from vidx_sentencepiece, which loads
+# libvidx_sentencepiece.so at run time.
 # Only clip_model.cpp, strict_loader.cpp and clip_encoder.cpp include LibTorch; they share a
 # precompiled <torch/torch.h>. Everything else (config, key maps, preprocessing, report) and all
 # tests use torch-free headers.
@@ -15,10 +17,13 @@ add_library(vidx_model STATIC
   ${CMAKE_CURRENT_LIST_DIR}/clip_encoder.cpp
   ${CMAKE_CURRENT_LIST_DIR}/clip_embedder.cpp
   ${CMAKE_CURRENT_LIST_DIR}/embedder_registry.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/siglip_config.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/siglip_model.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/siglip_embedder.cpp
 )
 vidx_project_target(vidx_model)
 target_link_libraries(vidx_model
-  PUBLIC vidx_model_base vidx_common
+  PUBLIC vidx_model_base vidx_common vidx_sentencepiece
   PRIVATE ${TORCH_LIBRARIES} nlohmann_json::nlohmann_json)
 # The C++ ABI LibTorch was built with (pip wheels may use the pre-C++11 one) must hold for every
 # caller of the std::string-based API too.
@@ -30,6 +35,7 @@ set_source_files_properties(
   ${CMAKE_CURRENT_LIST_DIR}/clip_config.cpp ${CMAKE_CURRENT_LIST_DIR}/key_map.cpp
   ${CMAKE_CURRENT_LIST_DIR}/load_report.cpp ${CMAKE_CURRENT_LIST_DIR}/preprocess.cpp
   ${CMAKE_CURRENT_LIST_DIR}/clip_embedder.cpp ${CMAKE_CURRENT_LIST_DIR}/embedder_registry.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/siglip_config.cpp
   PROPERTIES SKIP_PRECOMPILE_HEADERS ON)
 target_precompile_headers(vidx_model PRIVATE <torch/torch.h>)
 
@@ -55,6 +61,35 @@ if(VIDX_BUILD_TESTS)
     FIXTURES vidx_tiny_clip)
   target_compile_definitions(vidx_model_test PRIVATE
     VIDX_TINY_MODELS_DIR="${VIDX_TINY_MODELS}")
+
+  # Tiny random SigLIP models + reference embeddings and broken variants from transformers.
+  set(VIDX_TINY_SIGLIP ${PROJECT_BINARY_DIR}/tiny_siglip)
+  add_test(NAME model_tiny_siglip_fixture
+    COMMAND ${VIDX_MODEL_PYTHON} ${CMAKE_CURRENT_LIST_DIR}/tools/make_tiny_siglip.py
+      --out ${VIDX_TINY_SIGLIP}
+    WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+  set_tests_properties(model_tiny_siglip_fixture PROPERTIES FIXTURES_SETUP vidx_tiny_siglip
+    TIMEOUT 300 LABELS model)
+  # Includes LibTorch (the towers are tested below the Embedder facade).
+  vidx_add_test(siglip_model_test
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/siglip_model_test.cpp
+    LIBS vidx_model ${TORCH_LIBRARIES} nlohmann_json::nlohmann_json
+    LABELS model
+    FIXTURES vidx_tiny_siglip)
+  target_compile_definitions(siglip_model_test PRIVATE VIDX_TINY_SIGLIP_DIR="${VIDX_TINY_SIGLIP}")
+
+  # The SentencePiece tokenizers in a process that links LibTorch (its libprotobuf 3.21 loaded
+  # first): the same parity tests, plus torch running before and after tokenizing.
+  vidx_add_test(sentencepiece_torch_test
+    SOURCES
+      ${CMAKE_CURRENT_LIST_DIR}/sentencepiece_tokenizer_test.cpp
+      ${CMAKE_CURRENT_LIST_DIR}/sentencepiece_torch_test.cpp
+    LIBS vidx_sentencepiece vidx_model ${TORCH_LIBRARIES} nlohmann_json::nlohmann_json
+    LABELS model
+    FIXTURES spm_tokenizer_corpus
+    PREFIX "InTorchProcess.")
+  target_compile_definitions(sentencepiece_torch_test
+    PRIVATE VIDX_TEST_BINARY_DIR="${PROJECT_BINARY_DIR}")
 endif()
 
 if(VIDX_MODEL_ONLY AND VIDX_BUILD_BENCH)
