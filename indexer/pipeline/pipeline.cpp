@@ -33,9 +33,15 @@ StatusOr<SamplerOptions> SamplerOptionsForModel(const Embedder& embedder,
       return Status::Unsupported("the model's resize is smaller than its crop");
     }
     o.resize_shortest = p.shortest_edge;
-  } else if (p.resize == ImagePreprocessSpec::Resize::kExact &&
-             (p.resize_height != side || p.resize_width != side)) {
-    return Status::Unsupported("the model resizes to an exact size the sampler cannot match");
+  } else if (p.resize == ImagePreprocessSpec::Resize::kExact) {
+    // An exact resize squashes the whole picture to the model's input, while the sampler keeps
+    // the aspect ratio and crops the centre: for any non-square video the indexed frames would
+    // differ from what the same picture gives as a query, under one fingerprint. Refused until
+    // the sampler can squash the way the model's preprocessing does.
+    return Status::Unsupported(
+        "the model resizes pictures to an exact size without keeping their aspect ratio "
+        "(SigLIP-style preprocessing); the frame sampler keeps the aspect ratio and crops, so "
+        "vidx cannot index with this model yet");
   }
   return o;
 }

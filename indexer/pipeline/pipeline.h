@@ -74,8 +74,8 @@ class IndexPipeline {
 
 // Sampler options that yield exactly what `embedder`'s image preprocessing wants (shortest
 // side to its shortest_edge, centre crop to its input size), so frames go to
-// EmbedPreparedImages. kUnsupported for preprocessing the sampler cannot reproduce (exact
-// resize without a square centre crop, a non-square input, an interpolation other than
+// EmbedPreparedImages. kUnsupported for preprocessing the sampler cannot reproduce (an exact
+// resize, which ignores the aspect ratio; a non-square input; an interpolation other than
 // bicubic).
 StatusOr<SamplerOptions> SamplerOptionsForModel(const Embedder& embedder,
                                                 const SamplingSettings& sampling);

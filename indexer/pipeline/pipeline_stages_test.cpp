@@ -63,6 +63,7 @@ class FakeEmbedder final : public Embedder {
     return batches_;
   }
   void FailOnBatch(int n) { fail_on_batch_ = n; }
+  ImagePreprocessSpec* mutable_spec() { return &spec_; }
 
  private:
   ImagePreprocessSpec spec_;
@@ -443,6 +444,28 @@ TEST_F(PipelineStagesTest, OptionsThatDoNotFitTheModelAreRefused) {
   EXPECT_EQ(Run({}, o, &c).code(), StatusCode::kInvalidArgument);
   o = Options(0);
   EXPECT_EQ(Run({}, o, &c).code(), StatusCode::kInvalidArgument);
+}
+
+// The sampler reproduces "shortest side, then centre crop"; an exact resize squashes the
+// picture instead, which the sampler cannot do, so such a model is refused for indexing rather
+// than fed frames its own preprocessing would not make.
+TEST(SamplerOptionsForModelTest, TakesShortestEdgeWithCropAndRefusesAnExactResize) {
+  FakeEmbedder embedder;
+  ImagePreprocessSpec* spec = embedder.mutable_spec();
+  spec->resize = ImagePreprocessSpec::Resize::kShortestEdge;
+  spec->shortest_edge = 4;
+  StatusOr<SamplerOptions> crop = SamplerOptionsForModel(embedder, SamplingSettings());
+  ASSERT_TRUE(crop.ok()) << crop.status().message();
+  EXPECT_EQ(crop->output_size, kSide);
+  EXPECT_EQ(crop->resize_shortest, 4);
+
+  spec->resize = ImagePreprocessSpec::Resize::kExact;
+  spec->resize_height = spec->resize_width = kSide;
+  spec->center_crop = false;
+  StatusOr<SamplerOptions> exact = SamplerOptionsForModel(embedder, SamplingSettings());
+  ASSERT_FALSE(exact.ok());
+  EXPECT_EQ(exact.status().code(), StatusCode::kUnsupported);
+  EXPECT_NE(exact.status().message().find("exact size"), std::string::npos);
 }
 
 }  // namespace
