@@ -211,6 +211,24 @@ bool BrowserPlayable(const std::string& path, const std::string& codec) {
   return kContainers.count(ext) != 0 && kCodecs.count(codec) != 0;
 }
 
+int HttpStatusFor(const Status& s) {
+  switch (s.code()) {
+    case StatusCode::kInvalidArgument:
+    case StatusCode::kNotFound:
+    case StatusCode::kUnsupported:
+    case StatusCode::kCorruption:
+      return 400;
+    case StatusCode::kFailedPrecondition:
+      return 409;
+    case StatusCode::kUnavailable:
+    case StatusCode::kBusy:
+    case StatusCode::kDeadlineExceeded:
+      return 503;
+    default:
+      return 500;
+  }
+}
+
 std::string ClockTime(double seconds) {
   if (!(seconds >= 0)) seconds = 0;
   const long s = static_cast<long>(std::floor(seconds));

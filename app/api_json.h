@@ -57,6 +57,11 @@ nlohmann::json SearchResponseJson(const Query& query, const SearchResponse& resp
 // h264/vp8/vp9/av1.
 bool BrowserPlayable(const std::string& path, const std::string& codec);
 
+// The HTTP status of a failed call, for both listeners: 400 for a bad request (kInvalidArgument,
+// kNotFound, kUnsupported, kCorruption), 409 for a fingerprint mismatch (kFailedPrecondition),
+// 503 for kUnavailable, kBusy and kDeadlineExceeded, 500 otherwise.
+int HttpStatusFor(const Status& status);
+
 // "HH:MM:SS".
 std::string ClockTime(double seconds);
 

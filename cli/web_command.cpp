@@ -13,8 +13,8 @@
 #include <string>
 
 #include "cli/commands.h"
+#include "common/fd_holder.h"
 #include "config/listen_address.h"
-#include "daemon/api_client.h"
 #include "web/web_token.h"
 
 namespace vidx {
@@ -24,21 +24,8 @@ namespace {
 bool Answers(const ListenAddress& a) {
   FdHolder fd(::socket(a.ipv6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
   if (!fd.valid()) return false;
-  sockaddr_storage storage{};
-  socklen_t length = 0;
-  if (a.ipv6) {
-    auto* in6 = reinterpret_cast<sockaddr_in6*>(&storage);
-    in6->sin6_family = AF_INET6;
-    in6->sin6_port = htons(a.port);
-    ::inet_pton(AF_INET6, a.host.c_str(), &in6->sin6_addr);
-    length = sizeof *in6;
-  } else {
-    auto* in4 = reinterpret_cast<sockaddr_in*>(&storage);
-    in4->sin_family = AF_INET;
-    in4->sin_port = htons(a.port);
-    ::inet_pton(AF_INET, a.host.c_str(), &in4->sin_addr);
-    length = sizeof *in4;
-  }
+  sockaddr_storage storage;
+  const socklen_t length = ToSockaddr(a, &storage);
   if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&storage), length) == 0) return true;
   if (errno != EINPROGRESS) return false;
   pollfd p{fd.get(), POLLOUT, 0};

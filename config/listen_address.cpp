@@ -63,4 +63,20 @@ StatusOr<ListenAddress> ParseListenAddress(std::string_view text) {
   return a;
 }
 
+socklen_t ToSockaddr(const ListenAddress& a, sockaddr_storage* out) {
+  *out = sockaddr_storage{};
+  if (a.ipv6) {
+    auto* in6 = reinterpret_cast<sockaddr_in6*>(out);
+    in6->sin6_family = AF_INET6;
+    in6->sin6_port = htons(a.port);
+    ::inet_pton(AF_INET6, a.host.c_str(), &in6->sin6_addr);
+    return sizeof(sockaddr_in6);
+  }
+  auto* in4 = reinterpret_cast<sockaddr_in*>(out);
+  in4->sin_family = AF_INET;
+  in4->sin_port = htons(a.port);
+  ::inet_pton(AF_INET, a.host.c_str(), &in4->sin_addr);
+  return sizeof(sockaddr_in);
+}
+
 }  // namespace vidx

@@ -6,6 +6,8 @@
 #ifndef VIDX_CONFIG_LISTEN_ADDRESS_H_
 #define VIDX_CONFIG_LISTEN_ADDRESS_H_
 
+#include <sys/socket.h>
+
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -29,6 +31,10 @@ struct ListenAddress {
 // with PORT in 0..65535: host names, a missing port, an IPv6 address without brackets, a zone
 // index ("fe80::1%eth0").
 StatusOr<ListenAddress> ParseListenAddress(std::string_view text);
+
+// Fills `*out` with the sockaddr_in / sockaddr_in6 of `address` (as parsed, so the host is a
+// valid literal) and returns its length, for bind(2) and connect(2).
+socklen_t ToSockaddr(const ListenAddress& address, sockaddr_storage* out);
 
 }  // namespace vidx
 

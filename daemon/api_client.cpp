@@ -52,11 +52,6 @@ int PollUntil(int fd, short events, Clock::time_point deadline) {
 
 }  // namespace
 
-void FdHolder::reset(int fd) {
-  if (fd_ >= 0) ::close(fd_);
-  fd_ = fd;
-}
-
 StatusOr<FdHolder> ConnectUnixSocket(const std::string& path, double timeout_seconds) {
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;

@@ -1,43 +1,17 @@
 // Client side of the daemon's local API: one HTTP/1.1 request over the unix socket.
 //
-// Also the small socket helpers the server shares (FdHolder, ConnectUnixSocket).
+// Also the socket helper the server shares (ConnectUnixSocket).
 // Thread-safety: every function is thread-safe; an FdHolder is used by one thread at a time.
 #ifndef VIDX_DAEMON_API_CLIENT_H_
 #define VIDX_DAEMON_API_CLIENT_H_
 
 #include <string>
 
+#include "common/fd_holder.h"
 #include "common/status.h"
 #include "daemon/http_message.h"
 
 namespace vidx {
-
-// Owns one file descriptor (or none: -1) and closes it on destruction. Move-only.
-class FdHolder {
- public:
-  FdHolder() = default;
-  explicit FdHolder(int fd) : fd_(fd) {}
-  ~FdHolder() { reset(); }
-  FdHolder(FdHolder&& other) noexcept : fd_(other.release()) {}
-  FdHolder& operator=(FdHolder&& other) noexcept {
-    if (this != &other) reset(other.release());
-    return *this;
-  }
-  FdHolder(const FdHolder&) = delete;
-  FdHolder& operator=(const FdHolder&) = delete;
-
-  int get() const { return fd_; }
-  bool valid() const { return fd_ >= 0; }
-  int release() {
-    const int fd = fd_;
-    fd_ = -1;
-    return fd;
-  }
-  void reset(int fd = -1);  // closes the current descriptor, if any
-
- private:
-  int fd_ = -1;
-};
 
 // Connects a non-blocking, close-on-exec stream socket to the unix socket at `path`, retrying
 // for up to timeout_seconds while the listener's backlog is full.

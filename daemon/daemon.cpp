@@ -29,22 +29,6 @@ HttpResponse JsonOk(const json& doc, int status = 200) {
   return r;
 }
 
-int HttpStatusFor(const Status& s) {
-  switch (s.code()) {
-    case StatusCode::kInvalidArgument:
-    case StatusCode::kNotFound:
-    case StatusCode::kUnsupported:
-    case StatusCode::kCorruption:
-      return 400;
-    case StatusCode::kFailedPrecondition:
-      return 409;
-    case StatusCode::kUnavailable:
-      return 503;
-    default:
-      return 500;
-  }
-}
-
 }  // namespace
 
 // What the web routes ask of the daemon. Thread-safe: everything it calls is.

@@ -18,6 +18,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/fd_holder.h"
+
 namespace vidx {
 
 namespace {
@@ -35,22 +37,6 @@ constexpr uint32_t kSubdirMask = kDirMask | IN_DONT_FOLLOW;
 
 // Upper bound on read(2) calls per Wait(), so a flood of events cannot starve the caller.
 constexpr int kMaxReadsPerWait = 16;
-
-// Owns a file descriptor until release().
-class ScopedFd {
- public:
-  explicit ScopedFd(int fd) : fd_(fd) {}
-  ~ScopedFd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  ScopedFd(const ScopedFd&) = delete;
-  ScopedFd& operator=(const ScopedFd&) = delete;
-  int get() const { return fd_; }
-  int release() { return std::exchange(fd_, -1); }
-
- private:
-  int fd_;
-};
 
 std::string Join(const std::string& dir, const std::string& name) {
   if (!dir.empty() && dir.back() == '/') return dir + name;
@@ -144,12 +130,12 @@ StatusOr<std::unique_ptr<DirWatcher>> DirWatcher::Start(const std::vector<std::s
     if (!nested) kept.push_back(r);
   }
 
-  ScopedFd inotify_fd(::inotify_init1(IN_NONBLOCK | IN_CLOEXEC));
+  FdHolder inotify_fd(::inotify_init1(IN_NONBLOCK | IN_CLOEXEC));
   if (inotify_fd.get() < 0) {
     return Status::IoError(std::string("inotify_init1 failed (fs.inotify.max_user_instances?): ") +
                            std::strerror(errno));
   }
-  ScopedFd wake_fd(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
+  FdHolder wake_fd(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
   if (wake_fd.get() < 0) {
     return Status::IoError(std::string("eventfd failed: ") + std::strerror(errno));
   }

@@ -11,6 +11,8 @@
 #include <utility>
 #include <vector>
 
+#include "common/fd_holder.h"
+
 namespace vidx {
 
 namespace {
@@ -21,21 +23,6 @@ struct DirCloser {
   void operator()(DIR* d) const { ::closedir(d); }
 };
 using DirPtr = std::unique_ptr<DIR, DirCloser>;
-
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-  int Release() { return std::exchange(fd_, -1); }
-
- private:
-  int fd_;
-};
 
 bool IsHex2(const char* name) {
   auto hex = [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); };
@@ -72,7 +59,7 @@ bool LooksLikeJpeg(const std::string& b) {
 
 // Reads the whole file; nullopt when it cannot be opened or read, or is implausibly large.
 std::optional<std::string> ReadSmallFile(const std::string& path) {
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+  FdHolder fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
   if (fd.get() < 0) return std::nullopt;
   struct stat st;
   if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > kMaxEntryBytes) {
@@ -236,7 +223,7 @@ Status ThumbCache::Insert(const std::string& key, const std::string& bytes) {
   const std::string tmp = folder + "/." + key + ".tmp." + std::to_string(::getpid()) + "." +
                           std::to_string(temp_counter_.fetch_add(1));
   {
-    Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+    FdHolder fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
     if (fd.get() < 0) {
       return Status::IoError(tmp + ": cannot create a thumbnail: " + std::strerror(errno));
     }
@@ -251,7 +238,7 @@ Status ThumbCache::Insert(const std::string& key, const std::string& bytes) {
       }
       done += static_cast<size_t>(n);
     }
-    if (::close(fd.Release()) != 0) {
+    if (::close(fd.release()) != 0) {
       const int err = errno;
       ::unlink(tmp.c_str());
       return Status::IoError(tmp + ": cannot write a thumbnail: " + std::strerror(err));

@@ -55,22 +55,9 @@ StatusOr<FdHolder> Listen(const ListenAddress& a, ListenAddress* bound) {
   }
   const int one = 1;
   ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  sockaddr_storage storage{};
-  socklen_t length = 0;
-  if (a.ipv6) {
-    auto* in6 = reinterpret_cast<sockaddr_in6*>(&storage);
-    in6->sin6_family = AF_INET6;
-    in6->sin6_port = htons(a.port);
-    ::inet_pton(AF_INET6, a.host.c_str(), &in6->sin6_addr);
-    length = sizeof(sockaddr_in6);
-    ::setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
-  } else {
-    auto* in4 = reinterpret_cast<sockaddr_in*>(&storage);
-    in4->sin_family = AF_INET;
-    in4->sin_port = htons(a.port);
-    ::inet_pton(AF_INET, a.host.c_str(), &in4->sin_addr);
-    length = sizeof(sockaddr_in);
-  }
+  if (a.ipv6) ::setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+  sockaddr_storage storage;
+  const socklen_t length = ToSockaddr(a, &storage);
   if (::bind(fd.get(), reinterpret_cast<const sockaddr*>(&storage), length) != 0) {
     const int e = errno;
     if (e == EADDRINUSE) {

@@ -34,9 +34,9 @@
 #include <utility>
 #include <vector>
 
+#include "common/fd_holder.h"
 #include "common/status.h"
 #include "config/listen_address.h"
-#include "daemon/api_client.h"
 
 struct MHD_Daemon;
 struct MHD_Connection;

@@ -18,8 +18,8 @@
 #include <cstdint>
 #include <string>
 
+#include "common/fd_holder.h"
 #include "common/status.h"
-#include "daemon/api_client.h"
 #include "search/catalog_types.h"
 #include "web/http_server.h"
 #include "web/web_backend.h"

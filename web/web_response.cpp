@@ -25,24 +25,6 @@ WebResponse MethodNotAllowed(const std::string& path, const std::string& allowed
   return r;
 }
 
-int HttpStatusFor(const Status& s) {
-  switch (s.code()) {
-    case StatusCode::kInvalidArgument:
-    case StatusCode::kNotFound:
-    case StatusCode::kUnsupported:
-    case StatusCode::kCorruption:
-      return 400;
-    case StatusCode::kFailedPrecondition:
-      return 409;
-    case StatusCode::kUnavailable:
-    case StatusCode::kBusy:
-    case StatusCode::kDeadlineExceeded:
-      return 503;
-    default:
-      return 500;
-  }
-}
-
 std::string UrlDecode(const std::string& text, bool plus_is_space) {
   const auto hex = [](char c) -> int {
     if (c >= '0' && c <= '9') return c - '0';

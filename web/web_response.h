@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "app/api_json.h"  // HttpStatusFor, shared with the socket API
 #include "common/status.h"
 #include "web/http_server.h"
 
@@ -22,11 +23,6 @@ WebResponse JsonResponse(int status, const nlohmann::json& doc);
 WebResponse JsonErrorResponse(int status, const std::string& message);
 // 405 with "Allow: <allowed>" and a sentence naming the path.
 WebResponse MethodNotAllowed(const std::string& path, const std::string& allowed);
-// The HTTP status for a failed search or thumbnail (the socket API's mapping): 400 for the
-// caller's input (kInvalidArgument, kNotFound, kUnsupported, kCorruption), 409 for a
-// fingerprint mismatch (kFailedPrecondition), 503 for kUnavailable, kBusy and
-// kDeadlineExceeded, 500 otherwise.
-int HttpStatusFor(const Status& status);
 
 // "%41" -> "A", "+" -> " " (form encoding); invalid escapes are kept as they are.
 std::string UrlDecode(const std::string& text, bool plus_is_space);

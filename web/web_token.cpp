@@ -11,7 +11,7 @@
 #include <filesystem>
 #include <system_error>
 
-#include "daemon/api_client.h"
+#include "common/fd_holder.h"
 
 namespace vidx {
 

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <memory>
 
+#include "common/fd_holder.h"
 #include "indexer/video/ffmpeg_ptr.h"
 #include "indexer/video/frame_convert.h"
 #include "indexer/video/media_input.h"
@@ -17,21 +18,6 @@
 namespace vidx {
 
 namespace {
-
-// Closes a file descriptor (the memory file of DecodeImageBytes).
-class ScopedFd {
- public:
-  explicit ScopedFd(int fd) : fd_(fd) {}
-  ~ScopedFd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  ScopedFd(const ScopedFd&) = delete;
-  ScopedFd& operator=(const ScopedFd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 struct FileCloser {
   void operator()(std::FILE* f) const { std::fclose(f); }
@@ -226,7 +212,7 @@ StatusOr<Frame> LoadImageRgb(const std::string& path, int max_dimension, double 
 StatusOr<Frame> DecodeImageBytes(const std::string& bytes, int max_dimension, double max_seconds) {
   const std::string what = "the picture";
   if (bytes.empty()) return Status::InvalidArgument(what + " is empty");
-  ScopedFd fd(::memfd_create("vidx-picture", MFD_CLOEXEC));
+  FdHolder fd(::memfd_create("vidx-picture", MFD_CLOEXEC));
   if (fd.get() < 0) {
     return Status::IoError(what + ": cannot make a memory file: " + std::strerror(errno));
   }
