@@ -44,6 +44,20 @@ Status SetOffset(int64_t offset, Query* q) {
   return Status::Ok();
 }
 
+// The integer fields a search request and a picture search share.
+bool IsIntegerField(const std::string& name) {
+  return name == "k" || name == "offset" || name == "modified_after" || name == "modified_before";
+}
+
+// REQUIRES: IsIntegerField(name).
+Status SetIntegerField(const std::string& name, int64_t n, Query* q) {
+  if (name == "k") return SetK(n, q);
+  if (name == "offset") return SetOffset(n, q);
+  if (name == "modified_after") q->filter.modified_after = n;
+  if (name == "modified_before") q->filter.modified_before = n;
+  return Status::Ok();
+}
+
 Status ParseLikeMoment(const json& v, Query* q) {
   if (!v.is_object() || v.size() != 2 || !v.contains("file") || !v.contains("t") ||
       !v["file"].is_number_unsigned() || !v["t"].is_number()) {
@@ -79,8 +93,6 @@ StatusOr<Query> ParseSearchRequest(const std::string& body, RequestOrigin origin
   }
   static const std::set<std::string> kFields = {
       "text", "image", "like", "k", "offset", "folder", "modified_after", "modified_before"};
-  static const std::set<std::string> kIntegers = {"k", "offset", "modified_after",
-                                                  "modified_before"};
   Query q;
   for (auto it = doc.begin(); it != doc.end(); ++it) {
     const std::string& key = it.key();
@@ -90,14 +102,10 @@ StatusOr<Query> ParseSearchRequest(const std::string& body, RequestOrigin origin
     }
     if (key == "like" && v.is_object()) {
       VIDX_RETURN_IF_ERROR(ParseLikeMoment(v, &q));
-    } else if (kIntegers.count(key) != 0) {
+    } else if (IsIntegerField(key)) {
       if (!v.is_number_integer())
         return Status::InvalidArgument("\"" + key + "\" must be an integer");
-      const int64_t n = v.get<int64_t>();
-      if (key == "k") VIDX_RETURN_IF_ERROR(SetK(n, &q));
-      if (key == "offset") VIDX_RETURN_IF_ERROR(SetOffset(n, &q));
-      if (key == "modified_after") q.filter.modified_after = n;
-      if (key == "modified_before") q.filter.modified_before = n;
+      VIDX_RETURN_IF_ERROR(SetIntegerField(key, v.get<int64_t>(), &q));
     } else {
       if (!v.is_string()) return Status::InvalidArgument("\"" + key + "\" must be a string");
       const std::string s = v.get<std::string>();
@@ -124,14 +132,10 @@ StatusOr<Query> ParsePictureSearch(const std::map<std::string, std::string>& par
       q.text = value;
     } else if (name == "folder") {
       VIDX_RETURN_IF_ERROR(SetFolder(value, &q));
-    } else if (name == "k" || name == "offset" || name == "modified_after" ||
-               name == "modified_before") {
+    } else if (IsIntegerField(name)) {
       StatusOr<int64_t> n = IntegerParam(name, value);
       if (!n.ok()) return n.status();
-      if (name == "k") VIDX_RETURN_IF_ERROR(SetK(*n, &q));
-      if (name == "offset") VIDX_RETURN_IF_ERROR(SetOffset(*n, &q));
-      if (name == "modified_after") q.filter.modified_after = *n;
-      if (name == "modified_before") q.filter.modified_before = *n;
+      VIDX_RETURN_IF_ERROR(SetIntegerField(name, *n, &q));
     } else {
       return Status::InvalidArgument("unknown parameter \"" + name + "\" for a picture search");
     }
