@@ -2,7 +2,7 @@
 # Checks of the generated completions and man page (cli/cli_docs.h), run by CTest:
 #   check_cli_docs.sh BASH_COMPLETION ZSH_COMPLETION MAN_PAGE
 # bash: completing words gives the commands, options and files the definition names.
-# zsh: the file parses (zsh -n), when zsh is installed. man: `man -l` renders the page without
+# zsh: the file parses (zsh -n). man: `man -l` renders the page without
 # a warning.
 set -euo pipefail
 bash_completion=$1
@@ -42,9 +42,8 @@ expect "$work/clips" frames x --out "$work/cl"
 expect "$(printf '%s\n' "$work/clips/a.mp4" "$work/clips/b.mkv")" --config c.yaml index "$work/clips/"
 expect "" search -k ''
 
-if command -v zsh >/dev/null 2>&1; then
-  zsh -n "$zsh_completion" || fail "$zsh_completion does not parse in zsh"
-fi
+command -v zsh >/dev/null 2>&1 || { echo "SKIP: zsh is not installed" >&2; exit 77; }
+zsh -n "$zsh_completion" || fail "$zsh_completion does not parse in zsh"
 grep -q '^#compdef vidx$' "$zsh_completion" || fail "$zsh_completion lacks #compdef vidx"
 
 command -v man >/dev/null 2>&1 || { echo "SKIP: man is not installed" >&2; exit 77; }

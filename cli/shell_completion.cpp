@@ -49,11 +49,12 @@ std::string ShellSingleQuoted(const std::string& s) {
   return out + "'";
 }
 
-// A description for zsh's _arguments brackets or _describe items.
-std::string ZshDescription(const std::string& s) {
+// `s` with a backslash before each character of `special`: zsh's _arguments reads ']' as the end
+// of an option's explanation and ':' as the end of a value's message.
+std::string ZshEscaped(const std::string& s, const std::string& special) {
   std::string out;
   for (char ch : s) {
-    if (ch == '[' || ch == ']' || ch == ':' || ch == '\\') out += '\\';
+    if (special.find(ch) != std::string::npos) out += '\\';
     out += ch;
   }
   return out;
@@ -167,9 +168,7 @@ std::string ZshCompletion(const CommandLine& cl) {
       out += "  local -a commands\n";
       out += "  commands=(\n";
       for (const CLI::App* sub : subs) {
-        out += "    " +
-               ShellSingleQuoted(sub->get_name() + ":" + ZshDescription(sub->get_description())) +
-               "\n";
+        out += "    " + ShellSingleQuoted(sub->get_name() + ":" + sub->get_description()) + "\n";
       }
       out += "  )\n";
       out += "  local curcontext=$curcontext state line\n";
@@ -180,8 +179,8 @@ std::string ZshCompletion(const CommandLine& cl) {
     for (const CLI::Option* o : NamedOptions(*node.app)) {
       const std::vector<std::string> names = OptionNames(*o);
       std::string spec;
-      const std::string description = "[" + ZshDescription(o->get_description()) + "]";
-      const std::string value = TakesValue(*o) ? ":" + ZshDescription(ValueName(*o)) + ":" +
+      const std::string description = "[" + ZshEscaped(o->get_description(), "[]\\") + "]";
+      const std::string value = TakesValue(*o) ? ":" + ZshEscaped(ValueName(*o), ":\\") + ":" +
                                                      ZshAction(CompletionOf(cl, *o))
                                                : "";
       if (names.size() == 1) {
@@ -210,7 +209,7 @@ std::string ZshCompletion(const CommandLine& cl) {
     } else {
       std::string positionals;
       for (const CLI::Option* p : Positionals(*node.app)) {
-        const std::string name = ZshDescription(p->get_name(true));
+        const std::string name = ZshEscaped(p->get_name(true), ":\\");
         const std::string action = ZshAction(CompletionOf(cl, *p));
         const bool many = p->get_items_expected_max() > 1;
         const std::string prefix = many ? "*" : (p->get_required() ? "" : ":");

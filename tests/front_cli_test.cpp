@@ -1,5 +1,5 @@
 // The front binary `vidx` (cli/front_main.cpp) against the full one, `vidx-core`: the front links
-// none of the heavy libraries; with a daemon answering, search, status and reindex run without
+// none of the heavy libraries; with a daemon answering, search, status, web and reindex run without
 // the dynamic loader ever opening LibTorch, FAISS or RocksDB (LD_DEBUG=files lists every object
 // it maps); help, the version and configuration errors neither; with no daemon the command line
 // is handed to vidx-core, which answers the same, and every usage error reads as vidx-core's own.
@@ -109,7 +109,7 @@ TEST_F(FrontCliTest, DaemonAnswersWithoutLibTorchAndVidxCoreAnswersTheSameWithou
   ASSERT_TRUE(answer.is_object()) << through.out;
   ASSERT_EQ(answer["results"].size(), 2u) << through.out;
 
-  for (const char* args : {"status --json", "status", "search red", "reindex"}) {
+  for (const char* args : {"status --json", "status", "search red", "web", "reindex"}) {
     CommandResult r = Traced(VIDX_BINARY, args);
     EXPECT_EQ(r.exit_code, 0) << args << ": " << r.err;
     EXPECT_TRUE(HeavyIn(r.err).empty()) << args << ": " << r.err;
