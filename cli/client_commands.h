@@ -31,8 +31,8 @@ StatusOr<Config> LoadConfiguration(const std::string& cli_path, std::string* use
 // (2 for kInvalidArgument, 1 otherwise).
 int ReportError(const Status& status);
 
-// The daemon's answer (any 2xx) as a document, or kUnavailable when no daemon answers (the caller then
-// works alone). An error answer becomes its Status (400: kInvalidArgument, others
+// The daemon's answer (any 2xx) as a document, or kUnavailable when no daemon answers (the caller
+// then works alone). An error answer becomes its Status (400: kInvalidArgument, others
 // kFailedPrecondition). A socket that refuses this user is kPermissionDenied, never
 // kUnavailable: a daemon may well be running, and answering from the state directory behind
 // its back would hide that. A malformed answer is kCorruption naming the socket.
