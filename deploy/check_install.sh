@@ -74,7 +74,8 @@ case $mode in
     manifest=$build/install_manifest.txt
     for f in /usr/bin/vidx /usr/lib/systemd/system/vidx.service /etc/vidx/vidx.yaml.example \
              /usr/lib/sysusers.d/vidx.conf /usr/lib/tmpfiles.d/vidx.conf \
-             /usr/share/bash-completion/completions/vidx /usr/share/man/man1/vidx.1; do
+             /usr/share/bash-completion/completions/vidx /usr/share/zsh/site-functions/_vidx \
+             /usr/share/man/man1/vidx.1; do
       grep -qxF -- "$s$f" "$manifest" || grep -qxF -- "$f" "$manifest" ||
         fail "$f is not in $manifest"
     done
