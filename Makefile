@@ -1,5 +1,6 @@
 # The two commands of README.md:
-#   make demo   install what is missing, build, and run vidx on a generated sample library
+#   make demo   install what is missing, build vidx (only what the demo runs), and run it on a
+#               generated sample library
 #   make test   install what is missing, build, and run every test (normal + ASan/UBSan builds)
 # Other targets: demo-web (the demo, then its web UI until Ctrl-C), build, test-fast (normal build only), format-check, asan, tsan (threaded parts under
 # ThreadSanitizer; not part of `make test`, it adds ~20 minutes), bench, clean.
@@ -16,7 +17,7 @@ CMAKE_OPTS := $(CMAKE_GEN) -DVIDX_WERROR=ON
 export CCACHE_BASEDIR ?= $(abspath $(CURDIR)/..)
 export CCACHE_NOHASHDIR ?= 1
 
-.PHONY: deps deps-test build test test-fast format-check asan tsan demo demo-web bench clean
+.PHONY: deps deps-test configure build build-demo test test-fast format-check asan tsan demo demo-web bench clean
 
 deps:
 	bash deploy/install-deps.sh
@@ -24,9 +25,16 @@ deps:
 deps-test:
 	bash deploy/install-deps.sh --test
 
-build: deps
+configure: deps
 	cmake -S . -B $(BUILD) $(CMAKE_OPTS) -DCMAKE_BUILD_TYPE=Release
+
+build: configure
 	cmake --build $(BUILD) -j $(JOBS)
+
+# What the demo runs, and nothing of the tests or benchmarks: the vidx command (its target
+# brings vidx-core, the SentencePiece module, the completions and the man page).
+build-demo: configure
+	cmake --build $(BUILD) -j $(JOBS) --target vidx
 
 test-fast: deps-test
 	cmake -S . -B $(BUILD) $(CMAKE_OPTS) -DCMAKE_BUILD_TYPE=Release
@@ -44,7 +52,7 @@ asan: deps-test
 # loop, pipeline, searches and reindex swaps, driven through the real binary), the one-shot
 # indexer, the pipeline stages, the scheduler and generation manager, and the crash and fault
 # tests. tests/tsan.supp says what is suppressed and why.
-TSAN_TARGETS := vidx api_server_test dir_watcher_test settle_queue_test sd_notify_test \
+TSAN_TARGETS := vidx vidx_core api_server_test dir_watcher_test settle_queue_test sd_notify_test \
   http_message_test pipeline_test pipeline_stages_test scheduler_test generation_manager_test \
   daemon_test index_search_cli_test crash_harness_test fault_injection_test vidx_thumbs_test
 TSAN_TESTS := ThumbCache|Thumbnailer|ApiServer|CallApi|DirWatcher|SettleQueue|SdNotify|Http|PoolSegments|ContentHash|ExpandPaths|PipelineStages|SchedulerTest|GenerationManager|DaemonTest|IndexSearchCli|CrashHarness|FaultTest|vidx_tiny_clip
@@ -61,11 +69,11 @@ format-check: deps-test
 
 test: format-check test-fast asan
 
-demo: build
+demo: build-demo
 	bash deploy/demo.sh $(BUILD)
 
 # The demo, then the daemon keeps running with the web UI on 127.0.0.1:8421 until Ctrl-C.
-demo-web: build
+demo-web: build-demo
 	bash deploy/demo.sh --web $(BUILD)
 
 bench: build

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/model_session.h"
+#include "app/status_format.h"
 #include "common/status.h"
 #include "search/catalog.h"
 
@@ -26,9 +27,6 @@ StatusOr<nlohmann::json> CatalogStatusJson(const Catalog* catalog, int64_t pendi
 // {"path", "family", "checkpoint_sha256", "fingerprint"} of a loaded model (the status
 // document's "model").
 nlohmann::json ModelStatusJson(const LoadedModel& model);
-
-// Human-readable lines for a status document (with or without its "daemon" part).
-std::string FormatStatus(const nlohmann::json& status_document);
 
 }  // namespace vidx
 

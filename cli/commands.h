@@ -1,88 +1,43 @@
-// The vidx commands. Each takes the loaded configuration and its own parsed arguments and
-// returns the process exit code: 0 ok, 1 runtime failure, 2 usage or configuration error.
-// Errors are printed to stderr as one sentence naming the file or key at fault.
+// The commands only the full binary (vidx-core) runs: they load the model, open the state
+// directory or run the service. Each takes the loaded configuration and its own parsed
+// arguments (cli/command_line.h) and returns the process exit code: 0 ok, 1 runtime failure,
+// 2 usage or configuration error. Errors are printed to stderr as one sentence naming the file
+// or key at fault. The commands the front binary runs itself are in cli/client_commands.h.
 #ifndef VIDX_CLI_COMMANDS_H_
 #define VIDX_CLI_COMMANDS_H_
 
 #include <string>
-#include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "app/model_session.h"
+#include "cli/client_commands.h"
+#include "cli/command_line.h"
 #include "common/status.h"
 #include "config/config.h"
 #include "indexer/model/model_verifier.h"
+#include "search/query_engine.h"
 
 namespace vidx {
 
-constexpr int kExitOk = 0;
-constexpr int kExitFailure = 1;
-constexpr int kExitUsage = 2;
-
-struct FramesArgs {
-  std::string file;
-  bool json = false;
-  std::string out_dir;  // empty: write no images
-};
 int RunFrames(const Config& config, const FramesArgs& args);
-
-struct ModelVerifyArgs {
-  bool json = false;
-  bool rehash = false;  // ignore cached checkpoint hashes
-};
 int RunModelVerify(const Config& config, const ModelVerifyArgs& args);
-
-struct ModelTokenizeArgs {
-  std::vector<std::string> texts;
-  bool json = false;
-};
 int RunModelTokenize(const Config& config, const ModelTokenizeArgs& args);
-
-struct ModelEmbedArgs {
-  std::string text;  // exactly one of text and image
-  std::string image;
-  bool json = false;
-};
 int RunModelEmbed(const Config& config, const ModelEmbedArgs& args);
-
-struct IndexArgs {
-  std::vector<std::string> paths;
-  bool json = false;  // summary as JSON
-};
 int RunIndex(const Config& config, const IndexArgs& args);
 
-struct SearchArgs {
-  std::string text;
-  std::string image;
-  std::string like;
-  int k = 10;
-  bool json = false;
-};
-int RunSearch(const Config& config, const SearchArgs& args);
+// `vidx search` without a daemon: the state directory opened read-only, the model loaded here.
+// kFailedPrecondition when nothing is indexed yet; the catalog's, model's and engine's errors.
+StatusOr<nlohmann::json> SearchStateDirectory(const Config& config, const Query& query);
 
-struct StatusArgs {
-  bool json = false;
-};
-int RunStatus(const Config& config, const StatusArgs& args);
+// `vidx status` without a daemon: the catalog's status document with the library's pending files.
+StatusOr<nlohmann::json> StatusOfStateDirectory(const Config& config);
 
-// Asks the running daemon to reindex (docs/architecture.md §3).
-int RunReindex(const Config& config);
-
-struct RepairArgs {
-  bool json = false;
-};
 // Salvages a corrupt catalog (search/catalog_repair.h); the daemon must be stopped.
 int RunRepair(const Config& config, const RepairArgs& args);
 
-// Prints the running daemon's web login link, http://HOST:PORT/login?token=HEX (exit 1 with a
-// sentence when no web listener is up, or the token cannot be read).
-int RunWeb(const Config& config);
-
 // The service in the foreground; `config_path` is what SIGHUP re-reads (empty: defaults).
 int RunDaemon(const Config& config, const std::string& config_path);
-
-// Prints "vidx: <message>" to stderr and returns the exit code that fits `status`
-// (2 for kInvalidArgument, 1 otherwise).
-int ReportError(const Status& status);
 
 }  // namespace vidx
 

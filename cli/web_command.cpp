@@ -12,7 +12,7 @@
 #include <fstream>
 #include <string>
 
-#include "cli/commands.h"
+#include "cli/client_commands.h"
 #include "common/fd_holder.h"
 #include "config/listen_address.h"
 #include "web/web_token.h"

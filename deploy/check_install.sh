@@ -38,6 +38,18 @@ case $mode in
     s=$work/stage
     [[ -x $s/usr/bin/vidx ]] || fail "missing executable $s/usr/bin/vidx"
     "$s/usr/bin/vidx" --version >/dev/null || fail "the installed vidx does not run"
+    # The full binary the command executes, beside the SentencePiece module, and the files
+    # generated from the command-line definition.
+    core=$(find "$s/usr/lib" -path '*/vidx/vidx-core' -type f)
+    [[ -n $core && -x $core ]] || fail "missing executable $s/usr/LIBDIR/vidx/vidx-core"
+    check_file "$s/usr/share/bash-completion/completions/vidx"
+    check_file "$s/usr/share/zsh/site-functions/_vidx"
+    check_file "$s/usr/share/man/man1/vidx.1"
+    grep -qx 'complete -F _vidx vidx' "$s/usr/share/bash-completion/completions/vidx" ||
+      fail "the installed bash completion does not register _vidx"
+    # The staged command reaches the staged vidx-core (a command the front binary hands over).
+    core_run=$("$s/usr/bin/vidx" frames "$work/absent.mp4" 2>&1 || true)
+    [[ $core_run != *vidx-core* ]] || fail "the installed vidx does not find vidx-core: $core_run"
     unit=$s/usr/lib/systemd/system/vidx.service
     check_file "$unit"
     check_line "$unit" "ExecStart=/usr/bin/vidx --config /etc/vidx/vidx.yaml daemon"
@@ -61,7 +73,9 @@ case $mode in
     # Every installed file is in the manifest, under its final (DESTDIR-less) name.
     manifest=$build/install_manifest.txt
     for f in /usr/bin/vidx /usr/lib/systemd/system/vidx.service /etc/vidx/vidx.yaml.example \
-             /usr/lib/sysusers.d/vidx.conf /usr/lib/tmpfiles.d/vidx.conf; do
+             /usr/lib/sysusers.d/vidx.conf /usr/lib/tmpfiles.d/vidx.conf \
+             /usr/share/bash-completion/completions/vidx /usr/share/zsh/site-functions/_vidx \
+             /usr/share/man/man1/vidx.1; do
       grep -qxF -- "$s$f" "$manifest" || grep -qxF -- "$f" "$manifest" ||
         fail "$f is not in $manifest"
     done
@@ -70,6 +84,8 @@ case $mode in
     install_prefix
     o=$work/opt
     [[ -x $o/bin/vidx ]] || fail "missing $o/bin/vidx"
+    core_run=$("$o/bin/vidx" frames "$work/absent.mp4" 2>&1 || true)
+    [[ $core_run != *vidx-core* ]] || fail "$o/bin/vidx does not find vidx-core: $core_run"
     check_line "$o/lib/systemd/system/vidx.service" \
       "ExecStart=$o/bin/vidx --config $o/etc/vidx/vidx.yaml daemon"
     check_file "$o/etc/vidx/vidx.yaml.example"

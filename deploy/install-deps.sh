@@ -34,6 +34,7 @@ packages=(
 test_packages=(clang-format python3-torch python3-torchvision python3-numpy python3-venv python3-yaml python3-requests
   python3-sentencepiece python3-protobuf  # trains the tokenizer test models; SiglipTokenizer needs protobuf
   systemd  # systemd-analyze verify|security for the unit file tests
+  man-db groff-base zsh  # cli/check_cli_docs.sh: `man -l` renders vidx(1); zsh -n parses _vidx
   chromium chromium-driver python3-selenium)  # the web UI's browser test (tests/web/)
 
 missing=()

@@ -1,10 +1,14 @@
-# `cmake --install`: the vidx binary, the systemd unit, sysusers.d/tmpfiles.d snippets, the
-# example configuration and the operations docs (docs/systemd.md).
+# `cmake --install`: the vidx binaries, the systemd unit, sysusers.d/tmpfiles.d snippets, the
+# example configuration, the shell completions, the man page and the operations docs
+# (docs/systemd.md).
 #
 # Layout for prefix P (default /usr/local; packages use /usr):
-#   P/bin/vidx
-#   P/LIBDIR/vidx/libvidx_sentencepiece.so   the SentencePiece module, loaded by vidx at run
-#                                            time through the relative path from bin/
+#   P/bin/vidx                               the command (the front binary, cli/front_main.cpp)
+#   P/LIBDIR/vidx/vidx-core                  the full binary bin/vidx executes, found through the
+#                                            relative path from bin/ (cli/core_exec.h)
+#   P/LIBDIR/vidx/libvidx_sentencepiece.so   the SentencePiece module, loaded by vidx-core at run
+#                                            time from beside itself
+#   P/share/bash-completion/completions/vidx, P/share/zsh/site-functions/_vidx, P/share/man/man1/vidx.1
 #   P/lib/systemd/system/vidx.service   ExecStart=P/bin/vidx --config C/vidx.yaml daemon
 #   P/lib/sysusers.d/vidx.conf          user and group vidx
 #   P/lib/tmpfiles.d/vidx.conf          /var/lib/vidx, /run/vidx
@@ -25,8 +29,18 @@ set(VIDX_CONFIG_DIR "" CACHE STRING
   "Configuration directory named by the unit's --config (default: /etc/vidx for the /usr and \
 /usr/local prefixes, PREFIX/etc/vidx otherwise)")
 
-# cli/CMakeLists.txt installs the binary too (to bin); both rules name the same file.
 install(TARGETS vidx RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+# Where the front binary looks for it (VIDX_CORE_RELPATH, cli/CMakeLists.txt).
+install(TARGETS vidx_core RUNTIME DESTINATION ${VIDX_SENTENCEPIECE_MODULE_DIR})
+# Generated from the command-line definition (cli/cli_docs.h).
+set(VIDX_BASH_COMPLETION_DIR "${CMAKE_INSTALL_DATADIR}/bash-completion/completions" CACHE STRING
+  "Where the bash completion is installed: relative to the install prefix, or absolute")
+set(VIDX_ZSH_COMPLETION_DIR "${CMAKE_INSTALL_DATADIR}/zsh/site-functions" CACHE STRING
+  "Where the zsh completion _vidx is installed (Debian packages: share/zsh/vendor-completions)")
+install(FILES ${PROJECT_BINARY_DIR}/cli/vidx.bash DESTINATION ${VIDX_BASH_COMPLETION_DIR}
+  RENAME vidx)
+install(FILES ${PROJECT_BINARY_DIR}/cli/_vidx DESTINATION ${VIDX_ZSH_COMPLETION_DIR})
+install(FILES ${PROJECT_BINARY_DIR}/cli/vidx.1 DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
 # Loaded with dlopen, not linked (indexer/model/sentencepiece_module.h): installed where the
 # binary looks for it, VIDX_SENTENCEPIECE_MODULE_DIR (set with the module in
 # indexer/model/base.cmake).
