@@ -98,9 +98,9 @@ class Embedder {
   // The weight files the model was loaded from, in a stable order (what the checkpoint hash
   // covers).
   virtual std::vector<std::string> checkpoint_files() const = 0;
-  // Canonical description of the model as loaded (architecture, preprocessing, key map,
-  // precision), part of the feature fingerprint: equal descriptions and weights give equal
-  // vectors.
+  // Canonical description of the model as loaded (architecture, preprocessing, tokenizer rules
+  // and the sha256 of the tokenizer files, key map, precision), part of the feature
+  // fingerprint: equal descriptions and weights give equal vectors.
   virtual std::string Describe() const = 0;
   // The image-text match calibration, for families that have one (SigLIP); nullopt for the
   // others (CLIP's logit_scale is a softmax temperature over a batch, not a probability).
