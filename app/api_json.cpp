@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <set>
+#include <utility>
 
 namespace vidx {
 
@@ -186,17 +187,19 @@ json SearchResponseJson(const Query& query, const SearchResponse& response) {
     const std::string folder =
         slash == std::string::npos ? "" : (slash == 0 ? "/" : h.path.substr(0, slash));
     const std::string name = slash == std::string::npos ? h.path : h.path.substr(slash + 1);
-    results.push_back({{"file", h.file_id},
-                       {"path", h.path},
-                       {"name", name},
-                       {"folder", folder},
-                       {"duration", h.duration},
-                       {"modified", h.mtime_ns / 1000000000},
-                       {"size", h.size},
-                       {"codec", h.codec},
-                       {"playable", BrowserPlayable(h.path, h.codec)},
-                       {"score", h.score},
-                       {"moments", moments}});
+    json result = {{"file", h.file_id},
+                   {"path", h.path},
+                   {"name", name},
+                   {"folder", folder},
+                   {"duration", h.duration},
+                   {"modified", h.mtime_ns / 1000000000},
+                   {"size", h.size},
+                   {"codec", h.codec},
+                   {"playable", BrowserPlayable(h.path, h.codec)},
+                   {"score", h.score},
+                   {"moments", moments}};
+    if (h.probability) result["probability"] = *h.probability;
+    results.push_back(std::move(result));
   }
   return {{"query", QueryLabel(query)},
           {"fingerprint", response.fingerprint},

@@ -49,8 +49,9 @@ nlohmann::json SearchRequestJson(const Query& query);
 std::string QueryLabel(const Query& query);
 
 // {"query", "fingerprint", "offset", "more", "results": [{"file", "path", "name", "folder",
-//  "duration", "modified", "size", "codec", "playable", "score",
-//  "moments": [{"start","end","score"}]}]}
+//  "duration", "modified", "size", "codec", "playable", "score", ["probability",]
+//  "moments": [{"start","end","score"}]}]}; "probability" only where FileHit has one (SigLIP,
+//  a one-text query: query_engine.h).
 nlohmann::json SearchResponseJson(const Query& query, const SearchResponse& response);
 
 // Whether a browser plays the file: container mp4/m4v/mov/webm (by extension) and codec

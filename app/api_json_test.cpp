@@ -108,6 +108,24 @@ TEST(SearchResponseJsonTest, CarriesFileIdsFactsAndPaging) {
   EXPECT_EQ(f["modified"], 1700000000);
   EXPECT_EQ(f["playable"], true);
   EXPECT_EQ(f["moments"][0]["end"], 2.0);
+  EXPECT_FALSE(f.contains("probability"));  // a hit without one (CLIP) leaves the field out
+}
+
+TEST(SearchResponseJsonTest, ProbabilityIsPresentOnlyWhereTheHitHasOne) {
+  Query q;
+  q.text = "dog";
+  SearchResponse r;
+  FileHit with;
+  with.path = "/lib/dog.mp4";
+  with.score = 0.2f;
+  with.probability = 0.75f;
+  FileHit without;
+  without.path = "/lib/cat.mp4";
+  without.score = 0.1f;
+  r.results = {with, without};
+  const nlohmann::json doc = SearchResponseJson(q, r);
+  EXPECT_FLOAT_EQ(doc["results"][0]["probability"].get<float>(), 0.75f);
+  EXPECT_FALSE(doc["results"][1].contains("probability"));
 }
 
 TEST(BrowserPlayableTest, NeedsABrowserContainerAndCodec) {

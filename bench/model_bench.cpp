@@ -1,7 +1,7 @@
-// vidx_model_bench: image-tower throughput of the C++ CLIP model vs the Python reference
-// (transformers CLIPModel.get_image_features, bench/model_reference_bench.py) on the same
-// checkpoint, thread count and machine, measured in the same run. Prints images/s of both and
-// the ratio C++/Python.
+// vidx_model_bench: image-tower throughput of the C++ model vs the Python reference
+// (transformers CLIPModel / SiglipModel .get_image_features, bench/model_reference_bench.py) on
+// the same checkpoint, thread count and machine, measured in the same run. Prints images/s of
+// both and the ratio C++/Python. The family comes from config.json's model_type (clip, siglip).
 //
 // Usage: vidx_model_bench --model DIR [--batch 8] [--iters 5] [--threads 2]
 //                         [--python .venv/bin/python] [--no-python]
@@ -9,12 +9,20 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <functional>
 #include <memory>
 #include <random>
 #include <string>
 #include <vector>
 
+#include <torch/torch.h>
+
 #include "indexer/model/clip_encoder.h"
+#include "indexer/model/embedder_registry.h"
+#include "indexer/model/safetensors.h"
+#include "indexer/model/siglip_config.h"
+#include "indexer/model/siglip_model.h"
+#include "indexer/model/strict_loader.h"
 
 namespace {
 
@@ -77,6 +85,61 @@ Rate RunPython(const Args& a) {
   return r;
 }
 
+// The image tower under test: normalised pixels (n, 3, size, size) in, embeddings out.
+struct Tower {
+  int size = 0;
+  std::function<vidx::Status(const float*, int)> encode;
+};
+
+vidx::StatusOr<Tower> LoadClip(const Args& a) {
+  vidx::ClipEncoderOptions o;
+  o.model_dir = a.model;
+  o.threads = a.threads;
+  vidx::LoadReport report;
+  auto enc = vidx::ClipEncoder::Load(o, &report);
+  if (!enc.ok()) return enc.status().WithContext(report.ToString());
+  std::shared_ptr<vidx::ClipEncoder> shared(std::move(enc).value());
+  Tower t;
+  t.size = shared->image_height();
+  t.encode = [shared](const float* pixels, int n) {
+    std::vector<float> out;
+    return shared->EncodePixels(pixels, n, &out);
+  };
+  return t;
+}
+
+// SiglipModel's vision tower, loaded strictly as the Embedder loads it, without a tokenizer
+// (the benchmark's random checkpoint has none). Embeddings are copied out, as EncodePixels does.
+vidx::StatusOr<Tower> LoadSiglip(const Args& a) {
+  auto config = vidx::LoadSiglipConfig(a.model);
+  if (!config.ok()) return config.status();
+  auto file = vidx::SafetensorsFile::Open(a.model + "/model.safetensors");
+  if (!file.ok()) return file.status();
+  at::set_num_threads(a.threads);
+  auto model = std::make_shared<vidx::SiglipModel>(*config);
+  (*model)->eval();
+  vidx::StrictLoadOptions lo;
+  lo.key_map = vidx::BuiltinKeyMap("hf").value();
+  vidx::LoadReport report;
+  vidx::Status st = vidx::StrictLoad(**model, {file->get()}, lo, &report);
+  if (!st.ok()) return st.WithContext(report.ToString());
+  Tower t;
+  t.size = config->vision.image_size;
+  const int size = t.size;
+  t.encode = [model, size](const float* pixels, int n) {
+    try {
+      c10::InferenceMode guard;
+      torch::Tensor x = torch::from_blob(const_cast<float*>(pixels), {n, 3, size, size});
+      torch::Tensor e = (*model)->EncodeImage(x).contiguous();
+      std::vector<float> out(e.data_ptr<float>(), e.data_ptr<float>() + e.numel());
+      return vidx::Status::Ok();
+    } catch (const std::exception& e) {
+      return vidx::Status::Internal(e.what());
+    }
+  };
+  return t;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -87,24 +150,23 @@ int main(int argc, char** argv) {
                  "[--python PATH] [--no-python]\n");
     return 2;
   }
-  vidx::ClipEncoderOptions o;
-  o.model_dir = a.model;
-  o.threads = a.threads;
-  vidx::LoadReport report;
-  auto enc = vidx::ClipEncoder::Load(o, &report);
-  if (!enc.ok()) {
-    std::fprintf(stderr, "%s\n%s", enc.status().ToString().c_str(), report.ToString().c_str());
+  vidx::StatusOr<std::string> family = vidx::ReadModelType(a.model);
+  if (!family.ok()) {
+    std::fprintf(stderr, "%s\n", family.status().ToString().c_str());
     return 1;
   }
-  const int s = (*enc)->image_height();
+  vidx::StatusOr<Tower> tower = *family == "siglip" ? LoadSiglip(a) : LoadClip(a);
+  if (!tower.ok()) {
+    std::fprintf(stderr, "%s\n", tower.status().ToString().c_str());
+    return 1;
+  }
+  const int s = tower->size;
   std::vector<float> pixels(static_cast<size_t>(a.batch) * 3 * s * s);
   std::mt19937 rng(1);
   std::normal_distribution<float> normal;
   for (float& p : pixels) p = normal(rng);
-  std::vector<float> out;
   for (int i = 0; i < 2; ++i) {  // warm-up
-    out.clear();
-    vidx::Status st = (*enc)->EncodePixels(pixels.data(), a.batch, &out);
+    vidx::Status st = tower->encode(pixels.data(), a.batch);
     if (!st.ok()) {
       std::fprintf(stderr, "%s\n", st.ToString().c_str());
       return 1;
@@ -114,16 +176,15 @@ int main(int argc, char** argv) {
     const auto t0 = std::chrono::steady_clock::now();
     const double c0 = CpuSeconds();
     for (int i = 0; i < a.iters; ++i) {
-      out.clear();
-      if (!(*enc)->EncodePixels(pixels.data(), a.batch, &out).ok()) return {};
+      if (!tower->encode(pixels.data(), a.batch).ok()) return {};
     }
     const double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return {a.batch * a.iters / dt, a.batch * a.iters / (CpuSeconds() - c0)};
   };
   const Rate before = measure();
   if (before.wall <= 0) return 1;
-  std::printf("model: %s (image %dx%d), batch %d, iters %d, threads %d\n", a.model.c_str(), s, s,
-              a.batch, a.iters, a.threads);
+  std::printf("model: %s (%s, image %dx%d), batch %d, iters %d, threads %d\n", a.model.c_str(),
+              family->c_str(), s, s, a.batch, a.iters, a.threads);
   std::printf("cpp_images_per_s=%.3f\ncpp_images_per_cpu_s=%.3f\n", before.wall, before.cpu);
   if (!a.run_python) return 0;
   const Rate py = RunPython(a);

@@ -1,8 +1,13 @@
 #!/usr/bin/env python3
-"""Python side of the model benchmark: transformers CLIPModel.get_image_features throughput.
+"""Python side of the model benchmark: transformers CLIPModel / SiglipModel
+.get_image_features throughput (the class from config.json's model_type).
 
   --make DIR   write a random ViT-B/32-shaped CLIP (vision: hidden 768, 12 layers, 12 heads,
                patch 32, image 224; a tiny text tower, it is not measured) with save_pretrained.
+  --make-siglip DIR
+               write a random SigLIP with a ViT-B/16-shaped vision tower (hidden 768, 12 layers,
+               12 heads, MLP 3072, patch 16, image 224: google/siglip-base-patch16-224's shape;
+               a tiny text tower) with save_pretrained.
   --model DIR --batch B --iters N --threads T
                time N batches after 2 warm-up batches; prints "python_images_per_s=<float>"
                (wall clock) and "python_images_per_cpu_s=<float>" (process CPU time).
@@ -14,7 +19,7 @@ import os
 import time
 
 import torch
-from transformers import CLIPConfig, CLIPModel
+from transformers import CLIPConfig, CLIPModel, SiglipConfig, SiglipModel
 
 
 def make(out):
@@ -31,11 +36,26 @@ def make(out):
     print(f"wrote {out}")
 
 
+def make_siglip(out):
+    torch.manual_seed(0)
+    cfg = SiglipConfig(
+        text_config=dict(hidden_size=768, intermediate_size=128, num_hidden_layers=1,
+                         num_attention_heads=4, vocab_size=1000, max_position_embeddings=64),
+        vision_config=dict(hidden_size=768, intermediate_size=3072, num_hidden_layers=12,
+                           num_attention_heads=12, image_size=224, patch_size=16))
+    SiglipModel(cfg).eval().save_pretrained(out, safe_serialization=True)
+    print(f"wrote {out}")
+
+
 def bench(model_dir, batch, iters, threads):
     torch.set_num_threads(threads)
-    model = CLIPModel.from_pretrained(model_dir).eval()
+    with open(os.path.join(model_dir, "config.json")) as f:
+        config = json.load(f)
+    siglip = config.get("model_type") == "siglip"
+    model = (SiglipModel if siglip else CLIPModel).from_pretrained(model_dir).eval()
+    size = config["vision_config"].get("image_size", 224)
     gen = torch.Generator().manual_seed(1)
-    pixels = torch.randn(batch, 3, 224, 224, generator=gen)
+    pixels = torch.randn(batch, 3, size, size, generator=gen)
     with torch.inference_mode():
         for _ in range(2):
             model.get_image_features(pixel_values=pixels)
@@ -52,6 +72,7 @@ def bench(model_dir, batch, iters, threads):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--make")
+    ap.add_argument("--make-siglip")
     ap.add_argument("--model")
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--iters", type=int, default=5)
@@ -59,6 +80,8 @@ def main():
     a = ap.parse_args()
     if a.make:
         make(a.make)
+    if a.make_siglip:
+        make_siglip(a.make_siglip)
     if a.model:
         bench(a.model, a.batch, a.iters, a.threads)
 

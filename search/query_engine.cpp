@@ -33,6 +33,16 @@ std::vector<std::pair<int, std::string>> ParseTextTerms(const std::string& text)
   return terms;
 }
 
+std::optional<MatchCalibration> CalibrationForQuery(const Embedder& embedder, const Query& query) {
+  if (!query.image.empty() || !query.image_bytes.empty() || !query.like.empty() ||
+      query.like_moment) {
+    return std::nullopt;
+  }
+  const std::vector<std::pair<int, std::string>> terms = ParseTextTerms(query.text);
+  if (terms.size() != 1 || terms[0].first < 0) return std::nullopt;
+  return embedder.match_calibration();
+}
+
 std::vector<Moment> MergeMoments(std::vector<Moment> hits) {
   std::sort(hits.begin(), hits.end(),
             [](const Moment& a, const Moment& b) { return a.start < b.start; });
@@ -279,6 +289,7 @@ StatusOr<SearchResponse> QueryEngine::Search(const Query& query) const {
     if (by_file.size() >= wanted || fetch >= live) break;
     fetch = std::min(live, fetch * 4);
   }
+  const std::optional<MatchCalibration> calibration = CalibrationForQuery(*embedder_, query);
   std::vector<FileHit> hits;
   for (auto& [path, moments] : by_file) {
     FileHit hit;
@@ -297,6 +308,7 @@ StatusOr<SearchResponse> QueryEngine::Search(const Query& query) const {
     hit.moments = MergeMoments(std::move(moments));
     if (hit.moments.size() > kMaxMoments) hit.moments.resize(kMaxMoments);
     hit.score = best;
+    if (calibration) hit.probability = static_cast<float>(calibration->Probability(best));
     hits.push_back(std::move(hit));
   }
   std::stable_sort(hits.begin(), hits.end(),

@@ -4,6 +4,12 @@
 // scoring at least (file score - kMomentMargin), merged where adjacent or overlapping, each
 // scored by its best segment, best first, at most kMaxMoments.
 //
+// Match probability: when the model has a MatchCalibration (SigLIP) and the query is one text
+// and nothing else, every hit also carries the calibrated probability of its score, the
+// probability the model gives that the text describes the file's best segment. Other queries
+// (pictures, moments, several terms, a negated term) compare vectors the calibration was not
+// trained on, so their hits carry none; nor do CLIP's.
+//
 // A model whose fingerprint differs from the generation's is refused (kFailedPrecondition):
 // vectors of two feature spaces are never compared.
 //
@@ -69,8 +75,9 @@ struct FileHit {
   uint64_t file_id = 0;
   std::string path;
   float score = 0;
-  std::vector<Moment> moments;  // best first
-  double duration = 0;          // seconds of video, as catalogued
+  std::optional<float> probability;  // MatchCalibration::Probability(score); see above
+  std::vector<Moment> moments;       // best first
+  double duration = 0;               // seconds of video, as catalogued
   std::string codec;
   uint64_t size = 0;     // bytes, as catalogued
   int64_t mtime_ns = 0;  // as catalogued
@@ -86,6 +93,10 @@ struct SearchResponse {
 // Signed terms of a text query: words "+" and "-" (standing alone) switch the sign of the
 // term that follows; the first term is positive. Empty terms are dropped.
 std::vector<std::pair<int, std::string>> ParseTextTerms(const std::string& text);
+
+// The calibration that turns a score of `query` into a match probability: the embedder's, when
+// the query is exactly one positive text term (see the header comment); nullopt otherwise.
+std::optional<MatchCalibration> CalibrationForQuery(const Embedder& embedder, const Query& query);
 
 // Sorts hits by start and merges those that overlap or touch (within 1 ms); the merged
 // score is the best. Result ordered best first.

@@ -8,6 +8,7 @@
 #include <functional>
 #include <iterator>
 #include <memory>
+#include <optional>
 
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
@@ -126,6 +127,9 @@ class FakeEmbedder : public Embedder {
     return std::vector<int32_t>{};
   }
   StatusOr<EmbedderProbe> Probe() const override { return EmbedderProbe{}; }
+  std::optional<MatchCalibration> match_calibration() const override { return calibration; }
+
+  std::optional<MatchCalibration> calibration;  // none by default, as CLIP
 
  private:
   ImagePreprocessSpec input_{/*height=*/8, /*width=*/8};
@@ -309,6 +313,43 @@ TEST_F(QueryEngineSearchTest, APictureSentAsBytesIsAQueryTerm) {
   Status bad = engine_->Search(q).status();
   EXPECT_EQ(bad.code(), StatusCode::kCorruption) << bad.message();
   EXPECT_EQ(bad.message().rfind("the picture", 0), 0u) << bad.message();
+}
+
+// A calibrated model's hits of a one-text query carry sigmoid(score * exp(scale) + bias);
+// uncalibrated models and every other kind of query carry none.
+TEST_F(QueryEngineSearchTest, OneTextQueryHitsCarryTheCalibratedProbability) {
+  Query q;
+  q.text = "0";
+  StatusOr<SearchResponse> plain = engine_->Search(q);
+  ASSERT_TRUE(plain.ok()) << plain.status().message();
+  for (const FileHit& h : plain->results) EXPECT_FALSE(h.probability) << h.path;
+
+  embedder_.calibration = MatchCalibration{std::log(10.0), -5.0};
+  StatusOr<SearchResponse> r = engine_->Search(q);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  ASSERT_EQ(r->results.size(), 4u);
+  // Scores against axis 0: 1 (one), 1/sqrt(1.04) (four), 1/sqrt(1.25) (two), 0 (three).
+  const double want[] = {1.0, 1 / std::sqrt(1.04), 1 / std::sqrt(1.25), 0.0};
+  for (size_t i = 0; i < 4; ++i) {
+    const FileHit& h = r->results[i];
+    ASSERT_TRUE(h.probability) << h.path;
+    EXPECT_NEAR(h.score, want[i], 1e-6) << h.path;
+    EXPECT_NEAR(*h.probability, 1 / (1 + std::exp(-(want[i] * 10 - 5))), 1e-6) << h.path;
+  }
+  EXPECT_NEAR(*r->results[0].probability, 1 / (1 + std::exp(-5.0)), 1e-6);  // 0.9933
+  EXPECT_NEAR(*r->results[3].probability, 1 / (1 + std::exp(5.0)), 1e-6);   // 0.0067
+
+  for (const char* text : {"0 + 1", "- 0", "1 - 0"}) {
+    q.text = text;
+    StatusOr<SearchResponse> terms = engine_->Search(q);
+    ASSERT_TRUE(terms.ok()) << terms.status().message();
+    for (const FileHit& h : terms->results) EXPECT_FALSE(h.probability) << text;
+  }
+  q.text = "0";
+  q.like_moment = MomentRef{first_ids_.at("/lib/a/one.mp4"), 0};
+  StatusOr<SearchResponse> moment = engine_->Search(q);
+  ASSERT_TRUE(moment.ok()) << moment.status().message();
+  for (const FileHit& h : moment->results) EXPECT_FALSE(h.probability) << h.path;
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "indexer/model/clip_encoder.h"
+#include "indexer/model/sha256.h"
 
 namespace vidx {
 namespace {
@@ -41,9 +42,10 @@ ImagePreprocessSpec SpecOf(const ClipEncoder& encoder) {
 class ClipEmbedder final : public Embedder {
  public:
   ClipEmbedder(std::unique_ptr<ClipEncoder> encoder, std::unique_ptr<Tokenizer> tokenizer,
-               std::vector<std::string> weights)
+               std::string tokenizer_files, std::vector<std::string> weights)
       : encoder_(std::move(encoder)),
         tokenizer_(std::move(tokenizer)),
+        tokenizer_files_(std::move(tokenizer_files)),
         weights_(std::move(weights)),
         spec_(SpecOf(*encoder_)) {}
 
@@ -53,7 +55,9 @@ class ClipEmbedder final : public Embedder {
   std::string device() const override { return encoder_->device(); }
   std::string precision() const override { return encoder_->precision(); }
   std::vector<std::string> checkpoint_files() const override { return weights_; }
-  std::string Describe() const override { return encoder_->Describe(); }
+  std::string Describe() const override {
+    return encoder_->Describe() + ";tokenizer_files{" + tokenizer_files_ + "}";
+  }
 
   Status EmbedPreparedImages(int64_t n, const uint8_t* rgb, float* out) const override {
     VIDX_RETURN_IF_ERROR(CheckBatch(n));
@@ -113,21 +117,36 @@ class ClipEmbedder final : public Embedder {
 
   const std::unique_ptr<ClipEncoder> encoder_;
   const std::unique_ptr<Tokenizer> tokenizer_;
+  const std::string tokenizer_files_;  // DescribeFileHashes of the files the tokenizer read
   const std::vector<std::string> weights_;
   const ImagePreprocessSpec spec_;
+};
+
+// The tokenizer files LoadClipTokenizer reads in `dir`: vocab.json and merges.txt, else
+// bpe_simple_vocab_16e6.txt.gz; empty when neither is there.
+std::vector<std::string> ClipTokenizerFileNames(const fs::path& dir) {
+  std::error_code ec;
+  if (fs::exists(dir / "vocab.json", ec) && fs::exists(dir / "merges.txt", ec)) {
+    return {"vocab.json", "merges.txt"};
+  }
+  if (fs::exists(dir / "bpe_simple_vocab_16e6.txt.gz", ec)) return {"bpe_simple_vocab_16e6.txt.gz"};
+  return {};
+}
+
+struct ClipTokenizerAndFiles {
+  StatusOr<std::unique_ptr<Tokenizer>> tokenizer;
+  StatusOr<std::string> files;  // DescribeFileHashes of what the tokenizer read
 };
 
 }  // namespace
 
 StatusOr<std::unique_ptr<Tokenizer>> LoadClipTokenizer(const std::string& model_dir) {
   fs::path dir(model_dir);
-  std::error_code ec;
-  if (fs::exists(dir / "vocab.json", ec) && fs::exists(dir / "merges.txt", ec)) {
-    return Tokenizer::FromHfFiles((dir / "vocab.json").string(), (dir / "merges.txt").string());
+  const std::vector<std::string> names = ClipTokenizerFileNames(dir);
+  if (names.size() == 2) {
+    return Tokenizer::FromHfFiles((dir / names[0]).string(), (dir / names[1]).string());
   }
-  if (fs::exists(dir / "bpe_simple_vocab_16e6.txt.gz", ec)) {
-    return Tokenizer::FromOpenAiVocab((dir / "bpe_simple_vocab_16e6.txt.gz").string());
-  }
+  if (names.size() == 1) return Tokenizer::FromOpenAiVocab((dir / names[0]).string());
   return Status::NotFound(model_dir +
                           " has no tokenizer: expected vocab.json and merges.txt, "
                           "or bpe_simple_vocab_16e6.txt.gz");
@@ -137,14 +156,19 @@ StatusOr<std::unique_ptr<Embedder>> LoadClipEmbedder(const EmbedderOptions& opti
                                                      LoadReport* report) {
   // The tokenizer does not depend on the weights: it is read and checked on a second thread
   // while the weights load (mostly page mapping, one core).
-  std::future<StatusOr<std::unique_ptr<Tokenizer>>> tokenizer_future =
-      std::async(std::launch::async, [dir = options.model_dir] { return LoadClipTokenizer(dir); });
+  std::future<ClipTokenizerAndFiles> tokenizer_future =
+      std::async(std::launch::async, [dir = options.model_dir] {
+        return ClipTokenizerAndFiles{LoadClipTokenizer(dir),
+                                     DescribeFileHashes(dir, ClipTokenizerFileNames(dir))};
+      });
   StatusOr<std::unique_ptr<ClipEncoder>> encoder = ClipEncoder::Load(options, report);
-  StatusOr<std::unique_ptr<Tokenizer>> tokenizer = tokenizer_future.get();
+  ClipTokenizerAndFiles loaded = tokenizer_future.get();
+  StatusOr<std::unique_ptr<Tokenizer>>& tokenizer = loaded.tokenizer;
   if (!encoder.ok()) return encoder.status();
   StatusOr<std::vector<std::string>> weights = ClipWeightFiles(options);
   if (!weights.ok()) return weights.status();
   if (!tokenizer.ok()) return tokenizer.status();
+  if (!loaded.files.ok()) return loaded.files.status();
   const int model_vocab = (*encoder)->config().text.vocab_size;
   if (static_cast<int>((*tokenizer)->vocab_size()) != model_vocab) {
     return Status::FailedPrecondition("the tokenizer in " + options.model_dir + " has " +
@@ -153,7 +177,7 @@ StatusOr<std::unique_ptr<Embedder>> LoadClipEmbedder(const EmbedderOptions& opti
                                       std::to_string(model_vocab));
   }
   return std::unique_ptr<Embedder>(std::make_unique<ClipEmbedder>(
-      std::move(*encoder), std::move(*tokenizer), std::move(*weights)));
+      std::move(*encoder), std::move(*tokenizer), std::move(*loaded.files), std::move(*weights)));
 }
 
 }  // namespace vidx

@@ -1,6 +1,7 @@
 // The CLIP family of Embedder: ClipEncoder (the towers, strict loading) plus the model
 // directory's CLIP BPE tokenizer (vocab.json + merges.txt, else bpe_simple_vocab_16e6.txt.gz).
-// Registered as model_type "clip" in embedder_registry.cpp.
+// Registered as model_type "clip" in embedder_registry.cpp. Describe() is ClipEncoder's plus the
+// sha256 of the tokenizer files read (tokenizer_files{vocab.json=...,merges.txt=...}).
 //
 // Thread-safety and failures: as Embedder.
 #ifndef VIDX_INDEXER_MODEL_CLIP_EMBEDDER_H_

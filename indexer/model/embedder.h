@@ -15,7 +15,9 @@
 #define VIDX_INDEXER_MODEL_EMBEDDER_H_
 
 #include <array>
+#include <cmath>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -72,6 +74,17 @@ struct EmbedderProbe {
   std::vector<float> text;   // dim() floats
 };
 
+// How a family trained with a sigmoid loss (SigLIP) reads the cosine of an image and a text
+// as the probability that the text describes the image:
+// sigmoid(cosine * exp(logit_scale) + logit_bias), both values as the checkpoint stores them.
+struct MatchCalibration {
+  double logit_scale = 0;
+  double logit_bias = 0;
+  double Probability(double cosine) const {
+    return 1.0 / (1.0 + std::exp(-(cosine * std::exp(logit_scale) + logit_bias)));
+  }
+};
+
 class Embedder {
  public:
   virtual ~Embedder() = default;
@@ -85,10 +98,13 @@ class Embedder {
   // The weight files the model was loaded from, in a stable order (what the checkpoint hash
   // covers).
   virtual std::vector<std::string> checkpoint_files() const = 0;
-  // Canonical description of the model as loaded (architecture, preprocessing, key map,
-  // precision), part of the feature fingerprint: equal descriptions and weights give equal
-  // vectors.
+  // Canonical description of the model as loaded (architecture, preprocessing, tokenizer rules
+  // and the sha256 of the tokenizer files, key map, precision), part of the feature
+  // fingerprint: equal descriptions and weights give equal vectors.
   virtual std::string Describe() const = 0;
+  // The image-text match calibration, for families that have one (SigLIP); nullopt for the
+  // others (CLIP's logit_scale is a softmax temperature over a batch, not a probability).
+  virtual std::optional<MatchCalibration> match_calibration() const { return std::nullopt; }
 
   // n RGB images (interleaved uint8, n x image_input().height x width x 3) already resized and
   // cropped as image_input() says (e.g. by the frame sampler): only rescaled, normalised and

@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "indexer/model/embedder_registry.h"
 #include "indexer/model/model_verifier.h"
@@ -111,25 +112,58 @@ TEST(ClipEmbedderTest, DemoModelEmbedsTextsAndImagesNormalised) {
                                         372, 578}));
 }
 
-// The fingerprints the demo model had before the Embedder interface existed (written down from
-// `vidx model verify --json` of that build): existing catalogs must stay valid.
-TEST(ClipEmbedderTest, DemoFingerprintIsUnchanged) {
+// The demo model's fingerprints, pinned so that a change to what they cover is deliberate.
+// They last changed when the description gained the sha256 of the tokenizer files
+// (tokenizer_files{vocab.json=...,merges.txt=...}): catalogs built before reindex once.
+TEST(ClipEmbedderTest, DemoFingerprintIsPinned) {
   SamplingSettings defaults;
   ModelVerification v = VerifyModel(Options(kDemo), defaults, nullptr, false);
   ASSERT_TRUE(v.ok) << v.error;
   EXPECT_EQ(v.checkpoint_sha256,
             "dc1dd369ebe86f635d66443ceb817b61116cfa5aeb5f5c4e4e54c91a89f0e352");
-  EXPECT_EQ(v.fingerprint, "6c86df4fc94b2c647cd98959ddceda69193132bccb59611fdf7612fb367b3175");
+  EXPECT_EQ(v.fingerprint, "985390ee766bd0b700ba21d6891fe6f4d2b781c8f1a427ede9a791445bb99198");
   SamplingSettings other;
   other.fps = 1;
   other.clip_frames = 4;
   other.keyframe_tolerance = 0.25;
   ModelVerification w = VerifyModel(Options(kDemo), other, nullptr, false);
   ASSERT_TRUE(w.ok) << w.error;
-  EXPECT_EQ(w.fingerprint, "5a73e6a12bd41b810c6b89356e21926839fc8b1230920a26e6ee62dd3b171606");
+  EXPECT_EQ(w.fingerprint, "e2cc54867557c0bc95c81ea2809f57d3a507048ff9eaed289c3356b3d735ee11");
   EXPECT_TRUE(v.deterministic);
   ASSERT_NE(v.embedder, nullptr);
   EXPECT_EQ(v.probe.image.size(), static_cast<size_t>(v.embedder->dim()));
+}
+
+// The tokenizer files are part of the description: two ids swapped in vocab.json (same size,
+// same weights) give another fingerprint.
+TEST(ClipEmbedderTest, AChangedVocabularyChangesTheFingerprint) {
+  TempModelDir dir("");
+  for (const char* f : {"config.json", "model.safetensors", "preprocessor_config.json",
+                        "vocab.json", "merges.txt"}) {
+    fs::copy_file(fs::path(kDemo) / f, fs::path(dir.path()) / f);
+  }
+  SamplingSettings defaults;
+  ModelVerification before = VerifyModel(Options(dir.path()), defaults, nullptr, false);
+  ASSERT_TRUE(before.ok) << before.error;
+  const std::string description = before.embedder->Describe();
+  EXPECT_NE(description.find("tokenizer_files{vocab.json="), std::string::npos) << description;
+  EXPECT_NE(description.find(",merges.txt="), std::string::npos) << description;
+
+  nlohmann::json vocab;
+  {
+    std::ifstream in(dir.path() + "/vocab.json");
+    vocab = nlohmann::json::parse(in);
+  }
+  const nlohmann::json a = vocab["a</w>"], b = vocab["b</w>"];
+  ASSERT_TRUE(a.is_number() && b.is_number());
+  vocab["a</w>"] = b;
+  vocab["b</w>"] = a;
+  std::ofstream(dir.path() + "/vocab.json") << vocab.dump();
+  ModelVerification after = VerifyModel(Options(dir.path()), defaults, nullptr, false);
+  ASSERT_TRUE(after.ok) << after.error;
+  EXPECT_EQ(after.checkpoint_sha256, before.checkpoint_sha256);
+  EXPECT_NE(after.embedder->Describe(), description);
+  EXPECT_NE(after.fingerprint, before.fingerprint);
 }
 
 }  // namespace

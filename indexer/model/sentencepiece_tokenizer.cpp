@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "indexer/model/sentencepiece_module.h"
+#include "indexer/model/sha256.h"
 #include "indexer/model/unicode_text.h"
 
 namespace vidx {
@@ -141,6 +142,11 @@ StatusOr<std::unique_ptr<SentencePieceTokenizer>> SentencePieceTokenizer::Open(
   }
   const bool siglip = t->rules_ == Rules::kSiglip;
   t->model_file_ = siglip ? spiece : gemma;
+  StatusOr<std::string> files =
+      DescribeFileHashes(model_dir, {siglip ? "spiece.model" : "tokenizer.model",
+                                     "tokenizer_config.json", "special_tokens_map.json"});
+  if (!files.ok()) return files.status();
+  t->files_ = std::move(files).value();
 
   // The class's defaults, then tokenizer_config.json, then special_tokens_map.json.
   std::map<std::string, std::pair<bool, std::string>> special = {
@@ -405,7 +411,7 @@ std::string SentencePieceTokenizer::Describe() const {
        " pad=" + std::to_string(pad_id_) + " pad_side=" + (pad_left_ ? "left" : "right") +
        " truncation_side=" + (truncate_left_ ? "left" : "right") +
        " vocab=" + std::to_string(vocab_size_) + " unk=" + json(unk_text_).dump() +
-       " specials=" + json(special_texts_).dump();
+       " specials=" + json(special_texts_).dump() + " files=" + files_;
   return d;
 }
 

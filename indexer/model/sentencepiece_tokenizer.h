@@ -88,7 +88,9 @@ class SentencePieceTokenizer {
   int64_t vocab_size() const { return vocab_size_; }
   // The SentencePiece model file read (for the fingerprint and messages).
   const std::string& model_file() const { return model_file_; }
-  // A canonical one-line description of the rules, for the feature fingerprint.
+  // A canonical one-line description of the rules and of the files read (the sha256 of the
+  // SentencePiece model, tokenizer_config.json and special_tokens_map.json), for the feature
+  // fingerprint.
   std::string Describe() const;
 
  private:
@@ -101,6 +103,7 @@ class SentencePieceTokenizer {
   std::unique_ptr<SpmProcessor> sp_;
   Rules rules_ = Rules::kSiglip;
   std::string model_file_;
+  std::string files_;  // DescribeFileHashes of the files read
   bool lower_ = false;
   bool add_bos_ = false, add_eos_ = false;
   bool pad_left_ = false, truncate_left_ = false;

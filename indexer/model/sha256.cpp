@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <memory>
 
 namespace vidx {
@@ -220,6 +221,20 @@ StatusOr<std::string> Sha256File(const std::string& path) {
     h.Update(buf.get(), static_cast<size_t>(r));
   }
   return h.HexDigest();
+}
+
+StatusOr<std::string> DescribeFileHashes(const std::string& dir,
+                                         const std::vector<std::string>& names) {
+  std::string out;
+  for (const std::string& name : names) {
+    const std::string path = dir + "/" + name;
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec)) continue;
+    StatusOr<std::string> hex = Sha256File(path);
+    if (!hex.ok()) return hex.status();
+    out += (out.empty() ? "" : ",") + name + "=" + *hex;
+  }
+  return out;
 }
 
 }  // namespace vidx

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/status.h"
 
@@ -42,6 +43,13 @@ std::string Sha256Hex(std::string_view data);
 // Hex sha256 of the file's contents, read with large buffers.
 // Errors: kNotFound when missing, kIoError on open/read failure.
 StatusOr<std::string> Sha256File(const std::string& path);
+
+// "NAME=HEX" for each of `names` (plain file names) that exists in directory `dir`, in the
+// order given, joined by ','; names that do not exist are left out. How a model describes the
+// tokenizer files it read, so that a changed vocabulary changes the feature fingerprint.
+// Errors: those of Sha256File for a file that exists but cannot be read.
+StatusOr<std::string> DescribeFileHashes(const std::string& dir,
+                                         const std::vector<std::string>& names);
 
 }  // namespace vidx
 

@@ -101,5 +101,19 @@ TEST(Sha256Test, EmptyUpdateWithNullPointer) {
   EXPECT_EQ(h.HexDigest(), Sha256Hex("abc"));
 }
 
+TEST(Sha256Test, DescribeFileHashesNamesThePresentFilesInOrder) {
+  const std::string dir = "/tmp/vidx_sha256_describe_" + std::to_string(::getpid());
+  ASSERT_EQ(std::system(("rm -rf " + dir + " && mkdir -p " + dir).c_str()), 0);
+  std::ofstream(dir + "/b.json") << "abc";
+  std::ofstream(dir + "/a.model") << "";
+  StatusOr<std::string> d = DescribeFileHashes(dir, {"b.json", "missing.txt", "a.model"});
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  EXPECT_EQ(*d, "b.json=" + Sha256Hex("abc") + ",a.model=" + Sha256Hex(""));
+  EXPECT_EQ(*DescribeFileHashes(dir, {"missing.txt"}), "");
+  std::ofstream(dir + "/b.json") << "abd";
+  EXPECT_NE(*DescribeFileHashes(dir, {"b.json"}), "b.json=" + Sha256Hex("abc"));
+  ASSERT_EQ(std::system(("rm -rf " + dir).c_str()), 0);
+}
+
 }  // namespace
 }  // namespace vidx

@@ -59,7 +59,8 @@ class SiglipEmbedder final : public Embedder {
         precision_(std::move(precision)),
         key_map_(std::move(key_map)),
         context_(context),
-        spec_(SpecOf(preprocess_, model_->config().vision)) {}
+        spec_(SpecOf(preprocess_, model_->config().vision)),
+        calibration_{model_->logit_scale(), model_->logit_bias()} {}
 
   std::string family() const override { return "siglip"; }
   int dim() const override { return model_->config().dim(); }
@@ -72,6 +73,8 @@ class SiglipEmbedder final : public Embedder {
            "};tokenizer{" + tokenizer_->Describe() + ",context=" + std::to_string(context_) +
            "};key_map{" + key_map_ + "};precision=" + precision_;
   }
+
+  std::optional<MatchCalibration> match_calibration() const override { return calibration_; }
 
   Status EmbedPreparedImages(int64_t n, const uint8_t* rgb, float* out) const override {
     VIDX_RETURN_IF_ERROR(CheckBatch(n));
@@ -174,6 +177,7 @@ class SiglipEmbedder final : public Embedder {
   const std::string key_map_;
   const int context_;
   const ImagePreprocessSpec spec_;
+  const MatchCalibration calibration_;  // read once: logit_scale() syncs with the device
 };
 
 }  // namespace

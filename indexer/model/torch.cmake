@@ -78,6 +78,25 @@ if(VIDX_BUILD_TESTS)
     FIXTURES vidx_tiny_siglip)
   target_compile_definitions(siglip_model_test PRIVATE VIDX_TINY_SIGLIP_DIR="${VIDX_TINY_SIGLIP}")
 
+  # A tiny SigLIP-2-style model (Gemma tokenizer.model, multilingual: "dog", "Hund", "犬" and
+  # "собака" give the same text embedding, "cat" another): the model directory is
+  # ${VIDX_TINY_SIGLIP2}/model, made by fixture model_tiny_siglip2_fixture (vidx_tiny_siglip2).
+  # tests/ finds it at ${PROJECT_BINARY_DIR}/tiny_siglip2/model too.
+  set(VIDX_TINY_SIGLIP2 ${PROJECT_BINARY_DIR}/tiny_siglip2)
+  add_test(NAME model_tiny_siglip2_fixture
+    COMMAND ${VIDX_MODEL_PYTHON} ${CMAKE_CURRENT_LIST_DIR}/tools/make_tiny_siglip2.py
+      --out ${VIDX_TINY_SIGLIP2}
+    WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+  set_tests_properties(model_tiny_siglip2_fixture PROPERTIES FIXTURES_SETUP vidx_tiny_siglip2
+    TIMEOUT 300 LABELS model)
+  vidx_add_test(siglip2_embedder_test
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/siglip2_embedder_test.cpp
+    LIBS vidx_model_verifier nlohmann_json::nlohmann_json
+    LABELS model
+    FIXTURES vidx_tiny_siglip2)
+  target_compile_definitions(siglip2_embedder_test PRIVATE
+    VIDX_TINY_SIGLIP2_DIR="${VIDX_TINY_SIGLIP2}")
+
   # The SentencePiece tokenizers in a process that links LibTorch (its libprotobuf 3.21 loaded
   # first): the same parity tests, plus torch running before and after tokenizing.
   vidx_add_test(sentencepiece_torch_test
