@@ -10,6 +10,7 @@ find_package(Torch REQUIRED)
 add_library(vidx_model STATIC
   ${CMAKE_CURRENT_LIST_DIR}/clip_config.cpp
   ${CMAKE_CURRENT_LIST_DIR}/key_map.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/key_proposal.cpp
   ${CMAKE_CURRENT_LIST_DIR}/load_report.cpp
   ${CMAKE_CURRENT_LIST_DIR}/preprocess.cpp
   ${CMAKE_CURRENT_LIST_DIR}/clip_model.cpp
@@ -33,6 +34,7 @@ if(TORCH_CXX_FLAGS)
 endif()
 set_source_files_properties(
   ${CMAKE_CURRENT_LIST_DIR}/clip_config.cpp ${CMAKE_CURRENT_LIST_DIR}/key_map.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/key_proposal.cpp
   ${CMAKE_CURRENT_LIST_DIR}/load_report.cpp ${CMAKE_CURRENT_LIST_DIR}/preprocess.cpp
   ${CMAKE_CURRENT_LIST_DIR}/clip_embedder.cpp ${CMAKE_CURRENT_LIST_DIR}/embedder_registry.cpp
   ${CMAKE_CURRENT_LIST_DIR}/siglip_config.cpp
@@ -90,6 +92,7 @@ if(VIDX_BUILD_TESTS)
     TIMEOUT 300 LABELS model)
   vidx_add_test(torch_checkpoint_test
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/torch_checkpoint_test.cpp
+      ${CMAKE_CURRENT_LIST_DIR}/key_proposal_test.cpp
     LIBS vidx_model vidx_model_base
     LABELS model
     FIXTURES vidx_torch_checkpoints)
