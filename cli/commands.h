@@ -44,6 +44,14 @@ struct ModelEmbedArgs {
 };
 int RunModelEmbed(const Config& config, const ModelEmbedArgs& args);
 
+struct ModelKeysArgs {
+  std::string write;  // where to write the proposed rules file ("" = print only)
+};
+// Compares the checkpoint's keys with the model's after the key map and proposes rename rules
+// (indexer/model/key_proposal.h). Exit 0 when the keys match or the proposal maps everything,
+// 1 when something is left (listed), 2 for a configuration error.
+int RunModelKeys(const Config& config, const ModelKeysArgs& args);
+
 struct IndexArgs {
   std::vector<std::string> paths;
   bool json = false;  // summary as JSON

@@ -85,6 +85,10 @@ int Main(int argc, char** argv) {
   auto* embed_image_opt = embed->add_option("--image", embed_args.image, "image file to embed");
   embed_text_opt->excludes(embed_image_opt);
   embed->add_flag("--json", embed_args.json, "machine-readable output");
+  ModelKeysArgs keys_args;
+  auto* keys = model->add_subcommand(
+      "keys", "compare the checkpoint's keys with the model's and propose rename rules");
+  keys->add_option("--write", keys_args.write, "write the proposed key_map rules file here");
 
   FramesArgs frames_args;
   auto* frames = app.add_subcommand("frames", "the frames the sampler would take from a video");
@@ -136,6 +140,7 @@ int Main(int argc, char** argv) {
   if (*verify) return RunModelVerify(*config, verify_args);
   if (*tokenize) return RunModelTokenize(*config, tokenize_args);
   if (*embed) return RunModelEmbed(*config, embed_args);
+  if (*keys) return RunModelKeys(*config, keys_args);
   if (*reindex) return RunReindex(*config);
   if (*repair) return RunRepair(*config, repair_args);
   if (*web) return RunWeb(*config);
