@@ -70,7 +70,7 @@ void PrefetchBytes(const FileBytes& bytes, size_t from) {
 }
 
 StatusOr<std::unique_ptr<CheckpointFile>> OpenCheckpointFile(const std::string& path) {
-  uint8_t head[4] = {0, 0, 0, 0};
+  uint8_t head[14] = {};
   ssize_t got = 0;
   {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -79,12 +79,14 @@ StatusOr<std::unique_ptr<CheckpointFile>> OpenCheckpointFile(const std::string& 
       ::close(fd);
     }
   }  // an unreadable file is reported by the reader below
-  if (got == 4 && head[0] == 'P' && head[1] == 'K' && head[2] == 3 && head[3] == 4) {
+  if (got >= 4 && head[0] == 'P' && head[1] == 'K' && head[2] == 3 && head[3] == 4) {
     auto f = TorchCheckpointFile::Open(path);
     if (!f.ok()) return f.status();
     return std::unique_ptr<CheckpointFile>(std::move(f).value());
   }
-  if (got >= 1 && head[0] == 0x80) return LegacyTorchFormatError(path);
+  if (got > 0 && IsLegacyTorchFormat(head, static_cast<size_t>(got))) {
+    return LegacyTorchFormatError(path);
+  }
   auto f = SafetensorsFile::Open(path);
   if (!f.ok()) return f.status();
   return std::unique_ptr<CheckpointFile>(std::move(f).value());

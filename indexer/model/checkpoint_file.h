@@ -52,8 +52,8 @@ class CheckpointFile {
 };
 
 // Opens `path` with the reader its first bytes call for: a zip archive ("PK\3\4", torch.save)
-// is a TorchCheckpointFile, a pickle (0x80, torch.save's legacy format) is refused with
-// kUnsupported and how to convert it, anything else is read as safetensors.
+// is a TorchCheckpointFile, a pickle of PyTorch's magic number (torch.save's legacy format) is
+// refused with kUnsupported and how to convert it, anything else is read as safetensors.
 // Errors: those of the readers (kNotFound, kIoError, kCorruption, kUnsupported).
 StatusOr<std::unique_ptr<CheckpointFile>> OpenCheckpointFile(const std::string& path);
 

@@ -125,6 +125,10 @@ Status ReadEntry(Zip& zip, const ZipEntry& e, const std::string& path, std::stri
   if (e.size > kMaxPickleBytes) {
     return Status::Unsupported(path + ": entry " + e.name + " is larger than 1 GiB");
   }
+  // Deflate expands at most about 1032 times: a larger claimed size is a lie.
+  if ((e.method == 0 && e.size != e.compressed) || e.size / 1100 > e.compressed) {
+    return Status::Corruption(path + ": entry " + e.name + " claims an impossible size");
+  }
   unzFile z = zip.handle.get();
   unz64_file_pos pos = e.pos;
   if (unzGoToFilePos64(z, &pos) != UNZ_OK || unzOpenCurrentFile(z) != UNZ_OK) {
@@ -287,6 +291,14 @@ const std::vector<std::string>& TorchPickleGlobals() {
   return *globals;
 }
 
+bool IsLegacyTorchFormat(const uint8_t* data, size_t size) {
+  // PROTO n, LONG1 of 10 bytes: 0x1950a86a20f9469cfc6c, little-endian.
+  static const uint8_t kMagic[] = {0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46,
+                                   0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19};
+  return size >= 2 + sizeof kMagic && data[0] == 0x80 &&
+         std::memcmp(data + 2, kMagic, sizeof kMagic) == 0;
+}
+
 Status LegacyTorchFormatError(const std::string& path) {
   return Status::Unsupported(
       path +
@@ -318,7 +330,7 @@ StatusOr<std::unique_ptr<TorchCheckpointFile>> TorchCheckpointFile::FromBuffer(
 StatusOr<std::unique_ptr<TorchCheckpointFile>> TorchCheckpointFile::Parse(
     std::unique_ptr<TorchCheckpointFile> f) {
   const std::string& path = f->path_;
-  if (f->bytes_.size >= 1 && f->bytes_.data[0] == 0x80) return LegacyTorchFormatError(path);
+  if (IsLegacyTorchFormat(f->bytes_.data, f->bytes_.size)) return LegacyTorchFormatError(path);
   Zip zip;
   VIDX_RETURN_IF_ERROR(ReadDirectory(f->bytes_, path, &zip));
   std::string prefix;

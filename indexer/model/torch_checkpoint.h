@@ -66,6 +66,11 @@ class TorchCheckpointFile final : public CheckpointFile {
 // The globals a checkpoint's pickle may name ("module.name").
 const std::vector<std::string>& TorchPickleGlobals();
 
+// Whether `data` starts like a legacy (pre-zip) torch.save file: a pickle (any protocol) of
+// PyTorch's 10-byte magic number. A safetensors file never does (its header length would be
+// above 2^62).
+bool IsLegacyTorchFormat(const uint8_t* data, size_t size);
+
 // The kUnsupported refusal of a legacy (pre-zip) torch.save file, saying how to convert it.
 Status LegacyTorchFormatError(const std::string& path);
 

@@ -200,6 +200,21 @@ TEST_F(TorchCheckpointTest, UnusableLayoutsAreRefusedWithTheReason) {
   }
 }
 
+TEST(TorchCheckpointBufferTest, SafetensorsWhoseFirstByteIs0x80IsNotMistakenForLegacy) {
+  // A header of 128 bytes: the file starts with 0x80 like a pickle does.
+  std::string header = "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}";
+  header.resize(128, ' ');
+  std::string file(8, '\0');
+  file[0] = static_cast<char>(0x80);
+  file += header + std::string(4, '\0');
+  const std::string path = ::testing::TempDir() + "/first_byte_0x80.safetensors";
+  std::ofstream(path, std::ios::binary) << file;
+  auto f = OpenCheckpointFile(path);
+  ASSERT_TRUE(f.ok()) << f.status().ToString();
+  EXPECT_EQ((*f)->tensors().size(), 1u);
+  EXPECT_FALSE(IsLegacyTorchFormat(reinterpret_cast<const uint8_t*>(file.data()), file.size()));
+}
+
 TEST(TorchCheckpointBufferTest, DamagedArchivesAreCorruption) {
   auto f = OpenCheckpointFile(kDir + "/tiny_a_plain/pytorch_model.bin");
   if (!f.ok()) GTEST_SKIP() << "fixtures missing";
