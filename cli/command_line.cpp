@@ -106,6 +106,13 @@ std::unique_ptr<CommandLine> MakeCommandLine() {
       Kind::kFile);
   embed_text->excludes(embed_image);
   embed->add_flag("--json", c->model_embed.json, "machine-readable output");
+  CLI::App* keys = Leaf(c, model, Command::kModelKeys, "keys",
+                        "compare the checkpoint's keys with the model's and propose rename rules");
+  Completes(
+      c,
+      keys->add_option("--write", c->model_keys.write, "write the proposed key_map rules file here")
+          ->type_name("FILE"),
+      Kind::kFile);
 
   CLI::App* frames =
       Leaf(c, &app, Command::kFrames, "frames", "the frames the sampler would take from a video");

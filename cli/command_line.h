@@ -43,6 +43,10 @@ struct ModelEmbedArgs {
   bool json = false;
 };
 
+struct ModelKeysArgs {
+  std::string write;  // where to write the proposed rules file ("" = print only)
+};
+
 struct IndexArgs {
   std::vector<std::string> paths;
   bool json = false;  // summary as JSON
@@ -73,6 +77,7 @@ enum class Command {
   kModelVerify,
   kModelTokenize,
   kModelEmbed,
+  kModelKeys,
   kFrames,
   kReindex,
   kWeb,
@@ -102,6 +107,7 @@ struct CommandLine {
   ModelVerifyArgs model_verify;
   ModelTokenizeArgs model_tokenize;
   ModelEmbedArgs model_embed;
+  ModelKeysArgs model_keys;
   IndexArgs index;
   SearchArgs search;
   StatusArgs status;

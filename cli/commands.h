@@ -24,6 +24,10 @@ int RunFrames(const Config& config, const FramesArgs& args);
 int RunModelVerify(const Config& config, const ModelVerifyArgs& args);
 int RunModelTokenize(const Config& config, const ModelTokenizeArgs& args);
 int RunModelEmbed(const Config& config, const ModelEmbedArgs& args);
+// Compares the checkpoint's keys with the model's after the key map and proposes rename rules
+// (indexer/model/key_proposal.h). Exit 0 when the keys match or the proposal maps everything,
+// 1 when something is left (listed), 2 for a configuration error.
+int RunModelKeys(const Config& config, const ModelKeysArgs& args);
 int RunIndex(const Config& config, const IndexArgs& args);
 
 // `vidx search` without a daemon: the state directory opened read-only, the model loaded here.

@@ -38,6 +38,8 @@ int Main(int argc, char** argv) {
       return RunModelTokenize(*config, cl->model_tokenize);
     case Command::kModelEmbed:
       return RunModelEmbed(*config, cl->model_embed);
+    case Command::kModelKeys:
+      return RunModelKeys(*config, cl->model_keys);
     case Command::kReindex:
       return RunReindex(*config);
     case Command::kRepair:

@@ -1,5 +1,6 @@
-// vidx model verify | tokenize | embed.
+// vidx model verify | tokenize | embed | keys.
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -11,6 +12,7 @@
 
 #include "cli/commands.h"
 #include "indexer/model/embedder_registry.h"
+#include "indexer/model/key_proposal.h"
 #include "indexer/model/model_verifier.h"
 #include "indexer/video/image_io.h"
 #include "search/hash_cache.h"
@@ -83,6 +85,7 @@ int RunModelVerify(const Config& config, const ModelVerifyArgs& args) {
                 {"nan", Strings(r.nan)},
                 {"errors", Strings(r.errors)},
                 {"conversions", conversions},
+                {"layout", Strings(r.layout)},
                 {"deterministic", v.deterministic},
                 {"error", v.error},
                 {"seconds",
@@ -100,6 +103,7 @@ int RunModelVerify(const Config& config, const ModelVerifyArgs& args) {
     for (const auto& c : r.conversions) {
       std::printf("  converted %s from %s to %s\n", c.key.c_str(), c.from.c_str(), c.to.c_str());
     }
+    for (const auto& l : r.layout) std::printf("  layout: %s\n", l.c_str());
   } else {
     std::fprintf(stderr, "vidx: model %s is not usable: %s\n", config.model.path.c_str(),
                  v.error.c_str());
@@ -165,6 +169,78 @@ int RunModelEmbed(const Config& config, const ModelEmbedArgs& args) {
   }
   std::printf("\n");
   return kExitOk;
+}
+
+namespace {
+
+std::string ShapeText(const std::vector<int64_t>& shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + "]";
+}
+
+}  // namespace
+
+int RunModelKeys(const Config& config, const ModelKeysArgs& args) {
+  StatusOr<EmbedderOptions> options = EmbedderOptionsForConfig(config.model);
+  if (!options.ok()) return ReportError(options.status());
+  options->map_weights = true;
+  options->device = "cpu";
+  options->precision = "fp32";
+  LoadReport r;
+  StatusOr<std::unique_ptr<Embedder>> embedder = LoadEmbedder(*options, &r);
+  if (r.model_tensors.empty()) {  // failed before the checkpoint met the model
+    return ReportError(embedder.ok() ? Status::Internal("the model reported no tensors")
+                                     : embedder.status());
+  }
+  std::printf("checkpoint %s: %zu tensors; model %s: %zu tensors; key map %s\n",
+              r.checkpoint.c_str(), r.checkpoint_tensors.size(), config.model.path.c_str(),
+              r.model_tensors.size(), options->key_map.name.c_str());
+  for (const auto& l : r.layout) std::printf("  layout: %s\n", l.c_str());
+  if (r.missing.empty() && r.unexpected.empty() && r.mismatched.empty()) {
+    std::printf("the keys match: every model tensor is filled, nothing to propose\n");
+    return kExitOk;
+  }
+  std::printf("the strict loader refuses it:\n");
+  for (const auto& m : r.missing) std::printf("  missing: %s\n", m.key.c_str());
+  for (const auto& u : r.unexpected) std::printf("  unexpected: %s\n", u.c_str());
+  for (const auto& m : r.mismatched) {
+    std::printf("  shape mismatch: %s expects %s, checkpoint %s has %s\n", m.key.c_str(),
+                m.expected.c_str(), m.source.c_str(), m.found.c_str());
+  }
+  StatusOr<KeyProposal> p = ProposeKeyMap(options->key_map, r.model_tensors, r.checkpoint_tensors);
+  if (!p.ok()) return ReportError(p.status());
+  const std::string yaml = p->ToYaml(r.checkpoint);
+  std::printf("\nproposed key map (%zu new rules; %zu keys paired by name, shape and layer):\n%s",
+              p->new_rules, p->mapped.size(), yaml.c_str());
+  for (const auto& a : p->ambiguous) {
+    std::string c;
+    for (const auto& k : a.candidates) c += (c.empty() ? "" : ", ") + k;
+    std::printf("ambiguous, not guessed: %s could be %s\n", a.key.c_str(), c.c_str());
+  }
+  for (const auto& t : p->cannot_fill) {
+    std::printf("cannot be mapped: no checkpoint tensor fits model tensor %s %s\n", t.key.c_str(),
+                ShapeText(t.shape).c_str());
+  }
+  for (const auto& t : p->cannot_place) {
+    std::printf("cannot be mapped: no model tensor fits checkpoint tensor %s %s\n", t.key.c_str(),
+                ShapeText(t.shape).c_str());
+  }
+  if (p->complete()) {
+    std::printf("with this key map every model tensor is filled and no checkpoint key is left\n");
+  } else {
+    std::printf("with this key map the loader would still report %zu missing and %zu unexpected\n",
+                p->still_missing.size(), p->still_unexpected.size());
+  }
+  if (!args.write.empty()) {
+    std::ofstream out(args.write, std::ios::trunc);
+    out << yaml;
+    out.close();
+    if (!out) return ReportError(Status::IoError(args.write + ": cannot be written"));
+    std::printf("wrote %s: review it, set model.key_map to its path, run vidx model verify\n",
+                args.write.c_str());
+  }
+  return p->complete() ? kExitOk : kExitFailure;
 }
 
 }  // namespace vidx

@@ -28,6 +28,7 @@ packages=(
   libgtest-dev libgmock-dev
   libcli11-dev nlohmann-json3-dev libsystemd-dev
   libsentencepiece-dev  # SigLIP / SigLIP 2 tokenizers (found with pkg-config sentencepiece)
+  libminizip-dev  # the zip container of torch.save checkpoints (indexer/model/torch_checkpoint.h)
   libmicrohttpd-dev  # the web UI's HTTP server (web/http_server.h)
   python3  # make demo generates its library with a small Python script
 )

@@ -1,11 +1,11 @@
 #!/bin/sh
 # Writes small seed corpora for the libFuzzer targets under OUT (default build-fuzz/corpus):
-#   OUT/{safetensors,tokenizer,http,config,sampler}/
+#   OUT/{safetensors,tokenizer,pickle,http,config,sampler}/
 # Seeds are generated (ffmpeg CLI for media, python3 for a safetensors file), never committed.
 # Run from the repository root: fuzz/make_corpus.sh [OUT]
 set -eu
 out=${1:-build-fuzz/corpus}
-mkdir -p "$out/safetensors" "$out/tokenizer" "$out/http" "$out/config" "$out/sampler"
+mkdir -p "$out/safetensors" "$out/tokenizer" "$out/pickle" "$out/http" "$out/config" "$out/sampler"
 
 # safetensors: a valid two-tensor file and an empty-header one.
 python3 - "$out/safetensors" <<'PY'
@@ -19,6 +19,23 @@ write("two.safetensors", {"a": {"dtype": "F32", "shape": [2, 2], "data_offsets":
                          "__metadata__": {"format": "pt"}}, bytes(24))
 write("empty.safetensors", {}, b"")
 write("f16.safetensors", {"x": {"dtype": "F16", "shape": [3], "data_offsets": [0, 6]}}, bytes(6))
+PY
+
+# pickle: small torch.save archives and their data.pkl alone (python3 with torch, when present),
+# plus a hand-written pickle naming a forbidden global.
+python3 - "$out/pickle" <<'PY' || echo "make_corpus.sh: no torch for python3; the pickle corpus is small" >&2
+import sys, zipfile
+from collections import OrderedDict
+d = sys.argv[1]
+open(f"{d}/forbidden.pkl", "wb").write(b"\x80\x02cposix\nsystem\nX\x01\x00\x00\x00x\x85R.")
+import torch
+w = torch.arange(6, dtype=torch.float32).reshape(2, 3)
+torch.save(OrderedDict(a=w, b=w[1]), f"{d}/state_dict.pt")
+torch.save({"state_dict": {"module.a": torch.nn.Parameter(w.half())}, "epoch": 1}, f"{d}/nested.pt")
+for name in ("state_dict", "nested"):
+    z = zipfile.ZipFile(f"{d}/{name}.pt")
+    pkl = [n for n in z.namelist() if n.endswith("data.pkl")][0]
+    open(f"{d}/{name}.pkl", "wb").write(z.read(pkl))
 PY
 
 # tokenizer: plain, accented, emoji, mojibake, full-width, invalid UTF-8.

@@ -5,13 +5,13 @@
 # BUILD/artifacts/<target>/; turn it into a regression test in the matching *_test.cpp).
 #
 # Run from the repository root:  FUZZ_SECONDS=180 fuzz/run_all.sh
-# Environment: FUZZ_SECONDS, FUZZ_BUILD (default build-fuzz), FUZZ_TARGETS (default: all five),
+# Environment: FUZZ_SECONDS, FUZZ_BUILD (default build-fuzz), FUZZ_TARGETS (default: all six),
 #              FUZZ_JOBS (ninja -j, default 2).
 set -u
 cd "$(dirname "$0")/.."
 seconds=${FUZZ_SECONDS:-60}
 build=${FUZZ_BUILD:-build-fuzz}
-targets=${FUZZ_TARGETS:-"safetensors_fuzz tokenizer_fuzz http_fuzz config_fuzz sampler_fuzz"}
+targets=${FUZZ_TARGETS:-"safetensors_fuzz tokenizer_fuzz pickle_fuzz http_fuzz config_fuzz sampler_fuzz"}
 
 if [ ! -f "$build/build.ninja" ]; then
   CC=clang CXX=clang++ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
@@ -22,9 +22,9 @@ fi
 ninja -C "$build" -j "${FUZZ_JOBS:-2}" $targets || exit 2
 fuzz/make_corpus.sh "$build/corpus" >/dev/null || exit 2
 
-declare -A corpus=([safetensors_fuzz]=safetensors [tokenizer_fuzz]=tokenizer [http_fuzz]=http
+declare -A corpus=([safetensors_fuzz]=safetensors [tokenizer_fuzz]=tokenizer [pickle_fuzz]=pickle [http_fuzz]=http
                    [config_fuzz]=config [sampler_fuzz]=sampler)
-declare -A max_len=([safetensors_fuzz]=4096 [tokenizer_fuzz]=2048 [http_fuzz]=8192
+declare -A max_len=([safetensors_fuzz]=4096 [tokenizer_fuzz]=2048 [pickle_fuzz]=8192 [http_fuzz]=8192
                     [config_fuzz]=4096 [sampler_fuzz]=65536)
 failed=0
 summary=""

@@ -1,4 +1,4 @@
-# vidx_model_base: the model's I/O that needs no LibTorch — safetensors reader, CLIP BPE
+# vidx_model_base: the model's I/O that needs no LibTorch — safetensors and torch.save readers, CLIP BPE
 # tokenizer (with its generated Unicode tables and ftfy text cleaning) and sha256.
 # vidx_sentencepiece: the SigLIP / SigLIP 2 tokenizers. Debian's libsentencepiece.so exports
 # the protobuf-lite 3.14 it embeds, which interposes on LibTorch's libprotobuf 3.21 and crashes
@@ -10,9 +10,14 @@
 find_package(ZLIB REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(SENTENCEPIECE REQUIRED IMPORTED_TARGET sentencepiece)
+# minizip (Debian libminizip-dev): the zip container of torch.save checkpoints.
+pkg_check_modules(MINIZIP REQUIRED IMPORTED_TARGET minizip)
 
 add_library(vidx_model_base STATIC
+  ${CMAKE_CURRENT_LIST_DIR}/checkpoint_file.cpp
   ${CMAKE_CURRENT_LIST_DIR}/safetensors.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/pickle_reader.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/torch_checkpoint.cpp
   ${CMAKE_CURRENT_LIST_DIR}/sha256.cpp
   ${CMAKE_CURRENT_LIST_DIR}/tokenizer.cpp
   ${CMAKE_CURRENT_LIST_DIR}/text_clean.cpp
@@ -23,7 +28,7 @@ add_library(vidx_model_base STATIC
 )
 vidx_project_target(vidx_model_base)
 target_link_libraries(vidx_model_base PUBLIC vidx_common
-  PRIVATE nlohmann_json::nlohmann_json ZLIB::ZLIB)
+  PRIVATE nlohmann_json::nlohmann_json ZLIB::ZLIB PkgConfig::MINIZIP)
 
 include(GNUInstallDirs)
 add_library(vidx_sentencepiece_module MODULE ${CMAKE_CURRENT_LIST_DIR}/sentencepiece_shim.cpp)
@@ -56,6 +61,9 @@ add_dependencies(vidx_sentencepiece vidx_sentencepiece_module)
 if(VIDX_BUILD_TESTS)
   vidx_add_test(safetensors_test
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/safetensors_test.cpp
+    LIBS vidx_model_base)
+  vidx_add_test(pickle_reader_test
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/pickle_reader_test.cpp
     LIBS vidx_model_base)
   vidx_add_test(sha256_test
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/sha256_test.cpp

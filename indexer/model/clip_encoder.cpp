@@ -6,9 +6,9 @@
 #include <torch/torch.h>
 #include <nlohmann/json.hpp>
 
+#include "indexer/model/checkpoint_file.h"
 #include "indexer/model/clip_model.h"
 #include "indexer/model/preprocess.h"
-#include "indexer/model/safetensors.h"
 #include "indexer/model/strict_loader.h"
 
 namespace vidx {
@@ -29,17 +29,8 @@ namespace {
 
 bool Exists(const std::string& path) { return std::ifstream(path).good(); }
 
-}  // namespace
-
-StatusOr<std::vector<std::string>> ClipWeightFiles(const ClipEncoderOptions& o) {
-  if (!o.weights.empty()) return std::vector<std::string>{o.weights};
-  const std::string single = o.model_dir + "/model.safetensors";
-  if (Exists(single)) return std::vector<std::string>{single};
-  const std::string index = o.model_dir + "/model.safetensors.index.json";
-  if (!Exists(index)) {
-    return Status::NotFound(o.model_dir +
-                            ": no model.safetensors (nor model.safetensors.index.json)");
-  }
+// The shard files a Hugging Face index (`weight_map`: tensor -> file) names, sorted.
+StatusOr<std::vector<std::string>> ShardsOf(const std::string& dir, const std::string& index) {
   std::ifstream in(index);
   std::vector<std::string> files;
   try {
@@ -50,13 +41,35 @@ StatusOr<std::vector<std::string>> ClipWeightFiles(const ClipEncoderOptions& o) 
       if (n.find('/') != std::string::npos || n == "..") {
         return Status::InvalidArgument(index + ": shard name " + n + " leaves the directory");
       }
-      files.push_back(o.model_dir + "/" + n);
+      files.push_back(dir + "/" + n);
     }
   } catch (const nlohmann::json::exception& e) {
     return Status::Corruption(index + ": " + e.what());
   }
   if (files.empty()) return Status::Corruption(index + ": empty weight_map");
   return files;
+}
+
+}  // namespace
+
+StatusOr<std::vector<std::string>> ClipWeightFiles(const ClipEncoderOptions& o) {
+  if (!o.weights.empty()) return std::vector<std::string>{o.weights};
+  // Safetensors first, then what torch.save wrote (Hugging Face, then open_clip).
+  static const char* kSingle[] = {"model.safetensors", "pytorch_model.bin",
+                                  "open_clip_pytorch_model.bin"};
+  static const char* kIndex[] = {"model.safetensors.index.json", "pytorch_model.bin.index.json"};
+  for (size_t i = 0; i < 2; ++i) {
+    const std::string single = o.model_dir + "/" + kSingle[i];
+    if (Exists(single)) return std::vector<std::string>{single};
+    const std::string index = o.model_dir + "/" + kIndex[i];
+    if (Exists(index)) return ShardsOf(o.model_dir, index);
+  }
+  const std::string open_clip = o.model_dir + "/" + kSingle[2];
+  if (Exists(open_clip)) return std::vector<std::string>{open_clip};
+  return Status::NotFound(o.model_dir +
+                          ": no weights (model.safetensors, model.safetensors.index.json, "
+                          "pytorch_model.bin, pytorch_model.bin.index.json or "
+                          "open_clip_pytorch_model.bin)");
 }
 
 Status ResolveDevice(const EmbedderOptions& o, torch::Device* device, c10::ScalarType* dtype,
@@ -123,14 +136,8 @@ StatusOr<std::unique_ptr<ClipEncoder>> ClipEncoder::Load(const ClipEncoderOption
 
   auto paths = ClipWeightFiles(options);
   if (!paths.ok()) return paths.status();
-  std::vector<std::unique_ptr<SafetensorsFile>> files;
-  std::vector<const SafetensorsFile*> raw;
-  for (const auto& path : *paths) {
-    auto f = SafetensorsFile::Open(path);
-    if (!f.ok()) return f.status();
-    files.push_back(std::move(f).value());
-    raw.push_back(files.back().get());
-  }
+  auto files = OpenCheckpointFiles(*paths);
+  if (!files.ok()) return files.status();
   try {
     if (options.threads > 0) at::set_num_threads(options.threads);
     impl->model = ClipModel(impl->config);
@@ -143,7 +150,7 @@ StatusOr<std::unique_ptr<ClipEncoder>> ClipEncoder::Load(const ClipEncoderOption
   lo.key_map = options.key_map;
   lo.ignore_unexpected = options.ignore_unexpected;
   lo.alias_checkpoint = options.map_weights;
-  VIDX_RETURN_IF_ERROR(StrictLoad(*impl->model, raw, lo, report));
+  VIDX_RETURN_IF_ERROR(StrictLoad(*impl->model, RawPointers(*files), lo, report));
   return std::unique_ptr<ClipEncoder>(new ClipEncoder(std::move(impl)));
 }
 

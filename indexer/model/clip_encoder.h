@@ -4,8 +4,8 @@
 // (pimpl), so including this header is cheap.
 //
 // Model directory: config.json (required), preprocessor_config.json (optional: CLIP defaults,
-// listed in LoadReport::config_defaults), and the weights: `weights` when set, else
-// <dir>/model.safetensors, else the shards named by <dir>/model.safetensors.index.json.
+// listed in LoadReport::config_defaults), and the weights (ClipWeightFiles), safetensors or
+// torch.save checkpoints (checkpoint_file.h).
 //
 // Thread-safety: after Load() the encoder is immutable; Encode*/Probe may be called from several
 // threads at once (each call uses LibTorch's intra-op thread pool).
@@ -33,8 +33,10 @@ using ClipEncoderOptions = EmbedderOptions;
 // Embeddings of the fixed synthetic probe (see Probe()).
 using ClipProbe = EmbedderProbe;
 
-// The weight files Load() reads for `options`, in a stable (sorted) order: `weights`, else
-// <dir>/model.safetensors, else the shards of <dir>/model.safetensors.index.json.
+// The weight files Load() reads for `options`, in a stable (sorted) order: `weights`, else the
+// first of <dir>/model.safetensors, the shards of <dir>/model.safetensors.index.json,
+// <dir>/pytorch_model.bin, the shards of <dir>/pytorch_model.bin.index.json,
+// <dir>/open_clip_pytorch_model.bin. Used by every family (SigLIP too).
 // Errors: kNotFound when none exists, kCorruption for a malformed index.
 StatusOr<std::vector<std::string>> ClipWeightFiles(const ClipEncoderOptions& options);
 

@@ -30,6 +30,7 @@ std::string LoadReport::ToString() const {
       s << "  converted " << count << " tensor(s) " << kind << "\n";
     }
   }
+  for (const auto& l : layout) s << "  layout: " << l << "\n";
   for (const auto& l : legacy_dropped) s << "  dropped verified legacy buffer: " << l << "\n";
   for (const auto& i : ignored) s << "  ignored (ignore_unexpected): " << i << "\n";
   for (const auto& d : config_defaults) s << "  config default: " << d << "\n";
@@ -62,6 +63,7 @@ std::string LoadReport::ToJson() const {
   j["legacy_dropped"] = legacy_dropped;
   j["ignored"] = ignored;
   j["config_defaults"] = config_defaults;
+  j["layout"] = layout;
   return j.dump();
 }
 

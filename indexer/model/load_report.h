@@ -6,6 +6,7 @@
 #ifndef VIDX_INDEXER_MODEL_LOAD_REPORT_H_
 #define VIDX_INDEXER_MODEL_LOAD_REPORT_H_
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,11 @@ struct LoadReport {
     std::string to;    // model dtype ("F32")
   };
 
+  struct Tensor {
+    std::string key;
+    std::vector<int64_t> shape;
+  };
+
   std::vector<Missing> missing;
   std::vector<std::string> unexpected;  // checkpoint keys, as written in the file
   std::vector<Mismatch> mismatched;
@@ -39,6 +45,13 @@ struct LoadReport {
   std::vector<std::string> ignored;          // unexpected keys matched by ignore_unexpected
   std::vector<std::string> config_defaults;  // config fields filled from transformers' defaults
   std::string checkpoint;                    // file(s) read
+  // How nested checkpoint files were flattened (CheckpointFile::layout), one sentence each.
+  std::vector<std::string> layout;
+  // Inventories for `vidx model keys` (not in ToString/ToJson): every model tensor in the
+  // module's registration order, and every checkpoint tensor as written in the file(s) with
+  // its stored shape, in name order.
+  std::vector<Tensor> model_tensors;
+  std::vector<Tensor> checkpoint_tensors;
 
   bool ok() const {
     return missing.empty() && unexpected.empty() && mismatched.empty() && duplicated.empty() &&
@@ -49,7 +62,8 @@ struct LoadReport {
   std::string ToString() const;
   // JSON object with "ok", "missing" (list of keys), "nearest" (key -> suggestion),
   // "unexpected", "mismatched" ([{"key","expected","found"}]), "duplicated", "nan", "errors",
-  // "conversions" ([{"key","from","to"}]), "legacy_dropped", "ignored", "config_defaults".
+  // "conversions" ([{"key","from","to"}]), "legacy_dropped", "ignored", "config_defaults",
+  // "layout".
   std::string ToJson() const;
 };
 

@@ -1,11 +1,6 @@
 // SafetensorsFile: parsing and validation. See safetensors.h for the contract.
 #include "indexer/model/safetensors.h"
 
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -136,21 +131,7 @@ int64_t TensorView::numel() const {
 
 SafetensorsFile::~SafetensorsFile() = default;
 
-void SafetensorsFile::Prefetch() const {
-  if (!mapped_ || data_offset_ >= size_) return;
-  // madvise wants a page-aligned start; the mapping itself is page-aligned.
-  const long page = sysconf(_SC_PAGESIZE);
-  const size_t start = page > 0 ? data_offset_ / static_cast<size_t>(page) * page : 0;
-  void* addr = const_cast<uint8_t*>(base_ + start);
-  const size_t len = size_ - start;
-#ifdef MADV_POPULATE_READ
-  if (madvise(addr, len, MADV_POPULATE_READ) == 0) return;
-#else
-  // Linux >= 5.14 knows it even when the C library's headers do not.
-  if (madvise(addr, len, 22 /* MADV_POPULATE_READ */) == 0) return;
-#endif
-  (void)madvise(addr, len, MADV_WILLNEED);  // older kernel (EINVAL): readahead at least
-}
+void SafetensorsFile::Prefetch() const { PrefetchBytes(bytes_, data_offset_); }
 
 std::vector<std::string> SafetensorsFile::names() const {
   std::vector<std::string> out;
@@ -165,33 +146,11 @@ const TensorView* SafetensorsFile::Find(const std::string& name) const {
 }
 
 StatusOr<std::unique_ptr<SafetensorsFile>> SafetensorsFile::Open(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    int err = errno;
-    std::string msg = path + ": cannot open: " + std::strerror(err);
-    return err == ENOENT ? Status::NotFound(msg) : Status::IoError(msg);
-  }
-  struct FdCloser {
-    int fd;
-    ~FdCloser() { ::close(fd); }
-  } closer{fd};
-  struct stat st;
-  if (fstat(fd, &st) != 0) return Status::IoError(path + ": cannot stat: " + std::strerror(errno));
-  if (!S_ISREG(st.st_mode)) return Status::IoError(path + ": not a regular file");
-  if (st.st_size < 8) {
-    return Status::Corruption(path + ": file is " + std::to_string(st.st_size) +
-                              " bytes, too small for a safetensors header (8 bytes minimum)");
-  }
+  auto bytes = MapFile(path);
+  if (!bytes.ok()) return bytes.status();
   auto f = std::unique_ptr<SafetensorsFile>(new SafetensorsFile());
   f->path_ = path;
-  size_t size = static_cast<size_t>(st.st_size);
-  void* m = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
-  if (m == MAP_FAILED) return Status::IoError(path + ": mmap failed: " + std::strerror(errno));
-  f->bytes_ =
-      std::shared_ptr<const void>(m, [size](const void* p) { munmap(const_cast<void*>(p), size); });
-  f->mapped_ = true;
-  f->size_ = size;
-  f->base_ = static_cast<const uint8_t*>(m);
+  f->bytes_ = std::move(bytes).value();
   return Parse(std::move(f));
 }
 
@@ -200,13 +159,7 @@ StatusOr<std::unique_ptr<SafetensorsFile>> SafetensorsFile::FromBuffer(const uin
                                                                        const std::string& name) {
   auto f = std::unique_ptr<SafetensorsFile>(new SafetensorsFile());
   f->path_ = name;
-  if (size > 0) {
-    std::shared_ptr<uint8_t> copy(new uint8_t[size], std::default_delete<uint8_t[]>());
-    std::memcpy(copy.get(), data, size);
-    f->base_ = copy.get();
-    f->bytes_ = std::move(copy);
-  }
-  f->size_ = size;
+  f->bytes_ = CopyBytes(data, size);
   return Parse(std::move(f));
 }
 
@@ -214,22 +167,22 @@ StatusOr<std::unique_ptr<SafetensorsFile>> SafetensorsFile::Parse(
     std::unique_ptr<SafetensorsFile> f) {
   const std::string& p = f->path_;
   auto corrupt = [&p](const std::string& m) { return Status::Corruption(p + ": " + m); };
-  if (f->size_ < 8) {
-    return corrupt("file is " + std::to_string(f->size_) +
+  if (f->bytes_.size < 8) {
+    return corrupt("file is " + std::to_string(f->bytes_.size) +
                    " bytes, too small for a safetensors header (8 bytes minimum)");
   }
   uint64_t n = 0;
-  for (int i = 7; i >= 0; --i) n = (n << 8) | f->base_[i];
+  for (int i = 7; i >= 0; --i) n = (n << 8) | f->bytes_.data[i];
   if (n < 2) return corrupt("header length " + std::to_string(n) + " is below 2 bytes");
   if (n > kMaxHeaderBytes) {
     return corrupt("header length " + std::to_string(n) + " exceeds the limit of " +
                    std::to_string(kMaxHeaderBytes) + " bytes");
   }
-  if (n > f->size_ - 8) {
+  if (n > f->bytes_.size - 8) {
     return corrupt("header length " + std::to_string(n) + " runs past the end of the file (" +
-                   std::to_string(f->size_) + " bytes)");
+                   std::to_string(f->bytes_.size) + " bytes)");
   }
-  const uint8_t* hdr = f->base_ + 8;
+  const uint8_t* hdr = f->bytes_.data + 8;
   if (hdr[0] != '{') return corrupt("header does not start with '{'");
   size_t bad = FindInvalidUtf8(hdr, n);
   if (bad != std::string::npos) {
@@ -263,7 +216,7 @@ StatusOr<std::unique_ptr<SafetensorsFile>> SafetensorsFile::Parse(
   if (!duplicate.empty()) return corrupt("header has the key " + Quote(duplicate) + " twice");
   if (!j.is_object()) return corrupt("header is not a JSON object");
 
-  const uint64_t data_size = f->size_ - 8 - n;
+  const uint64_t data_size = f->bytes_.size - 8 - n;
   const uint8_t* data = hdr + n;
   f->data_offset_ = static_cast<size_t>(8 + n);
   std::vector<Span> spans;

@@ -30,63 +30,47 @@
 #include <vector>
 
 #include "common/status.h"
+#include "indexer/model/checkpoint_file.h"
 
 namespace vidx {
 
-enum class DType { kF64, kF32, kF16, kBF16, kI64, kI32, kI16, kI8, kU8, kBool };
-
-const char* DTypeName(DType d);  // "F32", ...
-size_t DTypeSize(DType d);       // bytes per element
-
-struct TensorView {
-  std::string name;
-  DType dtype = DType::kF32;
-  std::vector<int64_t> shape;
-  const uint8_t* data = nullptr;  // little-endian elements, not necessarily aligned
-  size_t nbytes = 0;
-  int64_t numel() const;
-};
-
-class SafetensorsFile {
+class SafetensorsFile final : public CheckpointFile {
  public:
   // Maps and validates `path`. Errors: kNotFound/kIoError (open/mmap), kCorruption (format).
   static StatusOr<std::unique_ptr<SafetensorsFile>> Open(const std::string& path);
   // Validates an in-memory buffer (copied). Used by tests and the fuzzer.
   static StatusOr<std::unique_ptr<SafetensorsFile>> FromBuffer(const uint8_t* data, size_t size,
                                                                const std::string& name);
-  ~SafetensorsFile();
+  ~SafetensorsFile() override;
   SafetensorsFile(const SafetensorsFile&) = delete;
   SafetensorsFile& operator=(const SafetensorsFile&) = delete;
 
-  const std::string& path() const { return path_; }
+  const std::string& path() const override { return path_; }
   // Tensor names in sorted order.
   std::vector<std::string> names() const;
   // nullptr when absent.
   const TensorView* Find(const std::string& name) const;
-  const std::map<std::string, TensorView>& tensors() const { return tensors_; }
+  const std::map<std::string, TensorView>& tensors() const override { return tensors_; }
   const std::map<std::string, std::string>& metadata() const { return metadata_; }
 
   // Shared ownership of the file's bytes (the mapping, or the FromBuffer copy): every
   // TensorView::data of this file stays valid while a copy of it lives, also after this object
   // is destroyed. Tensors that alias the checkpoint (zero-copy loading) hold one.
-  std::shared_ptr<const void> bytes() const { return bytes_; }
+  std::shared_ptr<const void> bytes() const override { return bytes_.owner; }
 
   // Asks the kernel to map all the tensor data now (MADV_POPULATE_READ; MADV_WILLNEED on
   // kernels before 5.14), which costs far less than one page fault per 4 KiB page when the
   // tensors are read later. Reads the file from disk when it is not in the page cache.
   // Advisory: a failure changes nothing. No effect for FromBuffer().
-  void Prefetch() const;
+  void Prefetch() const override;
 
  private:
   SafetensorsFile() = default;
   static StatusOr<std::unique_ptr<SafetensorsFile>> Parse(std::unique_ptr<SafetensorsFile> f);
 
   std::string path_;
-  const uint8_t* base_ = nullptr;  // whole file
-  size_t size_ = 0;
-  size_t data_offset_ = 0;             // first byte after the header
-  bool mapped_ = false;                // base_ is an mmap (Open), not a heap copy (FromBuffer)
-  std::shared_ptr<const void> bytes_;  // owns base_: munmap or delete[] with the last copy
+  FileBytes bytes_;         // the whole file: a mapping (Open) or a copy (FromBuffer)
+  size_t data_offset_ = 0;  // first byte after the header
   std::map<std::string, TensorView> tensors_;
   std::map<std::string, std::string> metadata_;
 };

@@ -7,9 +7,9 @@
 #include <utility>
 #include <vector>
 
+#include "indexer/model/checkpoint_file.h"
 #include "indexer/model/clip_encoder.h"
 #include "indexer/model/preprocess.h"
-#include "indexer/model/safetensors.h"
 #include "indexer/model/sentencepiece_tokenizer.h"
 #include "indexer/model/siglip_model.h"
 #include "indexer/model/strict_loader.h"
@@ -213,14 +213,8 @@ StatusOr<std::unique_ptr<Embedder>> LoadSiglipEmbedder(const EmbedderOptions& op
   VIDX_RETURN_IF_ERROR(ResolveDevice(options, &device, &dtype, &precision));
   auto paths = ClipWeightFiles(options);
   if (!paths.ok()) return paths.status();
-  std::vector<std::unique_ptr<SafetensorsFile>> files;
-  std::vector<const SafetensorsFile*> raw;
-  for (const auto& path : *paths) {
-    auto f = SafetensorsFile::Open(path);
-    if (!f.ok()) return f.status();
-    files.push_back(std::move(f).value());
-    raw.push_back(files.back().get());
-  }
+  auto files = OpenCheckpointFiles(*paths);
+  if (!files.ok()) return files.status();
   SiglipModel model(nullptr);
   try {
     if (options.threads > 0) at::set_num_threads(options.threads);
@@ -234,7 +228,7 @@ StatusOr<std::unique_ptr<Embedder>> LoadSiglipEmbedder(const EmbedderOptions& op
   lo.key_map = options.key_map;
   lo.ignore_unexpected = options.ignore_unexpected;
   lo.alias_checkpoint = options.map_weights;
-  VIDX_RETURN_IF_ERROR(StrictLoad(*model, raw, lo, report));
+  VIDX_RETURN_IF_ERROR(StrictLoad(*model, RawPointers(*files), lo, report));
   return std::unique_ptr<Embedder>(std::make_unique<SiglipEmbedder>(
       std::move(model), std::move(*preprocess), std::move(*tokenizer), std::move(*paths), device,
       dtype, precision, options.key_map.Describe(), context));

@@ -108,7 +108,7 @@ torch::Tensor SourceTensor(const TensorView& v, c10::ScalarType type) {
 }
 
 // The checkpoint tensor as a model tensor sharing the file's bytes (keeps them alive).
-torch::Tensor AliasView(const TensorView& v, const SafetensorsFile& file) {
+torch::Tensor AliasView(const TensorView& v, const CheckpointFile& file) {
   std::shared_ptr<const void> keep = file.bytes();
   return torch::from_blob(
       const_cast<uint8_t*>(v.data), v.shape, [keep](void*) mutable { keep.reset(); },
@@ -197,18 +197,25 @@ std::string Nearest(const std::string& key, const std::vector<Candidate>& pool) 
   return out;
 }
 
-Status DoLoad(torch::nn::Module& module, const std::vector<const SafetensorsFile*>& files,
+Status DoLoad(torch::nn::Module& module, const std::vector<const CheckpointFile*>& files,
               const StrictLoadOptions& options, LoadReport* report) {
   torch::NoGradGuard no_grad;
   std::map<std::string, torch::Tensor> model;
   for (const auto& p : module.named_parameters(true)) model[p.key()] = p.value();
   for (const auto& b : module.named_buffers(true)) model[b.key()] = b.value();
+  for (const auto& p : module.named_parameters(true)) {
+    report->model_tensors.push_back({p.key(), p.value().sizes().vec()});
+  }
+  for (const auto& b : module.named_buffers(true)) {
+    report->model_tensors.push_back({b.key(), b.value().sizes().vec()});
+  }
 
   std::map<std::string, const TensorView*> views;
-  std::map<const TensorView*, const SafetensorsFile*> file_of;
-  for (const SafetensorsFile* f : files) {
+  std::map<const TensorView*, const CheckpointFile*> file_of;
+  for (const CheckpointFile* f : files) {
     if (!report->checkpoint.empty()) report->checkpoint += ", ";
     report->checkpoint += f->path();
+    for (const auto& note : f->layout()) report->layout.push_back(note);
     for (const auto& [name, view] : f->tensors()) {
       file_of[&view] = f;
       if (!views.emplace(name, &view).second) {
@@ -218,7 +225,10 @@ Status DoLoad(torch::nn::Module& module, const std::vector<const SafetensorsFile
   }
   std::vector<std::string> keys;
   keys.reserve(views.size());
-  for (const auto& kv : views) keys.push_back(kv.first);
+  for (const auto& kv : views) {
+    keys.push_back(kv.first);
+    report->checkpoint_tensors.push_back({kv.first, kv.second->shape});
+  }
   auto mapped = MapCheckpointKeys(options.key_map, keys);
   if (!mapped.ok()) return mapped.status();
 
@@ -315,7 +325,7 @@ Status DoLoad(torch::nn::Module& module, const std::vector<const SafetensorsFile
     }
   }
   if (prefetch) {
-    for (const SafetensorsFile* f : files) f->Prefetch();
+    for (const CheckpointFile* f : files) f->Prefetch();
   }
   for (const Plan& p : plans) {
     if (p.alias) {
@@ -334,7 +344,7 @@ Status DoLoad(torch::nn::Module& module, const std::vector<const SafetensorsFile
 
 }  // namespace
 
-Status StrictLoad(torch::nn::Module& module, const std::vector<const SafetensorsFile*>& files,
+Status StrictLoad(torch::nn::Module& module, const std::vector<const CheckpointFile*>& files,
                   const StrictLoadOptions& options, LoadReport* report) {
   try {
     VIDX_RETURN_IF_ERROR(DoLoad(module, files, options, report));

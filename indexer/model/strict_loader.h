@@ -13,10 +13,11 @@
 //     model's dtype, or F32 -> F16/BF16 for a half-precision model) are listed in the report.
 //     With `alias_checkpoint`, a tensor that needs no conversion and no transform (F32 into a
 //     CPU float32 tensor, 4-byte aligned in the file) is not copied: the model tensor's storage
-//     becomes the checkpoint's bytes (SafetensorsFile::bytes() keeps the mapping alive), and
-//     the file's data is prefetched (SafetensorsFile::Prefetch) first. Such tensors are
+//     becomes the checkpoint's bytes (CheckpointFile::bytes() keeps the mapping alive), and
+//     the file's data is prefetched (CheckpointFile::Prefetch) first. Such tensors are
 //     read-only memory. Every other floating tensor is set to NaN before it is filled.
 //  5. Any NaN left in any parameter afterwards, aliased or copied, is a failure (names listed).
+// Each file's CheckpointFile::layout() notes are copied into report->layout.
 // Returns OK iff report->ok(); otherwise kFailedPrecondition whose message summarises the
 // report (the model's contents are then unspecified: do not use it).
 //
@@ -31,9 +32,9 @@
 #include <vector>
 
 #include "common/status.h"
+#include "indexer/model/checkpoint_file.h"
 #include "indexer/model/key_map.h"
 #include "indexer/model/load_report.h"
-#include "indexer/model/safetensors.h"
 
 namespace vidx {
 
@@ -48,7 +49,7 @@ struct StrictLoadOptions {
   bool alias_checkpoint = false;
 };
 
-Status StrictLoad(torch::nn::Module& module, const std::vector<const SafetensorsFile*>& files,
+Status StrictLoad(torch::nn::Module& module, const std::vector<const CheckpointFile*>& files,
                   const StrictLoadOptions& options, LoadReport* report);
 
 }  // namespace vidx

@@ -10,6 +10,7 @@ find_package(Torch REQUIRED)
 add_library(vidx_model STATIC
   ${CMAKE_CURRENT_LIST_DIR}/clip_config.cpp
   ${CMAKE_CURRENT_LIST_DIR}/key_map.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/key_proposal.cpp
   ${CMAKE_CURRENT_LIST_DIR}/load_report.cpp
   ${CMAKE_CURRENT_LIST_DIR}/preprocess.cpp
   ${CMAKE_CURRENT_LIST_DIR}/clip_model.cpp
@@ -33,6 +34,7 @@ if(TORCH_CXX_FLAGS)
 endif()
 set_source_files_properties(
   ${CMAKE_CURRENT_LIST_DIR}/clip_config.cpp ${CMAKE_CURRENT_LIST_DIR}/key_map.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/key_proposal.cpp
   ${CMAKE_CURRENT_LIST_DIR}/load_report.cpp ${CMAKE_CURRENT_LIST_DIR}/preprocess.cpp
   ${CMAKE_CURRENT_LIST_DIR}/clip_embedder.cpp ${CMAKE_CURRENT_LIST_DIR}/embedder_registry.cpp
   ${CMAKE_CURRENT_LIST_DIR}/siglip_config.cpp
@@ -96,6 +98,27 @@ if(VIDX_BUILD_TESTS)
     FIXTURES vidx_tiny_siglip2)
   target_compile_definitions(siglip2_embedder_test PRIVATE
     VIDX_TINY_SIGLIP2_DIR="${VIDX_TINY_SIGLIP2}")
+
+  # torch.save twins of the tiny models, hostile pickles and renamed-key checkpoints.
+  set(VIDX_TORCH_CHECKPOINTS ${PROJECT_BINARY_DIR}/torch_checkpoints)
+  add_test(NAME model_torch_checkpoints_fixture
+    COMMAND ${VIDX_MODEL_PYTHON} ${CMAKE_CURRENT_LIST_DIR}/tools/make_torch_checkpoints.py
+      --clip ${VIDX_TINY_MODELS} --siglip ${VIDX_TINY_SIGLIP} --out ${VIDX_TORCH_CHECKPOINTS}
+    WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+  set_tests_properties(model_torch_checkpoints_fixture PROPERTIES
+    FIXTURES_SETUP vidx_torch_checkpoints
+    FIXTURES_REQUIRED "vidx_tiny_clip;vidx_tiny_siglip"
+    TIMEOUT 300 LABELS model)
+  vidx_add_test(torch_checkpoint_test
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/torch_checkpoint_test.cpp
+      ${CMAKE_CURRENT_LIST_DIR}/key_proposal_test.cpp
+    LIBS vidx_model vidx_model_base
+    LABELS model
+    FIXTURES vidx_torch_checkpoints)
+  target_compile_definitions(torch_checkpoint_test PRIVATE
+    VIDX_TORCH_CHECKPOINTS_DIR="${VIDX_TORCH_CHECKPOINTS}"
+    VIDX_TINY_MODELS_DIR="${VIDX_TINY_MODELS}"
+    VIDX_TINY_SIGLIP_DIR="${VIDX_TINY_SIGLIP}")
 
   # The SentencePiece tokenizers in a process that links LibTorch (its libprotobuf 3.21 loaded
   # first): the same parity tests, plus torch running before and after tokenizing.
