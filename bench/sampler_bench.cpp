@@ -2,6 +2,7 @@
 // job the common way (decode everything, fps filter, scale), measured in the same run.
 //
 //   vidx_sampler_bench [--quick] [--cache DIR] [--gops 1,2,5] [--fps 0.5] [--size 224]
+//                      [--resize swscale|crop|squash]
 //
 // The test files (1080p H.264, testsrc2, x264 ultrafast, 25 fps, a keyframe every G seconds,
 // 600 s long, 60 s with --quick) are generated with the ffmpeg CLI on first use and cached in
@@ -20,6 +21,8 @@
 #include <string>
 #include <vector>
 
+#include "indexer/model/embedder.h"
+#include "indexer/model/preprocess.h"
 #include "indexer/video/sampler.h"
 
 namespace {
@@ -130,6 +133,10 @@ struct Args {
   double fps = 0.5;
   int size = 224;
   int threads = 0;
+  // swscale: the sampler scales and crops in swscale; crop | squash: frames are converted at
+  // their size and resized by the model's own code (ResizeAndCrop), as indexing does for a
+  // CLIP-style (shortest side, centre crop) or SigLIP-style (exact resize) model.
+  std::string resize = "swscale";
 };
 
 bool Parse(int argc, char** argv, Args* a) {
@@ -167,6 +174,10 @@ bool Parse(int argc, char** argv, Args* a) {
       const char* v = value("--size");
       if (v == nullptr) return false;
       a->size = std::atoi(v);
+    } else if (s == "--resize") {
+      const char* v = value("--resize");
+      if (v == nullptr) return false;
+      a->resize = v;
     } else if (s == "--threads") {
       const char* v = value("--threads");
       if (v == nullptr) return false;
@@ -174,11 +185,12 @@ bool Parse(int argc, char** argv, Args* a) {
     } else {
       std::fprintf(stderr,
                    "usage: vidx_sampler_bench [--quick] [--cache DIR] [--gops 1,2,5] "
-                   "[--fps F] [--size N] [--threads N]\n");
+                   "[--fps F] [--size N] [--threads N] [--resize swscale|crop|squash]\n");
       return false;
     }
   }
-  return a->fps > 0 && a->size > 0;
+  return a->fps > 0 && a->size > 0 &&
+         (a->resize == "swscale" || a->resize == "crop" || a->resize == "squash");
 }
 
 }  // namespace
@@ -206,6 +218,25 @@ int main(int argc, char** argv) {
     opts.output_size = args.size;
     opts.decode_threads = args.threads;
     opts.max_seconds = 3600;
+    if (args.resize != "swscale") {
+      vidx::ImagePreprocessSpec spec;
+      spec.height = spec.width = args.size;
+      if (args.resize == "squash") {
+        spec.resize = vidx::ImagePreprocessSpec::Resize::kExact;
+        spec.resize_height = spec.resize_width = args.size;
+        spec.center_crop = false;
+      } else {
+        spec.shortest_edge = args.size;
+      }
+      opts.prepare = [spec](vidx::Frame* f) {
+        std::vector<uint8_t> out;
+        VIDX_RETURN_IF_ERROR(vidx::ResizeAndCrop(spec, f->rgb.data(), f->height, f->width, &out));
+        f->rgb = std::move(out);
+        f->width = spec.width;
+        f->height = spec.height;
+        return vidx::Status::Ok();
+      };
+    }
     vidx::FrameSampler sampler(opts);
     size_t frames = 0;
     vidx::SampleStats stats;
@@ -240,8 +271,10 @@ int main(int argc, char** argv) {
     std::fflush(stdout);
   }
 
-  std::printf("\nsampling %g fps, %dx%d RGB, 1080p H.264 (x264 ultrafast, 25 fps), %d s files\n",
-              args.fps, args.size, args.size, seconds);
+  std::printf(
+      "\nsampling %g fps, %dx%d RGB (%s resize), 1080p H.264 (x264 ultrafast, 25 fps), %d s "
+      "files\n",
+      args.fps, args.size, args.size, args.resize.c_str(), seconds);
   std::printf("%-8s %8s %8s %10s %10s %8s %10s %8s %6s\n", "keyint", "frames", "peer_fr", "vidx_s",
               "ffmpeg_s", "ratio", "decoded", "seeks", "hits");
   for (const Row& r : rows) {

@@ -1,7 +1,8 @@
 // The real `vidx daemon` on temporary directories with the tiny model tiny_c: it follows the
 // library (copies, slow copies, new sub-directories, renames, deletions), reindexes blue/green
 // on SIGHUP, survives kill -9 mid-reindex, answers many concurrent searches and malformed
-// requests, and speaks the systemd notify protocol to a socket the test owns.
+// requests, and speaks the systemd notify protocol to a socket the test owns; a switch to the
+// tiny SigLIP model siglip_a reindexes blue/green like any other fingerprint change.
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -13,6 +14,7 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -281,6 +283,91 @@ TEST_F(DaemonTest, SighupReindexesBlueGreenWhileEverySearchIsAnswered) {
   EXPECT_EQ(Paths(hit).size(), 3u);
   EXPECT_EQ(d->Stop(), 0) << d->Log();
   ExpectCatalogAndIndexAgree(State(), 6);
+}
+
+// Switching the library from the tiny CLIP model to the tiny SigLIP model (another family,
+// another dimension, pictures squashed instead of cropped) is a fingerprint change like any
+// other: the CLIP generation keeps answering until the SigLIP one holds every file, then
+// searches are answered by SigLIP.
+TEST_F(DaemonTest, SwitchingFromClipToSiglipReindexesBlueGreen) {
+  const fs::path siglip = fs::path(VIDX_TINY_SIGLIP_DIR) / "siglip_a";
+  ASSERT_TRUE(fs::exists(siglip / "config.json")) << "the vidx_tiny_siglip fixture makes it";
+  WriteConfig(1);
+  for (int i = 0; i < 6; ++i) AddVideo(i, "v" + std::to_string(i) + ".mp4");
+  auto d = Daemon();
+  ASSERT_TRUE(d->WaitIdle(6, 0, 90)) << d->Log();
+  const json before = d->Status();
+  ASSERT_EQ(before["model"]["family"], "clip") << before.dump();
+  const std::string old_fp = before["fingerprint"];
+  const uint64_t old_gen = before["generation"]["active"];
+
+  std::atomic<bool> done{false};
+  std::mutex mu;
+  std::vector<std::string> seen;  // fingerprints in answer order
+  std::vector<int> codes;
+  std::thread searcher([&] {
+    while (!done) {
+      HttpResponse r = d->Call("POST", "/v1/search", R"({"text":"a red video","k":3})");
+      json j = json::parse(r.body, nullptr, false);
+      std::lock_guard<std::mutex> lock(mu);
+      codes.push_back(r.status);
+      if (r.status == 200) seen.push_back(j["fingerprint"]);
+    }
+  });
+  WriteConfig(1, siglip.string());
+  d->Signal(SIGHUP);
+  json st = d->WaitForStatus(
+      [&](const json& s) {
+        return s["fingerprint"] != old_fp && s["generation"]["building"].is_null() &&
+               s["daemon"]["phase"] == "idle";
+      },
+      120);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  done = true;
+  searcher.join();
+  ASSERT_NE(st["fingerprint"], old_fp) << st.dump() << d->Log();
+  EXPECT_EQ(st["files"]["indexed"], 6);
+  EXPECT_EQ(st["model"]["family"], "siglip") << st.dump();
+  const std::string new_fp = st["fingerprint"];
+  ASSERT_FALSE(codes.empty());
+  EXPECT_EQ(std::count(codes.begin(), codes.end(), 200), static_cast<long>(codes.size()));
+  size_t flip = 0;
+  while (flip < seen.size() && seen[flip] == old_fp) ++flip;
+  for (size_t i = flip; i < seen.size(); ++i) ASSERT_EQ(seen[i], new_fp) << "answer " << i;
+  EXPECT_GT(flip, 0u) << "answers from the CLIP generation during the reindex";
+  EXPECT_GT(seen.size() - flip, 0u) << "answers after the flip";
+  std::printf("[ reindex  ] CLIP -> SigLIP: %zu searches answered (%zu before the flip)\n",
+              seen.size(), flip);
+  EXPECT_FALSE(fs::exists(fs::path(State()) / "index" / std::to_string(old_gen)));
+
+  // The SigLIP generation answers text and picture queries over all six files.
+  json hit = Search(*d, {{"text", "red"}, {"k", 6}});
+  EXPECT_EQ(hit["fingerprint"], new_fp);
+  EXPECT_EQ(Paths(hit).size(), 6u) << hit.dump();
+  CommandResult png = RunCommand("ffmpeg -v error -y -ss 1 -i " + ShellQuote(Source(2)) +
+                                 " -frames:v 1 " + ShellQuote((work_ / "q.png").string()));
+  ASSERT_EQ(png.exit_code, 0) << png.err;
+  json by_picture = Search(*d, {{"image", (work_ / "q.png").string()}, {"k", 1}});
+  ASSERT_EQ(Paths(by_picture).size(), 1u) << by_picture.dump();
+  EXPECT_EQ(Paths(by_picture)[0], (work_ / "lib" / "v2.mp4").string());
+  EXPECT_EQ(d->Stop(), 0) << d->Log();
+  ExpectCatalogAndIndexAgree(State(), 6);
+  // The vectors served are SigLIP's (32 floats; tiny_c's are 24).
+  CatalogOptions o;
+  o.read_only = true;
+  auto catalog = Catalog::Open(State(), o);
+  ASSERT_TRUE(catalog.ok()) << catalog.status().ToString();
+  std::optional<Generation> gen = (*catalog)->ActiveGeneration();
+  ASSERT_TRUE(gen.has_value());
+  EXPECT_EQ(gen->fingerprint, new_fp);
+  size_t vectors = 0;
+  Status s = (*catalog)->ForEachVector(gen->id, 0, [&](const VectorRecord& v) {
+    EXPECT_EQ(v.vector.size(), 32u);
+    ++vectors;
+    return Status::Ok();
+  });
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(vectors, 6u * 4);  // 4 s at fps 1
 }
 
 TEST_F(DaemonTest, KillNineDuringReindexResumesWithoutDuplicates) {

@@ -1,6 +1,7 @@
 // `vidx index | search | status` through the real binary, with the tiny random CLIP model
 // tiny_c (real vocabulary) over eight generated two-colour videos (colour A for 2 s, then
-// colour B for 2 s; sixteen distinct colours), plus one file of random bytes.
+// colour B for 2 s; sixteen distinct colours), plus one file of random bytes; and the same
+// with the tiny SigLIP model siglip_a.
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -232,6 +233,62 @@ TEST_F(IndexSearchCliTest, TextScoresEqualBruteForceOverStoredVectors) {
         EXPECT_EQ(results[i]["path"], ranked[i].second) << text << " #" << i;
       }
     }
+  }
+}
+
+// The tiny SigLIP model siglip_a (exact resize to its input, no crop) indexes and searches
+// like CLIP: text scores are the stored vectors' dot products with `model embed`, and a frame
+// given as a picture finds its video and moment.
+TEST_F(IndexSearchCliTest, SiglipIndexesAndSearches) {
+  const fs::path siglip = fs::path(VIDX_TINY_SIGLIP_DIR) / "siglip_a";
+  ASSERT_TRUE(fs::exists(siglip / "config.json")) << "the vidx_tiny_siglip fixture makes it";
+  const std::string config = (work_ / "siglip.yaml").string();
+  std::ofstream(config) << "state_dir: " << State() << "\nmodel:\n  path: " << siglip.string()
+                        << "\n  batch_size: 5\nsampling:\n  fps: 1\nlibrary:\n  roots: [" << Lib()
+                        << "]\n";
+  CommandResult run = Vidx("index --json " + ShellQuote(Lib()), config);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  json summary = json::parse(run.out, nullptr, false);
+  EXPECT_EQ(summary["embedded"], kVideos) << run.out;
+  EXPECT_EQ(summary["frames"], 4 * kVideos);
+
+  CommandResult embed = Vidx("model embed --json --text " + ShellQuote("a red square"), config);
+  ASSERT_EQ(embed.exit_code, 0) << embed.err;
+  const std::vector<float> q = json::parse(embed.out)["embedding"].get<std::vector<float>>();
+  CommandResult text = Vidx("search -k 10 --json " + ShellQuote("a red square"), config);
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  json search = json::parse(text.out, nullptr, false);
+  ASSERT_EQ(search["results"].size(), static_cast<size_t>(kVideos)) << text.out;
+  std::map<std::string, double> best;
+  {
+    CatalogOptions o;
+    o.read_only = true;
+    auto catalog = Catalog::Open(State(), o);
+    ASSERT_TRUE(catalog.ok()) << catalog.status().ToString();
+    std::optional<Generation> gen = (*catalog)->ActiveGeneration();
+    ASSERT_TRUE(gen.has_value());
+    EXPECT_EQ(search["fingerprint"], gen->fingerprint);
+    Status s = (*catalog)->ForEachVector(gen->id, 0, [&](const VectorRecord& r) {
+      EXPECT_EQ(r.vector.size(), q.size());
+      double dot = 0;
+      for (size_t d = 0; d < q.size() && d < r.vector.size(); ++d) {
+        dot += static_cast<double>(q[d]) * r.vector[d];
+      }
+      auto it = best.find(r.path);
+      if (it == best.end() || dot > it->second) best[r.path] = dot;
+      return Status::Ok();
+    });
+    ASSERT_TRUE(s.ok()) << s.ToString();
+  }
+  for (const json& hit : search["results"]) {
+    EXPECT_NEAR(hit["score"].get<double>(), best[hit["path"]], 1e-5) << hit.dump();
+  }
+  for (int i : {1, 6}) {
+    const double t = i == 1 ? 0.5 : 3.0;
+    CommandResult image = Vidx("search -k 3 --json --image " + ShellQuote(FramePng(i, t)), config);
+    ASSERT_EQ(image.exit_code, 0) << image.err;
+    ExpectFirstWithMoment(json::parse(image.out), Video(i), t,
+                          "siglip --image video " + std::to_string(i));
   }
 }
 

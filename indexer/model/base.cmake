@@ -1,5 +1,6 @@
-# vidx_model_base: the model's I/O that needs no LibTorch — safetensors and torch.save readers, CLIP BPE
-# tokenizer (with its generated Unicode tables and ftfy text cleaning) and sha256.
+# vidx_model_base: the model's I/O that needs no LibTorch — safetensors and torch.save readers,
+# CLIP BPE tokenizer (with its generated Unicode tables and ftfy text cleaning), sha256 and the
+# image resize and crop (preprocess.cpp; the frame sampler's frames go through it too).
 # vidx_sentencepiece: the SigLIP / SigLIP 2 tokenizers. Debian's libsentencepiece.so exports
 # the protobuf-lite 3.14 it embeds, which interposes on LibTorch's libprotobuf 3.21 and crashes
 # a process linking both at start-up (docs/model-formats.md, "Tokenizers"). So only the module
@@ -25,6 +26,7 @@ add_library(vidx_model_base STATIC
   ${CMAKE_CURRENT_LIST_DIR}/ftfy_tables.cpp
   ${CMAKE_CURRENT_LIST_DIR}/unicode_text.cpp
   ${CMAKE_CURRENT_LIST_DIR}/unicode_tables.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/preprocess.cpp
 )
 vidx_project_target(vidx_model_base)
 target_link_libraries(vidx_model_base PUBLIC vidx_common

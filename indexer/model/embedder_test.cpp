@@ -113,8 +113,9 @@ TEST(ClipEmbedderTest, DemoModelEmbedsTextsAndImagesNormalised) {
 }
 
 // The demo model's fingerprints, pinned so that a change to what they cover is deliberate.
-// They last changed when the description gained the sha256 of the tokenizer files
-// (tokenizer_files{vocab.json=...,merges.txt=...}): catalogs built before reindex once.
+// They last changed when kPipelineVersion became 2 (frames resized by the model's own
+// preprocessing) and the description gained the sha256 of the tokenizer files: catalogs built
+// before reindex once.
 TEST(ClipEmbedderTest, DemoFingerprintIsPinned) {
   SamplingSettings defaults;
   ModelVerification v = VerifyModel(Options(kDemo), defaults, nullptr, false);

@@ -19,7 +19,9 @@ namespace vidx {
 
 // Bumped whenever the code changes what a vector means for the same inputs (a different
 // resize, a different pooling, a fixed bug in a tower). Part of every fingerprint.
-constexpr int kPipelineVersion = 1;
+//   2: indexed frames are resized and cropped by the model's own preprocessing code (the
+//      Pillow-compatible bicubic that query pictures go through), no longer by swscale.
+constexpr int kPipelineVersion = 2;
 
 struct FeatureSpec {
   std::string checkpoint_sha256;  // of the weight file(s)

@@ -31,7 +31,7 @@ TEST(FingerprintTest, StableForTheSameSpec) {
 TEST(FingerprintTest, CanonicalTextIsFixed) {
   EXPECT_EQ(CanonicalDescription(Base()),
             "vidx-feature-space\n"
-            "pipeline_version=1\n"
+            "pipeline_version=2\n"
             "checkpoint_sha256=" +
                 std::string(64, 'a') +
                 "\n"

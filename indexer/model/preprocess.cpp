@@ -8,6 +8,11 @@ namespace vidx {
 namespace {
 
 constexpr int kPrecisionBits = 32 - 8 - 2;  // Pillow's fixed point for 8-bit images
+// Sums are int32 as in Pillow: the weights of one output sample add up to 1 << kPrecisionBits
+// and the bicubic kernel's negative lobes are small, so 255 times the positive weights stays
+// far below 2^31. Integer sums are exact in any order, which lets the loops below run in the
+// order that suits the cache without changing a single output value.
+constexpr int32_t kRoundingHalf = int32_t{1} << (kPrecisionBits - 1);
 
 double CubicKernel(double x) {  // Pillow's bicubic, a = -0.5
   constexpr double a = -0.5;
@@ -59,8 +64,8 @@ Coeffs PrecomputeCoeffs(int in_size, int out_size) {
   return c;
 }
 
-uint8_t Clip8(int64_t v) {
-  if (v >= (int64_t{1} << kPrecisionBits << 8)) return 255;
+uint8_t Clip8(int32_t v) {
+  if (v >= (int32_t{1} << kPrecisionBits << 8)) return 255;
   if (v <= 0) return 0;
   return static_cast<uint8_t>(v >> kPrecisionBits);
 }
@@ -70,74 +75,112 @@ uint8_t Clip8(int64_t v) {
 std::vector<uint8_t> ResizeBicubicU8(const uint8_t* src, int h, int w, int channels, int out_h,
                                      int out_w) {
   const size_t cn = static_cast<size_t>(channels);
-  std::vector<uint8_t> cur(src, src + static_cast<size_t>(h) * w * cn);
+  std::vector<uint8_t> cur;
+  const uint8_t* in = src;
   if (out_w != w) {  // horizontal pass
     const Coeffs c = PrecomputeCoeffs(w, out_w);
     std::vector<uint8_t> tmp(static_cast<size_t>(h) * out_w * cn);
     for (int y = 0; y < h; ++y) {
-      const uint8_t* row = cur.data() + static_cast<size_t>(y) * w * cn;
+      const uint8_t* row = in + static_cast<size_t>(y) * w * cn;
+      uint8_t* dst = tmp.data() + static_cast<size_t>(y) * out_w * cn;
       for (int xx = 0; xx < out_w; ++xx) {
         const int32_t* k = &c.weights[static_cast<size_t>(xx) * c.ksize];
-        for (size_t ch = 0; ch < cn; ++ch) {
-          int64_t ss = int64_t{1} << (kPrecisionBits - 1);
-          for (int x = 0; x < c.count[xx]; ++x) {
-            ss += static_cast<int64_t>(row[(c.first[xx] + x) * cn + ch]) * k[x];
+        const uint8_t* p = row + static_cast<size_t>(c.first[xx]) * cn;
+        const int n = c.count[xx];
+        if (cn == 3) {  // the common case, all three channels in one sweep over the taps
+          int32_t s0 = kRoundingHalf, s1 = kRoundingHalf, s2 = kRoundingHalf;
+          for (int x = 0; x < n; ++x) {
+            const int32_t kx = k[x];
+            s0 += p[3 * x] * kx;
+            s1 += p[3 * x + 1] * kx;
+            s2 += p[3 * x + 2] * kx;
           }
-          tmp[(static_cast<size_t>(y) * out_w + xx) * cn + ch] = Clip8(ss);
+          dst[3 * xx] = Clip8(s0);
+          dst[3 * xx + 1] = Clip8(s1);
+          dst[3 * xx + 2] = Clip8(s2);
+        } else {
+          for (size_t ch = 0; ch < cn; ++ch) {
+            int32_t ss = kRoundingHalf;
+            for (int x = 0; x < n; ++x) ss += p[x * cn + ch] * k[x];
+            dst[xx * cn + ch] = Clip8(ss);
+          }
         }
       }
     }
     cur.swap(tmp);
+    in = cur.data();
     w = out_w;
   }
   if (out_h != h) {  // vertical pass
     const Coeffs c = PrecomputeCoeffs(h, out_h);
     std::vector<uint8_t> tmp(static_cast<size_t>(out_h) * w * cn);
     const size_t stride = static_cast<size_t>(w) * cn;
+    std::vector<int32_t> acc(stride);  // one output row, accumulated tap by tap
     for (int yy = 0; yy < out_h; ++yy) {
       const int32_t* k = &c.weights[static_cast<size_t>(yy) * c.ksize];
-      for (size_t i = 0; i < stride; ++i) {
-        int64_t ss = int64_t{1} << (kPrecisionBits - 1);
-        for (int y = 0; y < c.count[yy]; ++y) {
-          ss += static_cast<int64_t>(cur[(c.first[yy] + y) * stride + i]) * k[y];
-        }
-        tmp[yy * stride + i] = Clip8(ss);
+      std::fill(acc.begin(), acc.end(), kRoundingHalf);
+      for (int y = 0; y < c.count[yy]; ++y) {
+        const uint8_t* r = in + static_cast<size_t>(c.first[yy] + y) * stride;
+        const int32_t ky = k[y];
+        for (size_t i = 0; i < stride; ++i) acc[i] += r[i] * ky;
       }
+      uint8_t* dst = tmp.data() + yy * stride;
+      for (size_t i = 0; i < stride; ++i) dst[i] = Clip8(acc[i]);
     }
     cur.swap(tmp);
+    in = cur.data();
   }
+  if (in == src) cur.assign(src, src + static_cast<size_t>(h) * w * cn);
   return cur;
 }
 
-Status ResizeAndCrop(const PreprocessConfig& p, const uint8_t* rgb, int h, int w,
-                     std::vector<uint8_t>* out) {
+namespace {
+
+// The geometry both entry points share: one resize and one crop for indexed frames and query
+// pictures alike.
+struct Geometry {
+  bool resize = false;
+  int shortest_edge = 0;  // when resize_height == 0
+  int resize_height = 0;  // exact resize when > 0
+  int resize_width = 0;
+  bool crop = false;
+  int crop_height = 0;
+  int crop_width = 0;
+};
+
+Status ResizeAndCropTo(const Geometry& g, const uint8_t* rgb, int h, int w,
+                       std::vector<uint8_t>* out) {
   if (h <= 0 || w <= 0 || rgb == nullptr) {
     return Status::InvalidArgument("image is empty (" + std::to_string(h) + "x" +
                                    std::to_string(w) + ")");
   }
   int rh = h, rw = w;
-  if (p.do_resize) {
-    if (p.resize_height > 0) {
-      rh = p.resize_height;
-      rw = p.resize_width;
+  if (g.resize) {
+    if (g.resize_height > 0) {
+      rh = g.resize_height;
+      rw = g.resize_width;
     } else {
       // transformers get_resize_output_image_size(default_to_square=False).
       const int short_side = std::min(h, w), long_side = std::max(h, w);
-      const int new_short = p.shortest_edge;
+      const int new_short = g.shortest_edge;
       const int new_long =
           static_cast<int>(static_cast<int64_t>(new_short) * long_side / short_side);
       rh = h <= w ? new_short : new_long;
       rw = h <= w ? new_long : new_short;
     }
   }
+  if (rh <= 0 || rw <= 0) {
+    return Status::InvalidArgument("image of " + std::to_string(h) + "x" + std::to_string(w) +
+                                   " resizes to nothing");
+  }
   std::vector<uint8_t> resized =
       (rh == h && rw == w) ? std::vector<uint8_t>(rgb, rgb + static_cast<size_t>(h) * w * 3)
                            : ResizeBicubicU8(rgb, h, w, 3, rh, rw);
-  if (!p.do_center_crop) {
+  if (!g.crop) {
     *out = std::move(resized);
     return Status::Ok();
   }
-  const int ch = p.crop_height, cw = p.crop_width;
+  const int ch = g.crop_height, cw = g.crop_width;
   if (rh < ch || rw < cw) {
     return Status::InvalidArgument("image of " + std::to_string(rh) + "x" + std::to_string(rw) +
                                    " after resizing is smaller than the crop " +
@@ -151,6 +194,37 @@ Status ResizeAndCrop(const PreprocessConfig& p, const uint8_t* rgb, int h, int w
               out->data() + static_cast<size_t>(y) * cw * 3);
   }
   return Status::Ok();
+}
+
+}  // namespace
+
+Status ResizeAndCrop(const PreprocessConfig& p, const uint8_t* rgb, int h, int w,
+                     std::vector<uint8_t>* out) {
+  Geometry g;
+  g.resize = p.do_resize;
+  g.shortest_edge = p.shortest_edge;
+  g.resize_height = p.resize_height;
+  g.resize_width = p.resize_width;
+  g.crop = p.do_center_crop;
+  g.crop_height = p.crop_height;
+  g.crop_width = p.crop_width;
+  return ResizeAndCropTo(g, rgb, h, w, out);
+}
+
+Status ResizeAndCrop(const ImagePreprocessSpec& spec, const uint8_t* rgb, int h, int w,
+                     std::vector<uint8_t>* out) {
+  Geometry g;
+  g.resize = spec.resize != ImagePreprocessSpec::Resize::kNone;
+  if (spec.resize == ImagePreprocessSpec::Resize::kExact) {
+    g.resize_height = spec.resize_height;
+    g.resize_width = spec.resize_width;
+  } else {
+    g.shortest_edge = spec.shortest_edge;
+  }
+  g.crop = spec.center_crop;
+  g.crop_height = spec.height;
+  g.crop_width = spec.width;
+  return ResizeAndCropTo(g, rgb, h, w, out);
 }
 
 Status PreprocessImages(const PreprocessConfig& p, const uint8_t* rgb, int n, int h, int w,

@@ -12,6 +12,11 @@
 // +-1 grey level on some pixels. An image already of the output size is not resampled (Pillow
 // returns a copy in that case too).
 //
+// The same resize and crop prepare indexed video frames (SamplerOptionsForModel in
+// indexer/pipeline/pipeline.h hands the sampler's full-size frames to the ImagePreprocessSpec
+// overload of ResizeAndCrop) and query pictures (PreprocessImages), so that one picture gives
+// the same pixels either way. Torch-free: part of vidx_model_base.
+//
 // Thread-safety: pure functions.
 #ifndef VIDX_INDEXER_MODEL_PREPROCESS_H_
 #define VIDX_INDEXER_MODEL_PREPROCESS_H_
@@ -21,6 +26,7 @@
 
 #include "common/status.h"
 #include "indexer/model/clip_config.h"
+#include "indexer/model/embedder.h"
 
 namespace vidx {
 
@@ -32,6 +38,11 @@ std::vector<uint8_t> ResizeBicubicU8(const uint8_t* src, int h, int w, int chann
 // Resize + centre crop of one RGB image to the config's output size (uint8, HWC).
 // Errors: kInvalidArgument for an empty image or one smaller than the crop after resizing.
 Status ResizeAndCrop(const PreprocessConfig& p, const uint8_t* rgb, int h, int w,
+                     std::vector<uint8_t>* out);
+
+// The same for an Embedder's image_input(): resize as `spec.resize` says, then, when
+// spec.center_crop, the centre spec.height x spec.width. Errors as above.
+Status ResizeAndCrop(const ImagePreprocessSpec& spec, const uint8_t* rgb, int h, int w,
                      std::vector<uint8_t>* out);
 
 // Full preprocessing of `n` RGB images of h x w (contiguous NHWC) into `out` (N, 3, Sh, Sw)

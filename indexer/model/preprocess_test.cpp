@@ -49,6 +49,38 @@ TEST(PreprocessTest, ShortestEdgeResizeAndCentreCrop) {
   EXPECT_FALSE(ResizeAndCrop(p, img.data(), 0, 10, &out).ok());
 }
 
+// The Embedder-facing overload (what indexed frames go through) is the same resize and crop as
+// the PreprocessConfig one (what query pictures go through), for CLIP's and SigLIP's geometry.
+TEST(PreprocessTest, SpecAndConfigOverloadsAgree) {
+  std::vector<uint8_t> img(23 * 41 * 3);
+  for (size_t i = 0; i < img.size(); ++i) img[i] = static_cast<uint8_t>((i * 7919) >> 3);
+  PreprocessConfig clip;
+  clip.shortest_edge = 14;
+  clip.crop_height = clip.crop_width = 12;
+  ImagePreprocessSpec crop;
+  crop.height = crop.width = 12;
+  crop.shortest_edge = 14;
+  PreprocessConfig siglip;
+  siglip.resize_height = siglip.resize_width = 16;
+  siglip.do_center_crop = false;
+  ImagePreprocessSpec squash;
+  squash.height = squash.width = 16;
+  squash.resize = ImagePreprocessSpec::Resize::kExact;
+  squash.resize_height = squash.resize_width = 16;
+  squash.center_crop = false;
+  for (const auto& [config, spec] : {std::pair{clip, crop}, std::pair{siglip, squash}}) {
+    std::vector<uint8_t> a, b;
+    ASSERT_TRUE(ResizeAndCrop(config, img.data(), 23, 41, &a).ok());
+    ASSERT_TRUE(ResizeAndCrop(spec, img.data(), 23, 41, &b).ok());
+    EXPECT_EQ(a, b);
+    EXPECT_EQ(b.size(), static_cast<size_t>(spec.height) * spec.width * 3);
+  }
+  // The squash keeps the whole width: it is the bicubic resize of the full picture.
+  std::vector<uint8_t> squashed;
+  ASSERT_TRUE(ResizeAndCrop(squash, img.data(), 23, 41, &squashed).ok());
+  EXPECT_EQ(squashed, ResizeBicubicU8(img.data(), 23, 41, 3, 16, 16));
+}
+
 // C++ preprocessing vs CLIPImageProcessor (Pillow bicubic) on each tiny model's image.
 TEST(PreprocessTest, MatchesClipImageProcessor) {
   if (!testing_util::TinyModelsPresent()) FAIL() << testing_util::kNoTinyModels;

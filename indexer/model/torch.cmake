@@ -1,10 +1,10 @@
-# vidx_model: CLIP and SigLIP towers (LibTorch), strict loader, key maps, preprocessing,
+# vidx_model: CLIP and SigLIP towers (LibTorch), strict loader, key maps, preprocessing config,
 # ClipEncoder facade, the CLIP and SigLIP Embedders and the model-family registry
 # (embedder_registry.h). The SigLIP tokenizer comes from vidx_sentencepiece, which loads
 # libvidx_sentencepiece.so at run time.
 # Only clip_model.cpp, strict_loader.cpp and clip_encoder.cpp include LibTorch; they share a
-# precompiled <torch/torch.h>. Everything else (config, key maps, preprocessing, report) and all
-# tests use torch-free headers.
+# precompiled <torch/torch.h>. Everything else (config, key maps, report) and all tests use
+# torch-free headers; the image resize and crop live in vidx_model_base (base.cmake).
 find_package(Torch REQUIRED)
 
 add_library(vidx_model STATIC
@@ -12,7 +12,6 @@ add_library(vidx_model STATIC
   ${CMAKE_CURRENT_LIST_DIR}/key_map.cpp
   ${CMAKE_CURRENT_LIST_DIR}/key_proposal.cpp
   ${CMAKE_CURRENT_LIST_DIR}/load_report.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/preprocess.cpp
   ${CMAKE_CURRENT_LIST_DIR}/clip_model.cpp
   ${CMAKE_CURRENT_LIST_DIR}/strict_loader.cpp
   ${CMAKE_CURRENT_LIST_DIR}/clip_encoder.cpp
@@ -35,7 +34,7 @@ endif()
 set_source_files_properties(
   ${CMAKE_CURRENT_LIST_DIR}/clip_config.cpp ${CMAKE_CURRENT_LIST_DIR}/key_map.cpp
   ${CMAKE_CURRENT_LIST_DIR}/key_proposal.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/load_report.cpp ${CMAKE_CURRENT_LIST_DIR}/preprocess.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/load_report.cpp
   ${CMAKE_CURRENT_LIST_DIR}/clip_embedder.cpp ${CMAKE_CURRENT_LIST_DIR}/embedder_registry.cpp
   ${CMAKE_CURRENT_LIST_DIR}/siglip_config.cpp
   PROPERTIES SKIP_PRECOMPILE_HEADERS ON)

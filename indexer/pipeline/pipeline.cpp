@@ -1,7 +1,10 @@
 #include "indexer/pipeline/pipeline.h"
 
+#include <string>
 #include <utility>
+#include <vector>
 
+#include "indexer/model/preprocess.h"
 #include "indexer/pipeline/decode_stage.h"
 #include "indexer/pipeline/embed_stage.h"
 #include "indexer/pipeline/frame_queue.h"
@@ -14,35 +17,36 @@ StatusOr<SamplerOptions> SamplerOptionsForModel(const Embedder& embedder,
   const ImagePreprocessSpec& p = embedder.image_input();
   const int side = p.height;
   if (p.width != side || side <= 0) {
-    return Status::Unsupported(
-        "the model's input is not a square centre crop; frames cannot "
-        "be prepared for it by the sampler");
+    return Status::Unsupported("the model's input of " + std::to_string(p.width) + "x" +
+                               std::to_string(p.height) +
+                               " is not square; the sampler prepares square frames only");
   }
   if (p.interpolation != "bicubic") {
     return Status::Unsupported("the model resizes with " + p.interpolation +
-                               " interpolation; the sampler resizes bicubic only");
+                               " interpolation; vidx implements bicubic only");
+  }
+  // Every frame must come out side x side whatever the video's shape: a centre crop to the
+  // input, or an exact resize to it.
+  const bool squash = p.resize == ImagePreprocessSpec::Resize::kExact && p.resize_height == side &&
+                      p.resize_width == side;
+  if (!p.center_crop && !squash) {
+    return Status::Unsupported("the model neither crops its input nor resizes to exactly " +
+                               std::to_string(side) + "x" + std::to_string(side) +
+                               ", so frames of other shapes would not fit it");
   }
   SamplerOptions o;
   o.sampling = sampling;
   o.output_size = side;
-  if (p.resize == ImagePreprocessSpec::Resize::kShortestEdge && p.shortest_edge > 0) {
-    if (!p.center_crop && p.shortest_edge != side) {
-      return Status::Unsupported("the model resizes without a centre crop");
-    }
-    if (p.shortest_edge < side) {
-      return Status::Unsupported("the model's resize is smaller than its crop");
-    }
-    o.resize_shortest = p.shortest_edge;
-  } else if (p.resize == ImagePreprocessSpec::Resize::kExact) {
-    // An exact resize squashes the whole picture to the model's input, while the sampler keeps
-    // the aspect ratio and crops the centre: for any non-square video the indexed frames would
-    // differ from what the same picture gives as a query, under one fingerprint. Refused until
-    // the sampler can squash the way the model's preprocessing does.
-    return Status::Unsupported(
-        "the model resizes pictures to an exact size without keeping their aspect ratio "
-        "(SigLIP-style preprocessing); the frame sampler keeps the aspect ratio and crops, so "
-        "vidx cannot index with this model yet");
-  }
+  // The sampler converts each frame at its displayed size; the model's own resize and crop
+  // (the code PreprocessImages uses for query pictures) make it what EmbedPreparedImages takes.
+  o.prepare = [spec = p](Frame* frame) {
+    std::vector<uint8_t> out;
+    VIDX_RETURN_IF_ERROR(ResizeAndCrop(spec, frame->rgb.data(), frame->height, frame->width, &out));
+    frame->rgb = std::move(out);
+    frame->width = spec.width;
+    frame->height = spec.height;
+    return Status::Ok();
+  };
   return o;
 }
 

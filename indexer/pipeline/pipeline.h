@@ -72,11 +72,14 @@ class IndexPipeline {
   const FrameSource* frames_;
 };
 
-// Sampler options that yield exactly what `embedder`'s image preprocessing wants (shortest
-// side to its shortest_edge, centre crop to its input size), so frames go to
-// EmbedPreparedImages. kUnsupported for preprocessing the sampler cannot reproduce (an exact
-// resize, which ignores the aspect ratio; a non-square input; an interpolation other than
-// bicubic).
+// Sampler options that yield exactly what `embedder`'s image preprocessing makes of a picture,
+// so frames go to EmbedPreparedImages: frames are converted at their displayed size and then
+// resized and cropped by the model's own code (ResizeAndCrop in indexer/model/preprocess.h,
+// what EmbedImages does to a query picture): shortest side and centre crop for CLIP, an exact
+// resize ("squash", aspect ratio not kept) for SigLIP. A frame that preprocessing refuses
+// (smaller than the crop) fails its file. kUnsupported for a non-square model input, an
+// interpolation other than bicubic, or preprocessing whose output size depends on the
+// picture's shape (no crop and no exact resize to the input size).
 StatusOr<SamplerOptions> SamplerOptionsForModel(const Embedder& embedder,
                                                 const SamplingSettings& sampling);
 

@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include "indexer/model/preprocess.h"
 #include "indexer/pipeline/embed_stage.h"
 #include "indexer/pipeline/file_scan.h"
 #include "indexer/pipeline/pipeline.h"
@@ -446,26 +447,62 @@ TEST_F(PipelineStagesTest, OptionsThatDoNotFitTheModelAreRefused) {
   EXPECT_EQ(Run({}, o, &c).code(), StatusCode::kInvalidArgument);
 }
 
-// The sampler reproduces "shortest side, then centre crop"; an exact resize squashes the
-// picture instead, which the sampler cannot do, so such a model is refused for indexing rather
-// than fed frames its own preprocessing would not make.
-TEST(SamplerOptionsForModelTest, TakesShortestEdgeWithCropAndRefusesAnExactResize) {
+// A 2 x 6 picture whose column x has the grey level 10 * x, as the sampler hands a frame to
+// `prepare` (at its displayed size).
+Frame WideFrame() {
+  Frame f;
+  f.width = 6;
+  f.height = 2;
+  for (int y = 0; y < 2; ++y) {
+    for (int x = 0; x < 6; ++x) f.rgb.insert(f.rgb.end(), 3, static_cast<uint8_t>(10 * x));
+  }
+  return f;
+}
+
+// Frames are prepared by the model's own resize and crop (the code query pictures go
+// through): shortest side then centre crop, or an exact resize that squashes the picture.
+TEST(SamplerOptionsForModelTest, PreparesFramesWithTheModelsOwnResize) {
   FakeEmbedder embedder;
   ImagePreprocessSpec* spec = embedder.mutable_spec();
   spec->resize = ImagePreprocessSpec::Resize::kShortestEdge;
-  spec->shortest_edge = 4;
+  spec->shortest_edge = kSide;
   StatusOr<SamplerOptions> crop = SamplerOptionsForModel(embedder, SamplingSettings());
   ASSERT_TRUE(crop.ok()) << crop.status().message();
   EXPECT_EQ(crop->output_size, kSide);
-  EXPECT_EQ(crop->resize_shortest, 4);
+  ASSERT_TRUE(crop->prepare);
+  Frame f = WideFrame();
+  ASSERT_TRUE(crop->prepare(&f).ok());
+  ASSERT_EQ(f.width, kSide);
+  ASSERT_EQ(f.height, kSide);
+  // No resize (the short side is already 2); the crop keeps columns 2 and 3.
+  EXPECT_EQ(f.rgb[0], 20);
+  EXPECT_EQ(f.rgb[3], 30);
 
   spec->resize = ImagePreprocessSpec::Resize::kExact;
   spec->resize_height = spec->resize_width = kSide;
   spec->center_crop = false;
-  StatusOr<SamplerOptions> exact = SamplerOptionsForModel(embedder, SamplingSettings());
-  ASSERT_FALSE(exact.ok());
-  EXPECT_EQ(exact.status().code(), StatusCode::kUnsupported);
-  EXPECT_NE(exact.status().message().find("exact size"), std::string::npos);
+  StatusOr<SamplerOptions> squash = SamplerOptionsForModel(embedder, SamplingSettings());
+  ASSERT_TRUE(squash.ok()) << squash.status().message();
+  f = WideFrame();
+  const Frame wide = f;
+  ASSERT_TRUE(squash->prepare(&f).ok());
+  ASSERT_EQ(f.width, kSide);
+  ASSERT_EQ(f.height, kSide);
+  // The whole width is kept: bicubic over columns 0..2 and 3..5.
+  EXPECT_EQ(f.rgb, ResizeBicubicU8(wide.rgb.data(), 2, 6, 3, kSide, kSide));
+  EXPECT_LT(f.rgb[0], 20);
+  EXPECT_GT(f.rgb[3], 30);
+
+  // An output whose size would depend on the picture's shape is refused.
+  spec->resize = ImagePreprocessSpec::Resize::kShortestEdge;
+  spec->shortest_edge = kSide;
+  StatusOr<SamplerOptions> uneven = SamplerOptionsForModel(embedder, SamplingSettings());
+  ASSERT_FALSE(uneven.ok());
+  EXPECT_EQ(uneven.status().code(), StatusCode::kUnsupported);
+  spec->resize = ImagePreprocessSpec::Resize::kExact;
+  spec->resize_height = kSide + 1;
+  EXPECT_EQ(SamplerOptionsForModel(embedder, SamplingSettings()).status().code(),
+            StatusCode::kUnsupported);
 }
 
 }  // namespace

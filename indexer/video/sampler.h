@@ -12,7 +12,9 @@
 //  * Output pixels are packed RGB24, upright (rotation metadata applied), with square pixels
 //    (sample aspect ratio applied); when `output_size` > 0 the shortest side is resized to
 //    `resize_shortest` (default: output_size; bicubic) and the centre is cropped to
-//    output_size x output_size.
+//    output_size x output_size. When `prepare` is set, swscale only converts (at the displayed
+//    size) and `prepare` resizes instead: that is how frames for a model are made
+//    (SamplerOptionsForModel), with the model's own resize.
 //  * Only the `file` protocol is used and playlist-like demuxers (HLS, concat, ...) are
 //    refused, so a media file can never make vidx read another file or the network.
 //  * Limits: probe size, width/height (max_dimension), and wall time per file.
@@ -34,6 +36,14 @@
 
 namespace vidx {
 
+struct Frame {
+  double t = 0;       // presentation time of the decoded frame, seconds from start
+  double target = 0;  // the target time it was chosen for
+  int width = 0;      // of `rgb`
+  int height = 0;
+  std::vector<uint8_t> rgb;  // packed RGB24, row-major, width*height*3 bytes
+};
+
 struct SamplerOptions {
   // fps, max_frames, keyframe_tolerance (clip_frames is not the sampler's business).
   SamplingSettings sampling;
@@ -45,6 +55,13 @@ struct SamplerOptions {
   // Only when output_size is 0: > 0 scales the displayed picture to this width, aspect kept,
   // the height rounded to an even number (thumbnails); 0 keeps the displayed size.
   int output_width = 0;
+  // When set, replaces the swscale resize and crop: each frame is converted at its displayed
+  // size (output_width and resize_shortest ignored), then handed to `prepare`, which resizes
+  // it in place and must leave it output_size x output_size when output_size > 0 (otherwise
+  // the file fails with kInternal). A non-OK Status fails the file, with the file's name
+  // added. Called from the thread that runs Sample(), so it must be safe to call from several
+  // threads at once.
+  std::function<Status(Frame* frame)> prepare;
   int64_t max_probe_bytes = 5 << 20;  // bytes FFmpeg may read to find the streams
   int max_dimension = 8192;           // refuse streams wider or taller than this
   double max_seconds = 120;           // wall-clock budget for one file; past it, kDeadlineExceeded
@@ -61,14 +78,6 @@ struct VideoInfo {
   std::string format;      // FFmpeg demuxer name, e.g. "mov,mp4,m4a,3gp,3g2,mj2"
   int rotation = 0;        // clockwise degrees applied to the stored picture (0/90/180/270)
   bool has_index = false;  // the container listed its keyframes (seeks are planned with them)
-};
-
-struct Frame {
-  double t = 0;       // presentation time of the decoded frame, seconds from start
-  double target = 0;  // the target time it was chosen for
-  int width = 0;      // of `rgb`
-  int height = 0;
-  std::vector<uint8_t> rgb;  // packed RGB24, row-major, width*height*3 bytes
 };
 
 // Counters for benchmarks and logs.

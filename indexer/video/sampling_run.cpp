@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string>
 #include <utility>
 
 namespace vidx {
@@ -37,8 +38,12 @@ Status SamplingRun::Init(VideoInfo* info) {
 
   const int rotation = StreamRotation(st_);
   const AVRational sar = av_guess_sample_aspect_ratio(fmt, st_, nullptr);
-  conv_ = std::make_unique<FrameConverter>(rotation, options_.output_size, sar,
-                                           options_.resize_shortest, options_.output_width);
+  if (options_.prepare) {  // converted at the displayed size; `prepare` resizes
+    conv_ = std::make_unique<FrameConverter>(rotation, 0, sar);
+  } else {
+    conv_ = std::make_unique<FrameConverter>(rotation, options_.output_size, sar,
+                                             options_.resize_shortest, options_.output_width);
+  }
 
   if (fmt->start_time != AV_NOPTS_VALUE) {
     start_ts_ = av_rescale_q(fmt->start_time, AV_TIME_BASE_Q, tb_);
@@ -525,6 +530,16 @@ Status SamplingRun::Deliver(Held* held, double target) {
   const int64_t pts = held->pts;
   held->Clear();
   if (!s.ok()) return s.WithContext(in_->path());
+  if (options_.prepare) {
+    VIDX_RETURN_IF_ERROR(options_.prepare(&frame).WithContext(in_->path()));
+    const int side = options_.output_size;
+    if (side > 0 && (frame.width != side || frame.height != side ||
+                     frame.rgb.size() != static_cast<size_t>(side) * side * 3)) {
+      return Status::Internal(in_->path() + ": a frame prepared for the model is " +
+                              std::to_string(frame.width) + "x" + std::to_string(frame.height) +
+                              ", not " + std::to_string(side) + "x" + std::to_string(side));
+    }
+  }
   frame.t = std::max(0.0, static_cast<double>(pts - start_ts_) * av_q2d(tb_));
   frame.target = target;
   last_delivered_ = pts;
