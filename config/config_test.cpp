@@ -185,7 +185,7 @@ TEST_F(ConfigTest, SnapshotInterval) {
 TEST_F(ConfigTest, IndexNice) {
   auto defaults = ParseConfig("", "test.yaml");
   ASSERT_TRUE(defaults.ok()) << defaults.status().message();
-  EXPECT_EQ(defaults->daemon.index_nice, 10);
+  EXPECT_EQ(defaults->daemon.index_nice, 19);
   auto set = ParseConfig("daemon:\n  index_nice: 0\n", "test.yaml");
   ASSERT_TRUE(set.ok()) << set.status().message();
   EXPECT_EQ(set->daemon.index_nice, 0);
