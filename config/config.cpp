@@ -316,16 +316,20 @@ Status ParseIndex(const Reader& r, const YAML::Node& n, IndexOptions* o) {
 }
 
 Status ParseDaemon(const Reader& r, const YAML::Node& n, DaemonOptions* o) {
-  VIDX_RETURN_IF_ERROR(r.CheckMap(n, "daemon", {"socket", "snapshot_interval"}));
+  VIDX_RETURN_IF_ERROR(r.CheckMap(n, "daemon", {"socket", "snapshot_interval", "index_nice"}));
   VIDX_RETURN_IF_ERROR(r.Scalar(n, "daemon", "socket", "a path", &o->socket));
   VIDX_RETURN_IF_ERROR(
       r.Scalar(n, "daemon", "snapshot_interval", "a number", &o->snapshot_interval));
+  VIDX_RETURN_IF_ERROR(r.Scalar(n, "daemon", "index_nice", "an integer", &o->index_nice));
   if (o->socket.empty() || o->socket[0] != '/') {
     return r.ErrorAt(r.MarkOf(n, "socket"), "daemon.socket must be an absolute path");
   }
   if (!(o->snapshot_interval > 0) || !std::isfinite(o->snapshot_interval)) {
     return r.ErrorAt(r.MarkOf(n, "snapshot_interval"),
                      "daemon.snapshot_interval must be greater than 0 seconds");
+  }
+  if (o->index_nice < 0 || o->index_nice > 19) {
+    return r.ErrorAt(r.MarkOf(n, "index_nice"), "daemon.index_nice must be 0 to 19");
   }
   return Status::Ok();
 }

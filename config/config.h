@@ -75,6 +75,10 @@ struct DaemonOptions {
   // Seconds between vector index snapshots while changes keep coming (a snapshot is also
   // written whenever the queue empties, and at stop). > 0.
   double snapshot_interval = 60;
+  // Niceness (0..19) of the indexing threads: decoders and inference. Searches run at the
+  // daemon's own priority, so the kernel gives them the cores while a reindex runs. Read at
+  // start; a reload does not change it.
+  int index_nice = 19;
 };
 
 // The web UI's TCP listener (docs/web.md). The API it serves needs the token in

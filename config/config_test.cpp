@@ -77,6 +77,7 @@ TEST_F(ConfigTest, ExampleFileEqualsBuiltInDefaults) {
   EXPECT_EQ(a.index.factory, b.index.factory);
   EXPECT_EQ(a.daemon.socket, b.daemon.socket);
   EXPECT_EQ(a.daemon.snapshot_interval, b.daemon.snapshot_interval);
+  EXPECT_EQ(a.daemon.index_nice, b.daemon.index_nice);
   EXPECT_EQ(a.web.listen, b.web.listen);
   EXPECT_EQ(a.web.thumb_cache_mb, b.web.thumb_cache_mb);
   EXPECT_EQ(a.logging.level, b.logging.level);
@@ -179,6 +180,17 @@ TEST_F(ConfigTest, SnapshotInterval) {
             "test.yaml:2:22: daemon.snapshot_interval must be greater than 0 seconds");
   EXPECT_EQ(ErrorOf("daemon:\n  snapshot_interval: .inf\n"),
             "test.yaml:2:22: daemon.snapshot_interval must be greater than 0 seconds");
+}
+
+TEST_F(ConfigTest, IndexNice) {
+  auto defaults = ParseConfig("", "test.yaml");
+  ASSERT_TRUE(defaults.ok()) << defaults.status().message();
+  EXPECT_EQ(defaults->daemon.index_nice, 19);
+  auto set = ParseConfig("daemon:\n  index_nice: 0\n", "test.yaml");
+  ASSERT_TRUE(set.ok()) << set.status().message();
+  EXPECT_EQ(set->daemon.index_nice, 0);
+  EXPECT_EQ(ErrorOf("daemon:\n  index_nice: 20\n"),
+            "test.yaml:2:15: daemon.index_nice must be 0 to 19");
 }
 
 TEST_F(ConfigTest, WebKeys) {

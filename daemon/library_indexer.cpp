@@ -1,7 +1,12 @@
 #include "daemon/library_indexer.h"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <utility>
 
@@ -133,6 +138,13 @@ void LibraryIndexer::RestartWatcher() {
 }
 
 void LibraryIndexer::Loop() {
+  // Before anything else, so that every thread this one starts (decoders, LibTorch's OpenMP
+  // team for inference) inherits the niceness; searches keep the daemon's own priority.
+  if (config_.daemon.index_nice > 0 &&
+      setpriority(PRIO_PROCESS, gettid(), config_.daemon.index_nice) != 0) {
+    DaemonLog()->warn("cannot lower the indexing thread's priority to nice {}: {}",
+                      config_.daemon.index_nice, std::strerror(errno));
+  }
   RestartWatcher();
   while (!stop_) {
     heartbeat_ = Now();

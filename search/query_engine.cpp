@@ -3,11 +3,13 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
 #include <sstream>
 
+#include "indexer/model/sha256.h"
 #include "indexer/video/image_io.h"
 
 namespace vidx {
@@ -78,10 +80,22 @@ StatusOr<std::vector<float>> QueryEngine::Embed(const Query& query) const {
     for (size_t i = 0; i < dim; ++i) sum[i] += static_cast<float>(sign) * v[i];
     ++terms;
   };
-  for (const auto& [sign, text] : ParseTextTerms(query.text)) {
+  // A term's vector from the cache, else from `embed` (then cached).
+  auto cached = [&](QueryCache::Kind kind, const std::string& what,
+                    const std::function<Status(float*)>& embed) -> StatusOr<std::vector<float>> {
+    const std::string key = QueryCache::Key(model_fingerprint_, generation_.id, kind, what);
+    if (std::optional<std::vector<float>> hit = cache_.Get(key)) return std::move(*hit);
     std::vector<float> v(dim);
-    VIDX_RETURN_IF_ERROR(embedder_->EmbedTexts(1, &text, v.data()));
-    add(v, sign);
+    VIDX_RETURN_IF_ERROR(embed(v.data()));
+    cache_.Put(key, v);
+    return v;
+  };
+  for (const auto& [sign, text] : ParseTextTerms(query.text)) {
+    StatusOr<std::vector<float>> v = cached(QueryCache::Kind::kText, text, [&](float* out) {
+      return embedder_->EmbedTexts(1, &text, out);
+    });
+    if (!v.ok()) return v.status();
+    add(*v, sign);
   }
   auto add_image = [&](const StatusOr<Frame>& image, const std::string& what) -> Status {
     if (!image.ok()) return image.status();
@@ -95,16 +109,31 @@ StatusOr<std::vector<float>> QueryEngine::Embed(const Query& query) const {
     VIDX_RETURN_IF_ERROR(add_image(LoadImageRgb(query.image), query.image));
   }
   if (!query.image_bytes.empty()) {
-    VIDX_RETURN_IF_ERROR(add_image(DecodeImageBytes(query.image_bytes), "the picture"));
+    StatusOr<std::vector<float>> v =
+        cached(QueryCache::Kind::kImage, Sha256Hex(query.image_bytes), [&](float* out) {
+          StatusOr<Frame> image = DecodeImageBytes(query.image_bytes);
+          if (!image.ok()) return image.status();
+          Status s = embedder_->EmbedImages(1, image->height, image->width, image->rgb.data(), out);
+          return s.ok() ? s : s.WithContext("the picture");
+        });
+    if (!v.ok()) return v.status();
+    add(*v, 1);
   }
   if (query.like_moment) {
-    StatusOr<std::vector<float>> v = MomentVector(*catalog_, generation_.id, *query.like_moment);
+    const MomentRef& m = *query.like_moment;
+    const std::string what = std::to_string(m.file) + "@" + std::to_string(m.t);
+    StatusOr<std::vector<float>> v = cached(QueryCache::Kind::kMoment, what, [&](float* out) {
+      StatusOr<std::vector<float>> stored = MomentVector(*catalog_, generation_.id, m);
+      if (!stored.ok()) return stored.status();
+      if (stored->size() != dim) {
+        return Status::Corruption("the stored vector of file " + std::to_string(m.file) + " has " +
+                                  std::to_string(stored->size()) + " floats, the model gives " +
+                                  std::to_string(dim));
+      }
+      std::copy(stored->begin(), stored->end(), out);
+      return Status::Ok();
+    });
     if (!v.ok()) return v.status();
-    if (v->size() != dim) {
-      return Status::Corruption(
-          "the stored vector of file " + std::to_string(query.like_moment->file) + " has " +
-          std::to_string(v->size()) + " floats, the model gives " + std::to_string(dim));
-    }
     add(*v, 1);
   }
   if (!query.like.empty()) {

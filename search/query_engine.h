@@ -28,6 +28,7 @@
 #include "indexer/model/embedder.h"
 #include "indexer/video/sampler.h"
 #include "search/catalog.h"
+#include "search/query_cache.h"
 #include "search/vector_index.h"
 
 namespace vidx {
@@ -139,6 +140,10 @@ class QueryEngine {
   StatusOr<std::vector<std::string>> Folders() const;
 
   const Generation& generation() const { return generation_; }
+  // The embeddings of recent text terms, uploaded pictures (by their bytes' sha256) and
+  // moments (query_cache.h); a picture file named by path and a video moment by path are
+  // embedded every time.
+  const QueryCache& cache() const { return cache_; }
 
  private:
   const Embedder* embedder_;
@@ -147,6 +152,7 @@ class QueryEngine {
   const Generation generation_;
   const VectorIndex* index_;
   const SamplerOptions sampler_;
+  mutable QueryCache cache_{kQueryCacheEntries};
 };
 
 }  // namespace vidx

@@ -3,6 +3,7 @@
 // (Searches through a real model run end to end in tests/index_search_cli_test.cpp.)
 #include "search/query_engine.h"
 
+#include <atomic>
 #include <cmath>
 #include <fstream>
 #include <functional>
@@ -104,6 +105,7 @@ class FakeEmbedder : public Embedder {
   }
   Status EmbedImages(int64_t n, int height, int width, const uint8_t* rgb,
                      float* out) const override {
+    image_calls += static_cast<int>(n);
     const size_t pixels = static_cast<size_t>(height) * width;
     for (int64_t i = 0; i < n; ++i) {
       double sum[3] = {0, 0, 0};
@@ -117,6 +119,7 @@ class FakeEmbedder : public Embedder {
     return Status::Ok();
   }
   Status EmbedTexts(int64_t n, const std::string* texts, float* out) const override {
+    text_calls += static_cast<int>(n);
     for (int64_t i = 0; i < n; ++i) {
       const int axis = std::stoi(texts[i]);
       for (int d = 0; d < 4; ++d) out[i * 4 + d] = d == axis ? 1.f : 0.f;
@@ -130,6 +133,8 @@ class FakeEmbedder : public Embedder {
   std::optional<MatchCalibration> match_calibration() const override { return calibration; }
 
   std::optional<MatchCalibration> calibration;  // none by default, as CLIP
+
+  mutable std::atomic<int> text_calls{0}, image_calls{0};  // inputs embedded
 
  private:
   ImagePreprocessSpec input_{/*height=*/8, /*width=*/8};
@@ -350,6 +355,42 @@ TEST_F(QueryEngineSearchTest, OneTextQueryHitsCarryTheCalibratedProbability) {
   StatusOr<SearchResponse> moment = engine_->Search(q);
   ASSERT_TRUE(moment.ok()) << moment.status().message();
   for (const FileHit& h : moment->results) EXPECT_FALSE(h.probability) << h.path;
+}
+
+TEST_F(QueryEngineSearchTest, RepeatedTermsArePagedWithoutTheModel) {
+  Query q;
+  q.text = "0 + 1";
+  q.k = 1;
+  const PathList first = Paths(q);
+  EXPECT_EQ(embedder_.text_calls, 2);
+  q.offset = 1;  // the next page
+  EXPECT_NE(Paths(q), first);
+  q.text = "1 - 0";  // the same terms, other signs
+  q.offset = 0;
+  Paths(q);
+  EXPECT_EQ(embedder_.text_calls, 2);
+  EXPECT_EQ(engine_->cache().hits(), 4u);
+
+  Frame red;
+  red.width = red.height = 16;
+  red.rgb.resize(16 * 16 * 3, 0);
+  for (size_t i = 0; i < red.rgb.size(); i += 3) red.rgb[i] = 255;
+  const std::string png = dir_.str() + "/red.png";
+  ASSERT_TRUE(WritePng(png, red).ok());
+  std::ifstream in(png, std::ios::binary);
+  Query picture;
+  picture.image_bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  EXPECT_EQ(Paths(picture).at(0), "/lib/a/one.mp4");
+  EXPECT_EQ(Paths(picture).at(0), "/lib/a/one.mp4");
+  EXPECT_EQ(embedder_.image_calls, 1);
+
+  // A failure is not cached; an engine of another generation starts empty.
+  picture.image_bytes = "not a picture at all";
+  EXPECT_FALSE(engine_->Search(picture).ok());
+  EXPECT_FALSE(engine_->Search(picture).ok());
+  QueryEngine other(&embedder_, "fp", catalog_.get(), generation_, index_.get(), SamplerOptions());
+  EXPECT_EQ(other.cache().size(), 0u);
+  EXPECT_EQ(engine_->cache().size(), 3u);
 }
 
 }  // namespace

@@ -218,8 +218,8 @@ Status ClipEncoder::EncodePreparedImages(const uint8_t* rgb, int n, int h, int w
   return EncodePixels(pixels.data(), n, out);
 }
 
-Status ClipEncoder::EncodeTokens(const int64_t* ids, int n, int len,
-                                 std::vector<float>* out) const {
+Status ClipEncoder::EncodeTokens(const int64_t* ids, int n, int len, std::vector<float>* out,
+                                 TextLength length) const {
   if (n <= 0 || len <= 0 || ids == nullptr) {
     return Status::InvalidArgument("EncodeTokens: empty batch");
   }
@@ -239,7 +239,7 @@ Status ClipEncoder::EncodeTokens(const int64_t* ids, int n, int len,
     c10::InferenceMode guard;
     torch::Tensor t =
         torch::from_blob(const_cast<int64_t*>(ids), {n, len}, torch::kInt64).to(impl_->device);
-    AppendRows(impl_->model->EncodeText(t), out);
+    AppendRows(impl_->model->EncodeText(t, length == TextLength::kFull), out);
   } catch (const std::exception& e) {
     return Status::Internal(std::string("text tower failed: ") + e.what());
   }

@@ -72,9 +72,14 @@ class ClipEncoder {
                               std::vector<float>* out) const;
   // Already normalised pixels (N, 3, image_height(), image_width()) float32.
   Status EncodePixels(const float* nchw, int n, std::vector<float>* out) const;
+  // How much of a token row the text tower runs. The tower is causal, so both give the same
+  // embedding within float rounding; kToEndOfText (the default) runs only up to the batch's
+  // last end-of-text token, kFull all `len` positions (for comparisons and benchmarks).
+  enum class TextLength { kToEndOfText, kFull };
   // Token ids (N, len) int64, padded rows of equal length, len <= context_length(), every id
   // in [0, vocab_size). Appends n * dim() floats.
-  Status EncodeTokens(const int64_t* ids, int n, int len, std::vector<float>* out) const;
+  Status EncodeTokens(const int64_t* ids, int n, int len, std::vector<float>* out,
+                      TextLength length = TextLength::kToEndOfText) const;
 
   // Embeds a fixed synthetic probe (an arithmetic RGB pattern at the model's input size and a
   // fixed token row built from the config's vocabulary and eos id). Same model, device and

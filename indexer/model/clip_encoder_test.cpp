@@ -321,6 +321,42 @@ TEST_F(ModelTest, DeterministicWithinProcess) {
   EXPECT_NE(a->Describe().find("act=quick_gelu"), std::string::npos);
 }
 
+// The text tower stops at the batch's last end-of-text token: the same embeddings as running
+// every position, for rows of any length, alone or batched with longer ones.
+TEST_F(ModelTest, TextTowerStoppingAtEndOfTextMatchesFullLength) {
+  for (const char* name : {"tiny_a", "tiny_b", "tiny_c"}) {
+    auto enc = MustLoad(name);
+    ASSERT_NE(enc, nullptr);
+    const ClipTowerConfig& t = enc->config().text;
+    const int len = enc->context_length();
+    const int64_t vocab = t.vocab_size;
+    const int64_t eos =
+        (t.eos_token_id == 2 || t.eos_token_id >= vocab) ? vocab - 1 : t.eos_token_id;
+    const int rows = 6;
+    std::vector<int64_t> ids(static_cast<size_t>(rows) * len, 0);
+    for (int r = 0; r < rows; ++r) {
+      const int end = 1 + (r * 5) % (len - 1);  // end-of-text position, 1 .. len-1
+      for (int i = 0; i < end; ++i) ids[r * len + i] = 1 + (r * 31 + i * 7) % (vocab - 2);
+      ids[r * len + end] = eos;
+    }
+    std::vector<float> cut, full, alone;
+    ASSERT_TRUE(enc->EncodeTokens(ids.data(), rows, len, &cut).ok());
+    ASSERT_TRUE(
+        enc->EncodeTokens(ids.data(), rows, len, &full, ClipEncoder::TextLength::kFull).ok());
+    for (int r = 0; r < rows; ++r) {
+      ASSERT_TRUE(enc->EncodeTokens(ids.data() + r * len, 1, len, &alone).ok());
+    }
+    const Diff d = Compare(cut, full, enc->dim());
+    const Diff a = Compare(alone, full, enc->dim());
+    std::printf("[end of text %s] batched: worst cos %.9f max abs %.3g | alone: %.9f %.3g\n", name,
+                d.worst_cos, d.max_abs, a.worst_cos, a.max_abs);
+    EXPECT_GE(d.worst_cos, 0.99999) << name;
+    EXPECT_LE(d.max_abs, 1e-5) << name;
+    EXPECT_GE(a.worst_cos, 0.99999) << name;
+    EXPECT_LE(a.max_abs, 1e-5) << name;
+  }
+}
+
 TEST_F(ModelTest, RejectsBadInputsAndOptions) {
   auto enc = MustLoad("tiny_a");
   ASSERT_NE(enc, nullptr);

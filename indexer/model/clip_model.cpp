@@ -146,23 +146,34 @@ ClipTextTransformerImpl::ClipTextTransformerImpl(const ClipTowerConfig& c)
       register_module("final_layer_norm", LayerNorm(c.hidden_size, c.layer_norm_eps));
 }
 
-torch::Tensor ClipTextTransformerImpl::forward(const torch::Tensor& ids) {
-  torch::Tensor h = embeddings_->forward(ids);
-  const int64_t l = ids.size(1);
+torch::Tensor ClipTextTransformerImpl::PooledPositions(const torch::Tensor& ids) const {
+  if (eos_token_id_ == 2) {
+    // Legacy configs (before transformers PR #24773): the EOS token has the largest id.
+    return ids.to(torch::kInt).argmax(-1).to(torch::kLong);
+  }
+  // First position holding eos_token_id (0 when absent, as argmax of all-zero).
+  return ids.eq(eos_token_id_).to(torch::kInt).argmax(-1).to(torch::kLong);
+}
+
+torch::Tensor ClipTextTransformerImpl::forward(const torch::Tensor& ids, bool full_length) {
+  const torch::Tensor pos = PooledPositions(ids);
+  torch::Tensor x = ids;
+  if (!full_length) {
+    // The tower is causal (the mask below): the output at a row's pooled position depends on
+    // the positions up to it only, so the positions after the batch's last pooled one are not
+    // run. Exact but for the order of float reductions. SigLIP cannot do this (its text tower
+    // has no mask and pools the last padded position, siglip_model.cpp).
+    const int64_t keep = pos.max().item<int64_t>() + 1;
+    if (keep < ids.size(1)) x = ids.narrow(1, 0, keep);
+  }
+  torch::Tensor h = embeddings_->forward(x);
+  const int64_t l = x.size(1);
   // Causal mask: position i attends to j <= i.
   torch::Tensor mask =
       torch::full({l, l}, -std::numeric_limits<float>::infinity(), h.options()).triu(1);
   h = final_layer_norm_->forward(encoder_->forward(h, mask));
-  torch::Tensor pos;
-  if (eos_token_id_ == 2) {
-    // Legacy configs (before transformers PR #24773): the EOS token has the largest id.
-    pos = ids.to(torch::kInt).argmax(-1);
-  } else {
-    // First position holding eos_token_id (0 when absent, as argmax of all-zero).
-    pos = ids.eq(eos_token_id_).to(torch::kInt).argmax(-1);
-  }
   torch::Tensor rows = torch::arange(ids.size(0), ids.options().dtype(torch::kLong));
-  return h.index({rows, pos.to(torch::kLong)});
+  return h.index({rows, pos});
 }
 
 ClipVisionTransformerImpl::ClipVisionTransformerImpl(const ClipTowerConfig& c) {
@@ -193,8 +204,8 @@ torch::Tensor ClipModelImpl::EncodeImage(const torch::Tensor& pixels) {
   return e / e.norm(2, -1, true);
 }
 
-torch::Tensor ClipModelImpl::EncodeText(const torch::Tensor& ids) {
-  torch::Tensor e = text_projection_->forward(text_model_->forward(ids));
+torch::Tensor ClipModelImpl::EncodeText(const torch::Tensor& ids, bool full_length) {
+  torch::Tensor e = text_projection_->forward(text_model_->forward(ids, full_length));
   return e / e.norm(2, -1, true);
 }
 

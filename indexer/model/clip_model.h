@@ -146,10 +146,15 @@ TORCH_MODULE(ClipVisionEmbeddings);
 class ClipTextTransformerImpl : public torch::nn::Module {
  public:
   explicit ClipTextTransformerImpl(const ClipTowerConfig& c);
-  // ids: (B, L) int64 -> pooled (B, hidden).
-  torch::Tensor forward(const torch::Tensor& ids);
+  // ids: (B, L) int64 -> pooled (B, hidden): each row's output at its end-of-text position.
+  // Runs positions 0 .. the last row's end-of-text only, unless full_length (all L; the same
+  // result within float rounding, kept for comparisons).
+  torch::Tensor forward(const torch::Tensor& ids, bool full_length = false);
 
  private:
+  // (B) int64: the position each row is pooled at.
+  torch::Tensor PooledPositions(const torch::Tensor& ids) const;
+
   int64_t eos_token_id_;
   ClipTextEmbeddings embeddings_{nullptr};
   ClipEncoderStack encoder_{nullptr};
@@ -176,7 +181,8 @@ class ClipModelImpl : public torch::nn::Module {
   explicit ClipModelImpl(const ClipConfig& c);
   // L2-normalised embeddings (B, projection_dim), in the model's dtype.
   torch::Tensor EncodeImage(const torch::Tensor& pixels);
-  torch::Tensor EncodeText(const torch::Tensor& ids);
+  // full_length: see ClipTextTransformerImpl::forward.
+  torch::Tensor EncodeText(const torch::Tensor& ids, bool full_length = false);
   const ClipConfig& config() const { return config_; }
 
  private:

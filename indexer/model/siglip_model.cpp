@@ -80,7 +80,9 @@ SiglipTextTransformerImpl::SiglipTextTransformerImpl(const ClipTowerConfig& c) {
 }
 
 torch::Tensor SiglipTextTransformerImpl::forward(const torch::Tensor& ids) {
-  // No causal mask: every position sees every other one.
+  // No causal mask: every position sees every other one, and the last position is pooled, so
+  // the padding is part of the input and all positions always run (CLIP's causal text tower
+  // stops at the end-of-text token instead, clip_model.cpp).
   torch::Tensor h = encoder_->forward(embeddings_->forward(ids), torch::Tensor());
   h = final_layer_norm_->forward(h);
   return head_->forward(h.select(1, h.size(1) - 1));
