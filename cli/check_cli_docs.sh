@@ -27,7 +27,7 @@ expect() {  # EXPECTED WORD...: the offers are exactly EXPECTED (newline-separat
 }
 
 expect search se
-expect "$(printf 'embed\ntokenize\nverify')" model ''
+expect "$(printf 'embed\nkeys\ntokenize\nverify')" model ''
 expect --image search --im
 expect "$(printf 'debug')" --log-level de
 expect --json model verify --js

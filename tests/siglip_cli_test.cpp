@@ -1,8 +1,10 @@
-// `vidx model verify | tokenize | embed` through the real binary on the tiny SigLIP-2-style
-// model (VIDX_TINY_SIGLIP2_MODEL, made by the vidx_tiny_siglip2 fixture): it verifies, and one
-// word in four languages gives one embedding across processes while "cat" gives another.
+// `vidx model verify | tokenize | embed` and `vidx index | search` through the real binary on
+// the tiny SigLIP-2-style model (VIDX_TINY_SIGLIP2_MODEL, made by the vidx_tiny_siglip2
+// fixture): it verifies, one word in four languages gives one embedding across processes while
+// "cat" gives another, and a search in any of the four languages finds the same moments.
 #include <unistd.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -72,6 +74,59 @@ TEST_F(SiglipCliTest, OneWordInFourLanguagesEmbedsAlikeAndCatDoesNot) {
   ASSERT_EQ(vectors[0].size(), 32u);
   for (size_t i = 1; i < 4; ++i) EXPECT_EQ(vectors[i], vectors[0]) << i;  // the same digits
   EXPECT_NE(vectors[4], vectors[0]);
+}
+
+// The multilingual path end to end: a library of three two-colour videos indexed with the
+// SigLIP 2 model, then searched in English, German, Japanese and Russian. Each word tokenizes
+// to its own piece; the pieces share one embedding row, so every answer must be the same: the
+// same files in the same order, the same moments, the same scores and match probabilities
+// (sigmoid(score * exp(2.3) - 1.7), the fixture's calibration). "cat" ranks by another vector.
+TEST_F(SiglipCliTest, SearchInFourLanguagesFindsTheSameMoments) {
+  const fs::path videos = dir_ / "videos";
+  fs::create_directories(videos);
+  const char* const colours[3][2] = {{"red", "blue"}, {"green", "white"}, {"yellow", "black"}};
+  for (int i = 0; i < 3; ++i) {
+    auto source = [&](const char* c) {
+      return ShellQuote("color=c=" + std::string(c) + ":s=64x48:r=5:d=2");
+    };
+    CommandResult r = RunCommand(
+        "ffmpeg -v error -y -f lavfi -i " + source(colours[i][0]) + " -f lavfi -i " +
+        source(colours[i][1]) +
+        " -filter_complex '[0][1]concat=n=2:v=1:a=0' -c:v libx264 -pix_fmt yuv420p -g 5 " +
+        ShellQuote((videos / ("clip" + std::to_string(i) + ".mp4")).string()));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+  json summary = VidxJson("index --json " + ShellQuote(videos.string()));
+  ASSERT_FALSE(summary.is_discarded());
+
+  auto search = [&](const std::string& text) {
+    json r = VidxJson("search --json -k 3 " + ShellQuote(text));
+    EXPECT_FALSE(r.is_discarded()) << text;
+    return r.is_discarded() ? json::array() : r["results"];
+  };
+  const json dog = search("dog");
+  ASSERT_EQ(dog.size(), 3u) << dog.dump();
+  for (const json& hit : dog) {
+    ASSERT_TRUE(hit.contains("probability")) << hit.dump();
+    const double want = 1 / (1 + std::exp(-(hit["score"].get<double>() * std::exp(2.3) - 1.7)));
+    EXPECT_NEAR(hit["probability"].get<double>(), want, 1e-5) << hit.dump();
+    EXPECT_FALSE(hit["moments"].empty()) << hit.dump();
+  }
+  for (const char* word : {"Hund", "犬", "собака"}) {
+    const json other = search(word);
+    ASSERT_EQ(other.size(), dog.size()) << word;
+    for (size_t i = 0; i < dog.size(); ++i) {
+      EXPECT_EQ(other[i]["path"], dog[i]["path"]) << word << " #" << i;
+      EXPECT_EQ(other[i]["score"], dog[i]["score"]) << word << " #" << i;
+      EXPECT_EQ(other[i]["probability"], dog[i]["probability"]) << word << " #" << i;
+      EXPECT_EQ(other[i]["moments"], dog[i]["moments"]) << word << " #" << i;
+    }
+  }
+  const json cat = search("cat");
+  ASSERT_EQ(cat.size(), 3u);
+  bool differs = false;
+  for (size_t i = 0; i < 3; ++i) differs = differs || cat[i]["score"] != dog[i]["score"];
+  EXPECT_TRUE(differs) << "\"cat\" ranks by its own vector: " << cat.dump();
 }
 
 }  // namespace

@@ -122,14 +122,14 @@ TEST(ClipEmbedderTest, DemoFingerprintIsPinned) {
   ASSERT_TRUE(v.ok) << v.error;
   EXPECT_EQ(v.checkpoint_sha256,
             "dc1dd369ebe86f635d66443ceb817b61116cfa5aeb5f5c4e4e54c91a89f0e352");
-  EXPECT_EQ(v.fingerprint, "985390ee766bd0b700ba21d6891fe6f4d2b781c8f1a427ede9a791445bb99198");
+  EXPECT_EQ(v.fingerprint, "782529b91a39055fc94e32f62e2b44fa993a5403dec38c3378f573795ce93005");
   SamplingSettings other;
   other.fps = 1;
   other.clip_frames = 4;
   other.keyframe_tolerance = 0.25;
   ModelVerification w = VerifyModel(Options(kDemo), other, nullptr, false);
   ASSERT_TRUE(w.ok) << w.error;
-  EXPECT_EQ(w.fingerprint, "e2cc54867557c0bc95c81ea2809f57d3a507048ff9eaed289c3356b3d735ee11");
+  EXPECT_EQ(w.fingerprint, "948ad23bc1db4358f1e49c99b3ce182a5da8c4a37529958b4b8780515cc39989");
   EXPECT_TRUE(v.deterministic);
   ASSERT_NE(v.embedder, nullptr);
   EXPECT_EQ(v.probe.image.size(), static_cast<size_t>(v.embedder->dim()));
