@@ -194,4 +194,23 @@ bool GlobMatch(const std::string& pattern, const std::string& text) {
   return fnmatch(pattern.c_str(), text.c_str(), 0) == 0;
 }
 
+bool ShapeAfterTransform(KeyTransform t, std::vector<int64_t> shape, std::vector<int64_t>* out) {
+  switch (t) {
+    case KeyTransform::kTranspose:
+      if (shape.size() != 2) return false;
+      std::swap(shape[0], shape[1]);
+      break;
+    case KeyTransform::kSplitQ:
+    case KeyTransform::kSplitK:
+    case KeyTransform::kSplitV:
+      if (shape.empty() || shape[0] % 3 != 0) return false;
+      shape[0] /= 3;
+      break;
+    default:
+      break;
+  }
+  *out = std::move(shape);
+  return true;
+}
+
 }  // namespace vidx

@@ -67,6 +67,10 @@ enum class KeyTransform {
   kLegacyPositionIds,  // verified to be arange(n) (shape [1,n] or [n]) and dropped
 };
 const char* KeyTransformName(KeyTransform t);
+// The shape of the model tensor that `t` makes from a checkpoint tensor of `shape`; false when
+// `t` cannot apply to that shape (a transpose of a tensor that is not 2-D, a split of a first
+// dimension that is not a multiple of 3).
+bool ShapeAfterTransform(KeyTransform t, std::vector<int64_t> shape, std::vector<int64_t>* out);
 
 struct MappedKey {
   std::string target;  // model name (HF CLIPModel key)

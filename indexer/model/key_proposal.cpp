@@ -59,25 +59,6 @@ std::string EscapeRegex(const std::string& s) {
   return out;
 }
 
-bool MappedShape(KeyTransform t, Shape shape, Shape* out) {
-  switch (t) {
-    case KeyTransform::kTranspose:
-      if (shape.size() != 2) return false;
-      std::swap(shape[0], shape[1]);
-      break;
-    case KeyTransform::kSplitQ:
-    case KeyTransform::kSplitK:
-    case KeyTransform::kSplitV:
-      if (shape.empty() || shape[0] % 3 != 0) return false;
-      shape[0] /= 3;
-      break;
-    default:
-      break;
-  }
-  *out = std::move(shape);
-  return true;
-}
-
 struct Evaluation {
   std::vector<std::string> unexpected;  // checkpoint keys as written, in name order
   std::vector<std::string> missing;     // model keys, in model order
@@ -101,8 +82,9 @@ StatusOr<Evaluation> Evaluate(const KeyMapSpec& spec, const std::vector<LoadRepo
     if (m.transform == KeyTransform::kLegacyPositionIds) continue;
     auto it = model_shape.find(m.target);
     Shape shape;
-    if (it == model_shape.end() || !MappedShape(m.transform, ckpt_shape[m.source], &shape) ||
-        shape != it->second || !e.filled.insert(m.target).second) {
+    if (it == model_shape.end() ||
+        !ShapeAfterTransform(m.transform, ckpt_shape[m.source], &shape) || shape != it->second ||
+        !e.filled.insert(m.target).second) {
       bad.insert(m.source);
     }
   }

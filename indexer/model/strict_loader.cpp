@@ -68,26 +68,6 @@ bool IsFloat(DType d) {
   return d == DType::kF64 || d == DType::kF32 || d == DType::kF16 || d == DType::kBF16;
 }
 
-// Shape after `t`; false when the transform cannot apply to `shape`.
-bool TransformedShape(KeyTransform t, std::vector<int64_t> shape, std::vector<int64_t>* out) {
-  switch (t) {
-    case KeyTransform::kTranspose:
-      if (shape.size() != 2) return false;
-      std::swap(shape[0], shape[1]);
-      break;
-    case KeyTransform::kSplitQ:
-    case KeyTransform::kSplitK:
-    case KeyTransform::kSplitV:
-      if (shape.empty() || shape[0] % 3 != 0) return false;
-      shape[0] /= 3;
-      break;
-    default:
-      break;
-  }
-  *out = std::move(shape);
-  return true;
-}
-
 // A CPU tensor holding a copy of the view (the mapping may be unaligned).
 torch::Tensor CopyView(const TensorView& v, c10::ScalarType type) {
   torch::Tensor t = torch::empty(v.shape, torch::TensorOptions().dtype(type));
@@ -274,7 +254,7 @@ Status DoLoad(torch::nn::Module& module, const std::vector<const CheckpointFile*
     const torch::Tensor& param = it->second;
     const std::vector<int64_t> expected(param.sizes().begin(), param.sizes().end());
     std::vector<int64_t> found;
-    if (!TransformedShape(m.transform, v.shape, &found)) {
+    if (!ShapeAfterTransform(m.transform, v.shape, &found)) {
       report->mismatched.push_back(
           {m.target, m.source, ShapeString(expected),
            ShapeString(v.shape) + " (cannot " + KeyTransformName(m.transform) + ")"});
