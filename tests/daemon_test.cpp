@@ -27,6 +27,7 @@
 #include "search/catalog.h"
 #include "search/index_loader.h"
 #include "tests/daemon_process.h"
+#include "tests/needs_sentencepiece.h"
 #include "tests/run_command.h"
 #include "tests/tiny_library.h"
 
@@ -290,6 +291,7 @@ TEST_F(DaemonTest, SighupReindexesBlueGreenWhileEverySearchIsAnswered) {
 // other: the CLIP generation keeps answering until the SigLIP one holds every file, then
 // searches are answered by SigLIP.
 TEST_F(DaemonTest, SwitchingFromClipToSiglipReindexesBlueGreen) {
+  VIDX_SKIP_WITHOUT_SENTENCEPIECE();
   const fs::path siglip = fs::path(VIDX_TINY_SIGLIP_DIR) / "siglip_a";
   ASSERT_TRUE(fs::exists(siglip / "config.json")) << "the vidx_tiny_siglip fixture makes it";
   WriteConfig(1);

@@ -29,6 +29,7 @@
 #include "indexer/video/image_io.h"
 #include "indexer/video/sampler.h"
 #include "tests/fixtures/video_fixtures.h"
+#include "tests/needs_sentencepiece.h"
 
 namespace vidx {
 namespace {
@@ -109,6 +110,7 @@ class FrameQueryParityTest : public ::testing::TestWithParam<Family> {
     if (!testing::FfmpegAvailable()) GTEST_SKIP() << "the ffmpeg command is not installed";
     std::string model;
     if (GetParam().siglip) {
+      VIDX_SKIP_WITHOUT_SENTENCEPIECE();
       model = std::string(VIDX_TINY_SIGLIP_DIR) + "/siglip_a";
       ASSERT_TRUE(fs::exists(model + "/config.json")) << "the vidx_tiny_siglip fixture makes it";
     } else {

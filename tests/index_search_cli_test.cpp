@@ -30,6 +30,7 @@
 
 #include "search/catalog.h"
 #include "search/index_loader.h"
+#include "tests/needs_sentencepiece.h"
 #include "tests/run_command.h"
 
 namespace vidx {
@@ -240,6 +241,7 @@ TEST_F(IndexSearchCliTest, TextScoresEqualBruteForceOverStoredVectors) {
 // like CLIP: text scores are the stored vectors' dot products with `model embed`, and a frame
 // given as a picture finds its video and moment.
 TEST_F(IndexSearchCliTest, SiglipIndexesAndSearches) {
+  VIDX_SKIP_WITHOUT_SENTENCEPIECE();
   const fs::path siglip = fs::path(VIDX_TINY_SIGLIP_DIR) / "siglip_a";
   ASSERT_TRUE(fs::exists(siglip / "config.json")) << "the vidx_tiny_siglip fixture makes it";
   const std::string config = (work_ / "siglip.yaml").string();

@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "tests/needs_sentencepiece.h"
 #include "tests/run_command.h"
 
 namespace vidx {
@@ -27,6 +28,7 @@ using testing::ShellQuote;
 class SiglipCliTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    VIDX_SKIP_WITHOUT_SENTENCEPIECE();
     ASSERT_TRUE(fs::exists(fs::path(VIDX_TINY_SIGLIP2_MODEL) / "config.json"))
         << VIDX_TINY_SIGLIP2_MODEL << " is missing: the vidx_tiny_siglip2 fixture makes it";
     dir_ = fs::temp_directory_path() /

@@ -14,7 +14,7 @@ add_library(vidx_binary_test_support STATIC
   ${CMAKE_CURRENT_LIST_DIR}/tiny_library.cpp)
 vidx_project_target(vidx_binary_test_support)
 target_link_libraries(vidx_binary_test_support
-  PUBLIC vidx_catalog vidx_daemon_api vidx_common nlohmann_json::nlohmann_json)
+  PUBLIC vidx_catalog vidx_daemon_api vidx_common vidx_sentencepiece nlohmann_json::nlohmann_json)
 
 add_test(NAME tiny_models_fixture COMMAND ${CMAKE_COMMAND} -E true)
 set_tests_properties(tiny_models_fixture PROPERTIES FIXTURES_SETUP vidx_tiny_models
