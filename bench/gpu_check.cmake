@@ -19,6 +19,6 @@ endif()
 # say "no CUDA device, skipping" (where it sees one, every check must pass).
 if(VIDX_BUILD_TESTS AND NOT VIDX_MODEL_ONLY AND Torch_DIR)
   add_test(NAME gpu_check_script
-    COMMAND sh -c "out=$(bash '${CMAKE_CURRENT_LIST_DIR}/gpu_check.sh' '${Torch_DIR}' --build-dir '${PROJECT_BINARY_DIR}/gpu_check_build' --jobs 2 2>&1); rc=$?; printf '%s\\n' \"$out\"; [ $rc -eq 0 ] && printf '%s\\n' \"$out\" | grep -q -e 'no CUDA device, skipping' -e 'all GPU checks passed'")
+    COMMAND sh -c "out=$(VIDX_GPU_CHECK_CMAKE_ARGS=-DVIDX_WERROR=ON bash '${CMAKE_CURRENT_LIST_DIR}/gpu_check.sh' '${Torch_DIR}' --build-dir '${PROJECT_BINARY_DIR}/gpu_check_build' --jobs 2 2>&1); rc=$?; printf '%s\\n' \"$out\"; [ $rc -eq 0 ] && printf '%s\\n' \"$out\" | grep -q -e 'no CUDA device, skipping' -e 'all GPU checks passed'")
   set_tests_properties(gpu_check_script PROPERTIES TIMEOUT 1800 LABELS "model;slow")
 endif()

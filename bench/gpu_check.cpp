@@ -181,12 +181,15 @@ int Throughput(const Args& a) {
   c.text.eos_token_id = 2;
   c.projection_dim = 512;
   try {
-    c10::InferenceMode guard;
     const torch::Device device(a.device);
     vidx::ClipModel model(c);
     model->eval();
-    for (torch::Tensor& p : model->parameters()) p.normal_(0, 0.02);
-    model->to(device, torch::kHalf);
+    {
+      torch::NoGradGuard no_grad;  // as the strict loader fills and moves parameters
+      for (torch::Tensor& p : model->parameters()) p.normal_(0, 0.02);
+      model->to(device, torch::kHalf);
+    }
+    c10::InferenceMode guard;
     for (int batch : a.batches) {
       torch::Tensor x = torch::randn({batch, 3, 224, 224},
                                      torch::TensorOptions().device(device).dtype(torch::kHalf));

@@ -9,7 +9,8 @@
 #
 # LIBTORCH_DIR is the unpacked libtorch zip (the folder holding share/cmake/Torch); without it
 # $Torch_DIR or $CMAKE_PREFIX_PATH is used as CMake finds them. The build goes to DIR (default
-# build-gpu-check in the repository). Exit status: vidx_gpu_check's (0 all passed or skipped,
+# build-gpu-check in the repository); $VIDX_GPU_CHECK_CMAKE_ARGS adds configure arguments (the
+# ctest passes -DVIDX_WERROR=ON, as the Makefile's builds do). Exit status: vidx_gpu_check's (0 all passed or skipped,
 # 1 a check failed), 3 when the build could not be configured or compiled.
 set -u
 
@@ -43,6 +44,9 @@ elif [ -n "${Torch_DIR:-}" ]; then
   cmake_args+=("-DTorch_DIR=$Torch_DIR")
 fi
 if command -v ninja >/dev/null 2>&1; then cmake_args+=(-G Ninja); fi
+# Word-split on purpose: several arguments in one variable.
+# shellcheck disable=SC2206
+cmake_args+=(${VIDX_GPU_CHECK_CMAKE_ARGS:-})
 
 start=$(date +%s)
 mkdir -p "$build"
