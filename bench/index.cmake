@@ -6,6 +6,9 @@
 # (`ctest -R model_tiny_clip_fixture` makes it). Not a unit test:
 #   build/bench/vidx_index_bench [--model DIR] [--videos 30] [--seconds 30]
 #                                [--batches 1,4,16,64] [--workers 2] [--csv FILE]
+#                                [--library moving|mixed] [--skip 0,2] [--precision fp32|int8]
+# --library mixed makes the second half of the clips still shots; --skip sweeps
+# sampling.skip_similar (0 = off); --precision goes to the model as model.precision.
 if(TARGET vidx_search AND TARGET vidx_model)
   add_executable(vidx_index_bench ${CMAKE_CURRENT_LIST_DIR}/index_bench.cpp)
   vidx_project_target(vidx_index_bench)

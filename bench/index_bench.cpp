@@ -1,16 +1,22 @@
 // Indexing throughput: IndexPipeline into a real Catalog + IndexService (RocksDB + FAISS, in a
 // fresh temporary state directory per point) against the same files through the FrameSampler
 // alone (decode only: same sampler options, same number of decode workers), in the same run,
-// for a sweep of inference batch sizes. See index.cmake.
+// for a sweep of inference batch sizes and sampling.skip_similar values. See index.cmake.
 //
 //   vidx_index_bench [--model DIR] [--cache DIR] [--videos N] [--seconds S] [--batches 1,4,16,64]
 //                    [--workers W] [--fps F] [--threads T] [--repeat R] [--csv FILE]
-//                    [--vocab BPE_GZ]
+//                    [--vocab BPE_GZ] [--library moving|mixed] [--skip 0,2]
+//                    [--precision fp32|int8]
 //
-// The clips (320x240 H.264, testsrc2 with a different hue per file, 25 fps, a keyframe every
-// 2 s) are made with the ffmpeg CLI on first use and cached in DIR. Throughput is
-// video-seconds indexed per wall-second; the shares of time are PipelineCounters' decode
-// (summed over workers, queue waits excluded), inference and write seconds over the wall time.
+// The clips (320x240 H.264, 25 fps, a keyframe every 2 s) are made with the ffmpeg CLI on
+// first use and cached in DIR: "moving" is testsrc2 with a different hue per file; "mixed"
+// makes the second half of the library still shots instead (SMPTE bars with a hue per file
+// and temporal noise, as a camera on a static scene gives). Throughput is video-seconds
+// indexed per wall-second (= video-hours per wall-hour); the shares of time are
+// PipelineCounters' decode (summed over workers, queue waits excluded), inference and write
+// seconds over the wall time, and "bound" names the largest of decode per worker, inference
+// and write. --skip lists sampling.skip_similar thresholds (0 = off), each a point measured
+// in the same run; --precision is passed to the model as model.precision.
 #include <spawn.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -80,6 +86,9 @@ struct Args {
   int repeat = 1;
   std::string csv;
   std::string vocab = VIDX_BENCH_VOCAB;
+  bool mixed = false;              // --library mixed: second half still shots
+  std::vector<double> skip = {0};  // sampling.skip_similar values, 0 = off
+  std::string precision = "fp32";
 };
 
 // The tiny fixture models carry no tokenizer (VerifyModel wants one): when `model` has none,
@@ -112,41 +121,45 @@ bool MakeClips(const Args& a, std::vector<std::string>* files) {
   }
   const Clock::time_point t0 = Clock::now();
   int made = 0;
+  const int moving = a.mixed ? (a.videos + 1) / 2 : a.videos;
   for (int i = 0; i < a.videos; ++i) {
+    const bool still = i >= moving;
     char name[64];
-    std::snprintf(name, sizeof name, "clip%03d.mp4", i);
+    std::snprintf(name, sizeof name, still ? "still%03d.mp4" : "clip%03d.mp4", i);
     const fs::path path = dir / name;
     files->push_back(path.string());
     if (fs::exists(path, ec) && fs::file_size(path, ec) > 0) continue;
     const std::string tmp = path.string() + ".tmp.mp4";
-    const int rc = RunProgram({"ffmpeg",
-                               "-nostdin",
-                               "-hide_banner",
-                               "-loglevel",
-                               "error",
-                               "-y",
-                               "-f",
-                               "lavfi",
-                               "-i",
-                               "testsrc2=size=320x240:rate=25",
-                               "-t",
-                               std::to_string(a.seconds),
-                               "-vf",
-                               "hue=h=" + std::to_string((i * 37) % 360),
-                               "-c:v",
-                               "libx264",
-                               "-preset",
-                               "veryfast",
-                               "-g",
-                               "50",
-                               "-keyint_min",
-                               "50",
-                               "-sc_threshold",
-                               "0",
-                               "-pix_fmt",
-                               "yuv420p",
-                               "-an",
-                               tmp});
+    const std::string hue = "hue=h=" + std::to_string((i * 37) % 360);
+    const int rc =
+        RunProgram({"ffmpeg",
+                    "-nostdin",
+                    "-hide_banner",
+                    "-loglevel",
+                    "error",
+                    "-y",
+                    "-f",
+                    "lavfi",
+                    "-i",
+                    still ? "smptebars=size=320x240:rate=25" : "testsrc2=size=320x240:rate=25",
+                    "-t",
+                    std::to_string(a.seconds),
+                    "-vf",
+                    still ? hue + ",noise=alls=6:allf=t" : hue,
+                    "-c:v",
+                    "libx264",
+                    "-preset",
+                    "veryfast",
+                    "-g",
+                    "50",
+                    "-keyint_min",
+                    "50",
+                    "-sc_threshold",
+                    "0",
+                    "-pix_fmt",
+                    "yuv420p",
+                    "-an",
+                    tmp});
     if (rc != 0 || std::rename(tmp.c_str(), path.c_str()) != 0) {
       std::fprintf(stderr, "could not generate %s (ffmpeg exit %d)\n", path.c_str(), rc);
       return false;
@@ -232,6 +245,26 @@ vidx::Status RunPipeline(const vidx::ModelVerification& model, const vidx::Pipel
   return vidx::Status::Ok();
 }
 
+bool ParseDoubles(const char* s, std::vector<double>* out) {
+  out->clear();
+  for (const char* p = s; *p != '\0';) {
+    char* end = nullptr;
+    const double v = std::strtod(p, &end);
+    if (end == p || !(v >= 0 && v <= 255)) return false;
+    out->push_back(v);
+    if (*end != ',' && *end != '\0') return false;
+    p = *end == ',' ? end + 1 : end;
+  }
+  return !out->empty();
+}
+
+// The stage that took the most of the wall time: decode per worker, inference or write.
+const char* Bound(const vidx::PipelineCounters& c, int workers) {
+  const double decode = c.decode_seconds / workers;
+  if (decode >= c.infer_seconds && decode >= c.write_seconds) return "decode";
+  return c.infer_seconds >= c.write_seconds ? "inference" : "write";
+}
+
 bool ParseInts(const char* s, std::vector<int>* out) {
   out->clear();
   for (const char* p = s; *p != '\0';) {
@@ -272,6 +305,13 @@ bool Parse(int argc, char** argv, Args* a) {
       a->csv = v;
     } else if (s == "--vocab") {
       a->vocab = v;
+    } else if (s == "--library") {
+      if (std::string(v) != "moving" && std::string(v) != "mixed") return false;
+      a->mixed = std::string(v) == "mixed";
+    } else if (s == "--skip") {
+      if (!ParseDoubles(v, &a->skip)) return false;
+    } else if (s == "--precision") {
+      a->precision = v;
     } else {
       return false;
     }
@@ -288,7 +328,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr,
                  "usage: vidx_index_bench [--model DIR] [--cache DIR] [--videos N] [--seconds S] "
                  "[--batches 1,4,16,64] [--workers W] [--fps F] [--threads T] [--repeat R] "
-                 "[--csv FILE] [--vocab BPE_GZ]\n");
+                 "[--csv FILE] [--vocab BPE_GZ] [--library moving|mixed] [--skip 0,2] "
+                 "[--precision fp32|int8]\n");
     return 2;
   }
   std::vector<std::string> files;
@@ -305,6 +346,7 @@ int main(int argc, char** argv) {
     }
   } remove_temp{temp_model};
   eo.threads = args.threads;
+  eo.precision = args.precision;
   vidx::SamplingSettings spec;
   spec.fps = args.fps;
   vidx::ModelVerification model = vidx::VerifyModel(eo, spec, nullptr, false);
@@ -328,23 +370,29 @@ int main(int argc, char** argv) {
       return 1;
     }
     std::fprintf(csv.get(),
-                 "batch_size,run,videos,video_seconds,frames,vectors,wall_s,video_s_per_s,"
-                 "decode_s,infer_s,write_s,finish_s,decode_share,infer_share,write_share,"
-                 "decode_only_wall_s,decode_only_video_s_per_s,ratio\n");
+                 "batch_size,skip_similar,run,videos,video_seconds,frames,frames_skipped,vectors,"
+                 "wall_s,video_s_per_s,decode_s,infer_s,write_s,finish_s,decode_share,"
+                 "infer_share,write_share,bound,decode_only_wall_s,decode_only_video_s_per_s,"
+                 "ratio\n");
   }
   std::printf(
-      "model %s (%dx%d input, dim %d, torch threads %d (0 = default)), %zu clips of %d s 320x240 "
-      "H.264, fps %g, %d decode workers\n",
+      "model %s (%dx%d input, dim %d, %s, torch threads %d (0 = default)), %zu clips of %d s "
+      "320x240 H.264 (%s), fps %g, %d decode workers\n",
       args.model.c_str(), model.embedder->image_input().width, model.embedder->image_input().height,
-      model.embedder->dim(), args.threads, files.size(), args.seconds, args.fps, args.workers);
+      model.embedder->dim(), model.embedder->precision().c_str(), args.threads, files.size(),
+      args.seconds, args.mixed ? "first half moving, second half still" : "all moving", args.fps,
+      args.workers);
   std::printf("throughput = video-seconds per wall-second; ratio = pipeline / decode-only\n");
-  std::printf("%6s %4s %7s %8s %8s %9s %7s %7s %7s %9s %9s %7s\n", "batch", "run", "frames",
-              "wall_s", "vid_s/s", "finish_s", "decode", "infer", "write", "dec_wall", "dec_vs/s",
-              "ratio");
+  std::printf("%6s %5s %4s %7s %7s %8s %8s %9s %7s %7s %7s %-9s %9s %9s %7s\n", "batch", "skip",
+              "run", "frames", "skipped", "wall_s", "vid_s/s", "finish_s", "decode", "infer",
+              "write", "bound", "dec_wall", "dec_vs/s", "ratio");
   for (int run = 0; run < args.repeat; ++run) {
-    for (size_t b = 0; b < args.batches.size(); ++b) {
+    for (size_t point = 0; point < args.batches.size() * args.skip.size(); ++point) {
+      const size_t b = point / args.skip.size();
+      const double skip = args.skip[point % args.skip.size()];
       vidx::PipelineOptions po;
       po.sampler = *sampler;
+      po.sampler.sampling.skip_similar = skip;
       po.batch_size = args.batches[b];
       po.decode_workers = args.workers;
       PipelineRun p;
@@ -352,7 +400,7 @@ int main(int argc, char** argv) {
       // Alternate which goes first, so drift in machine load does not favour one side.
       for (int turn = 0; turn < 2; ++turn) {
         vidx::Status s;
-        if ((turn == 0) == (b % 2 == 0)) {
+        if ((turn == 0) == (point % 2 == 0)) {
           s = RunPipeline(model, po, files, &p);
         } else {
           s = RunDecodeOnly(*sampler, args.workers, files, &d);
@@ -365,22 +413,26 @@ int main(int argc, char** argv) {
       const vidx::PipelineCounters& c = p.c;
       const double tput = c.video_seconds / c.wall_seconds;
       const double dtput = d.video_seconds / d.wall;
-      std::printf("%6d %4d %7lld %8.2f %8.1f %9.3f %6.1f%% %6.1f%% %6.1f%% %9.2f %9.1f %7.3f\n",
-                  po.batch_size, run, static_cast<long long>(c.frames), c.wall_seconds, tput,
-                  p.finish_seconds, 100 * c.decode_seconds / c.wall_seconds,
-                  100 * c.infer_seconds / c.wall_seconds, 100 * c.write_seconds / c.wall_seconds,
-                  d.wall, dtput, tput / dtput);
+      std::printf(
+          "%6d %5g %4d %7lld %7lld %8.2f %8.1f %9.3f %6.1f%% %6.1f%% %6.1f%% %-9s %9.2f %9.1f "
+          "%7.3f\n",
+          po.batch_size, skip, run, static_cast<long long>(c.frames),
+          static_cast<long long>(c.frames_skipped), c.wall_seconds, tput, p.finish_seconds,
+          100 * c.decode_seconds / c.wall_seconds, 100 * c.infer_seconds / c.wall_seconds,
+          100 * c.write_seconds / c.wall_seconds, Bound(c, args.workers), d.wall, dtput,
+          tput / dtput);
       std::fflush(stdout);
       if (csv) {
-        std::fprintf(csv.get(),
-                     "%d,%d,%lld,%.3f,%lld,%llu,%.4f,%.3f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,"
-                     "%.4f,%.3f,%.4f\n",
-                     po.batch_size, run, static_cast<long long>(c.files_embedded), c.video_seconds,
-                     static_cast<long long>(c.frames), static_cast<unsigned long long>(p.vectors),
-                     c.wall_seconds, tput, c.decode_seconds, c.infer_seconds, c.write_seconds,
-                     p.finish_seconds, c.decode_seconds / c.wall_seconds,
-                     c.infer_seconds / c.wall_seconds, c.write_seconds / c.wall_seconds, d.wall,
-                     dtput, tput / dtput);
+        std::fprintf(
+            csv.get(),
+            "%d,%g,%d,%lld,%.3f,%lld,%lld,%llu,%.4f,%.3f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,"
+            "%.4f,%s,%.4f,%.3f,%.4f\n",
+            po.batch_size, skip, run, static_cast<long long>(c.files_embedded), c.video_seconds,
+            static_cast<long long>(c.frames), static_cast<long long>(c.frames_skipped),
+            static_cast<unsigned long long>(p.vectors), c.wall_seconds, tput, c.decode_seconds,
+            c.infer_seconds, c.write_seconds, p.finish_seconds, c.decode_seconds / c.wall_seconds,
+            c.infer_seconds / c.wall_seconds, c.write_seconds / c.wall_seconds,
+            Bound(c, args.workers), d.wall, dtput, tput / dtput);
         std::fflush(csv.get());
       }
     }

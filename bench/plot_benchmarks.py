@@ -171,6 +171,10 @@ def plot_index(path, out):
     rows = read_csv(path)
     by_batch = {}
     for r in rows:
+        # Points with sampling.skip_similar on (a CSV column since it exists) index fewer
+        # frames; the plot is of every frame embedded.
+        if float(r.get("skip_similar", 0) or 0) != 0:
+            continue
         by_batch.setdefault(int(r["batch_size"]), []).append(r)
 
     def mean(rs, col):

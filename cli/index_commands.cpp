@@ -115,6 +115,7 @@ int RunIndex(const Config& config, const IndexArgs& args) {
                 {"failed", c.files_failed},
                 {"deleted", deleted},
                 {"frames", c.frames},
+                {"frames_skipped", c.frames_skipped},
                 {"segments", c.segments},
                 {"video_seconds", c.video_seconds},
                 {"seconds",
@@ -136,6 +137,10 @@ int RunIndex(const Config& config, const IndexArgs& args) {
         static_cast<long long>(c.files_failed), static_cast<long long>(deleted),
         static_cast<long long>(c.frames), c.wall_seconds, c.decode_seconds, c.infer_seconds,
         c.write_seconds);
+    if (c.frames_skipped > 0) {
+      std::printf("%lld frames not embedded: nothing new (sampling.skip_similar)\n",
+                  static_cast<long long>(c.frames_skipped));
+    }
     if (flipped)
       std::printf("generation %llu is now active\n", static_cast<unsigned long long>(gen.id));
     if (!activate && gen.state == GenerationState::kBuilding) {

@@ -274,7 +274,7 @@ Status ParseModel(const Reader& r, const YAML::Node& n, ModelOptions* o) {
 Status ParseSampling(const Reader& r, const YAML::Node& n, SamplingSettings* o) {
   const std::string p = "sampling";
   VIDX_RETURN_IF_ERROR(
-      r.CheckMap(n, p, {"fps", "max_frames", "keyframe_tolerance", "clip_frames"}));
+      r.CheckMap(n, p, {"fps", "max_frames", "keyframe_tolerance", "clip_frames", "skip_similar"}));
   VIDX_RETURN_IF_ERROR(r.Scalar(n, p, "fps", "a number", &o->fps));
   VIDX_RETURN_IF_ERROR(r.Scalar(n, p, "max_frames", "an integer", &o->max_frames));
   VIDX_RETURN_IF_ERROR(r.Scalar(n, p, "clip_frames", "an integer", &o->clip_frames));
@@ -288,6 +288,19 @@ Status ParseSampling(const Reader& r, const YAML::Node& n, SamplingSettings* o) 
         return r.ErrorAt(tol.Mark(),
                          "sampling.keyframe_tolerance must be 'auto' or 0 or more "
                          "seconds");
+      }
+    }
+  }
+  if (YAML::Node skip = n["skip_similar"]) {
+    if (skip.IsScalar() && skip.Scalar() == "off") {
+      o->skip_similar = 0;
+    } else {
+      VIDX_RETURN_IF_ERROR(
+          r.Scalar(n, p, "skip_similar", "'off' or a number of grey levels", &o->skip_similar));
+      if (!(o->skip_similar > 0 && o->skip_similar <= 255)) {
+        return r.ErrorAt(skip.Mark(),
+                         "sampling.skip_similar must be 'off' or a number of grey levels "
+                         "greater than 0 and at most 255");
       }
     }
   }

@@ -74,6 +74,7 @@ TEST_F(ConfigTest, ExampleFileEqualsBuiltInDefaults) {
   EXPECT_EQ(a.sampling.max_frames, b.sampling.max_frames);
   EXPECT_EQ(a.sampling.keyframe_tolerance, b.sampling.keyframe_tolerance);
   EXPECT_EQ(a.sampling.clip_frames, b.sampling.clip_frames);
+  EXPECT_EQ(a.sampling.skip_similar, b.sampling.skip_similar);
   EXPECT_EQ(a.index.factory, b.index.factory);
   EXPECT_EQ(a.daemon.socket, b.daemon.socket);
   EXPECT_EQ(a.daemon.snapshot_interval, b.daemon.snapshot_interval);
@@ -96,6 +97,7 @@ TEST_F(ConfigTest, FullConfigIsRead) {
                      "  fps: 2\n"
                      "  keyframe_tolerance: 0.25\n"
                      "  clip_frames: 4\n"
+                     "  skip_similar: 2.5\n"
                      "model:\n"
                      "  device: cuda:1\n"
                      "  precision: bf16\n"
@@ -109,6 +111,7 @@ TEST_F(ConfigTest, FullConfigIsRead) {
   EXPECT_DOUBLE_EQ(config->sampling.fps, 2);
   EXPECT_DOUBLE_EQ(config->sampling.keyframe_tolerance, 0.25);
   EXPECT_EQ(config->sampling.clip_frames, 4);
+  EXPECT_DOUBLE_EQ(config->sampling.skip_similar, 2.5);
   EXPECT_EQ(config->model.device, "cuda:1");
   EXPECT_EQ(config->model.precision, "bf16");
   EXPECT_EQ(config->model.ignore_unexpected, std::vector<std::string>{"*.position_ids"});
@@ -119,7 +122,7 @@ TEST_F(ConfigTest, FullConfigIsRead) {
 TEST_F(ConfigTest, UnknownKeyNamesKeyLineAndColumn) {
   EXPECT_EQ(ErrorOf("sampling:\n  fps: 1\n  fsp: 2\n"),
             "test.yaml:3:3: unknown key 'sampling.fsp' (expected one of: clip_frames, fps, "
-            "keyframe_tolerance, max_frames)");
+            "keyframe_tolerance, max_frames, skip_similar)");
   EXPECT_EQ(ErrorOf("stat_dir: /tmp\n").rfind("test.yaml:1:1: unknown key 'stat_dir'", 0), 0u);
 }
 
@@ -151,6 +154,12 @@ TEST_F(ConfigTest, BadValues) {
             "test.yaml:2:23: sampling.keyframe_tolerance must be 'auto' or 0 or more seconds");
   EXPECT_EQ(ErrorOf("sampling:\n  clip_frames: 0\n"),
             "test.yaml:2:16: sampling.clip_frames must be 1 or more");
+  EXPECT_EQ(ErrorOf("sampling:\n  skip_similar: 0\n"),
+            "test.yaml:2:17: sampling.skip_similar must be 'off' or a number of grey levels "
+            "greater than 0 and at most 255");
+  EXPECT_EQ(ErrorOf("sampling:\n  skip_similar: yes\n"),
+            "test.yaml:2:17: sampling.skip_similar must be 'off' or a number of grey levels "
+            "(got 'yes')");
   EXPECT_EQ(ErrorOf("model:\n  device: gpu\n"),
             "test.yaml:2:11: model.device must be auto, cpu, cuda or cuda:N (got 'gpu')");
   EXPECT_EQ(ErrorOf("model:\n  precision: fp8\n"),

@@ -89,11 +89,14 @@ class DaemonTest : public ::testing::Test {
   std::string Socket() const { return (work_ / "vidx.sock").string(); }
   std::string ConfigPath() const { return (work_ / "vidx.yaml").string(); }
 
-  void WriteConfig(double fps = 1, const std::string& model = "tiny_c") {
+  // `skip_similar`: the sampling.skip_similar value, or "" to leave it out (off).
+  void WriteConfig(double fps = 1, const std::string& model = "tiny_c",
+                   const std::string& skip_similar = "") {
     std::ofstream(ConfigPath()) << "state_dir: " << State() << "\nlibrary:\n  roots: [" << Lib()
                                 << "]\n  settle_seconds: 1.5\nmodel:\n  path: "
                                 << (*dir_ / model).string() << "\n  batch_size: 8\n"
                                 << "sampling:\n  fps: " << fps
+                                << (skip_similar.empty() ? "" : "\n  skip_similar: " + skip_similar)
                                 << "\ndaemon:\n  socket: " << Socket()
                                 << "\nweb:\n  listen: \"127.0.0.1:0\"\n";
   }
@@ -282,6 +285,61 @@ TEST_F(DaemonTest, SighupReindexesBlueGreenWhileEverySearchIsAnswered) {
   json hit = Search(*d, {{"text", "red"}, {"k", 3}});
   EXPECT_EQ(hit["fingerprint"], serving["fingerprint"]);
   EXPECT_EQ(Paths(hit).size(), 3u);
+  EXPECT_EQ(d->Stop(), 0) << d->Log();
+  ExpectCatalogAndIndexAgree(State(), 6);
+}
+
+// A library indexed with sampling.skip_similar on (the videos are still colours: one vector
+// each) and then switched back to off is a fingerprint change like any other: it reindexes
+// blue/green, searches answered by the old generation until the new one holds every file.
+TEST_F(DaemonTest, TurningSkipSimilarOffReindexesBlueGreen) {
+  WriteConfig(1, "tiny_c", "2");
+  for (int i = 0; i < 6; ++i) AddVideo(i, "v" + std::to_string(i) + ".mp4");
+  auto d = Daemon();
+  ASSERT_TRUE(d->WaitIdle(6, 0, 90)) << d->Log();
+  const json before = d->Status();
+  EXPECT_EQ(before["vectors"], 6) << before.dump();  // 4 s of one colour: one frame each
+  const std::string old_fp = before["fingerprint"];
+  const uint64_t old_gen = before["generation"]["active"];
+  std::atomic<bool> done{false};
+  std::mutex mu;
+  std::vector<std::string> seen;  // fingerprints in answer order
+  std::vector<int> codes;
+  std::thread searcher([&] {
+    while (!done) {
+      HttpResponse r = d->Call("POST", "/v1/search", R"({"text":"a red video","k":3})");
+      json j = json::parse(r.body, nullptr, false);
+      std::lock_guard<std::mutex> lock(mu);
+      codes.push_back(r.status);
+      if (r.status == 200) seen.push_back(j["fingerprint"]);
+    }
+  });
+  WriteConfig(1, "tiny_c");
+  d->Signal(SIGHUP);
+  json st = d->WaitForStatus(
+      [&](const json& s) {
+        return s["fingerprint"] != old_fp && s["generation"]["building"].is_null() &&
+               s["daemon"]["phase"] == "idle";
+      },
+      120);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  done = true;
+  searcher.join();
+  ASSERT_NE(st["fingerprint"], old_fp) << st.dump() << d->Log();
+  EXPECT_EQ(st["files"]["indexed"], 6);
+  EXPECT_EQ(st["vectors"], 6 * 4) << st.dump();  // every sampled frame embedded again
+  const std::string new_fp = st["fingerprint"];
+  ASSERT_FALSE(codes.empty());
+  EXPECT_EQ(std::count(codes.begin(), codes.end(), 200), static_cast<long>(codes.size()));
+  size_t flip = 0;
+  while (flip < seen.size() && seen[flip] == old_fp) ++flip;
+  for (size_t i = flip; i < seen.size(); ++i) ASSERT_EQ(seen[i], new_fp) << "answer " << i;
+  EXPECT_GT(seen.size() - flip, 0u) << "answers after the flip";
+  EXPECT_FALSE(fs::exists(fs::path(State()) / "index" / std::to_string(old_gen)));
+  EXPECT_NE(st["generation"]["active"], old_gen);
+  // Each video's one moment still spans the whole video.
+  json hit = Search(*d, {{"text", "red"}, {"k", 6}});
+  EXPECT_EQ(Paths(hit).size(), 6u);
   EXPECT_EQ(d->Stop(), 0) << d->Log();
   ExpectCatalogAndIndexAgree(State(), 6);
 }

@@ -7,6 +7,12 @@
 //   --like   VIDEO@t.
 // The video must rank first with its best moment containing t in >= 99% of each kind.
 //
+// The test runs twice: with sampling.skip_similar off, and on (2 grey levels) over a mixed
+// library where every odd video is a still shot (one set of block colours for all kSeconds).
+// With skipping on, a still video is embedded from its first frame alone, its one segment
+// spanning the whole video, so the frames embedded on the still half drop to 1/kSeconds; the
+// moving half is embedded frame for frame. Every query must still find its video and moment.
+//
 // Videos: 64x48, 5 fps, kSeconds long, a 4x3 grid of 16x16 blocks whose colours are drawn from
 // a per-video seeded generator and redrawn every second (keyframe every second, so the 1 fps
 // sampler takes frames at 0, 1, 2, ... s and segment k is [k, k+1]). t = k + u with u in
@@ -86,14 +92,20 @@ void Append(std::vector<std::string>* argv, std::initializer_list<std::string> a
   argv->insert(argv->end(), args.begin(), args.end());
 }
 
-// kSeconds * kFps raw RGB24 frames of video `i`: new random block colours every second.
-std::string RawFrames(int i) {
+// kSeconds * kFps raw RGB24 frames of video `i`: new random block colours every second, or,
+// when `still`, the first second's colours throughout.
+std::string RawFrames(int i, bool still) {
   std::mt19937 rng(1000003u * static_cast<uint32_t>(i) + 17u);
   std::uniform_int_distribution<int> level(0, 255);
   std::string raw;
   raw.reserve(static_cast<size_t>(kSeconds * kFps * kWidth * kHeight * 3));
+  uint8_t colour[kHeight / kBlock][kWidth / kBlock][3];
   for (int s = 0; s < kSeconds; ++s) {
-    uint8_t colour[kHeight / kBlock][kWidth / kBlock][3];
+    if (s > 0 && still) {
+      for (int f = 0; f < kFps; ++f)
+        raw += raw.substr(0, static_cast<size_t>(kWidth * kHeight * 3));
+      continue;
+    }
     for (auto& row : colour) {
       for (auto& block : row) {
         for (uint8_t& c : block) c = static_cast<uint8_t>(level(rng));
@@ -136,7 +148,15 @@ bool FirstWithMoment(const SearchResponse& r, const std::string& path, double t,
   return true;
 }
 
-TEST(RetrievalScaleTest, ImageAndLikeQueriesFindTheirVideoAndMomentAmong200Videos) {
+class RetrievalScaleTest : public ::testing::TestWithParam<bool> {};
+
+TEST_P(RetrievalScaleTest, ImageAndLikeQueriesFindTheirVideoAndMomentAmong200Videos) {
+  const bool skip = GetParam();
+  auto still = [&](int i) { return skip && i % 2 == 1; };
+  const int still_videos = skip ? kVideos / 2 : 0;
+  // Frames sampled, and embedded: a still video with skipping on gives one.
+  const int sampled = kVideos * kSeconds;
+  const int embedded = sampled - still_videos * (kSeconds - 1);
   ASSERT_TRUE(fs::exists(kVocab)) << kVocab << " is missing (see ../shared/data/clip/README.md)";
   const fs::path tiny = fs::path(VIDX_TINY_MODELS_DIR) / "tiny_c";
   ASSERT_TRUE(fs::exists(tiny / "config.json")) << "the vidx_tiny_clip fixture makes tiny_c";
@@ -161,7 +181,7 @@ TEST(RetrievalScaleTest, ImageAndLikeQueriesFindTheirVideoAndMomentAmong200Video
   for (int i = 0; i < kVideos; ++i) {
     if (i % kBatch == 0) encode.push_back({"ffmpeg", "-v", "error", "-y"});
     const std::string r = (raw / ("v" + std::to_string(i) + ".rgb")).string();
-    std::ofstream(r, std::ios::binary) << RawFrames(i);
+    std::ofstream(r, std::ios::binary) << RawFrames(i, still(i));
     Append(&encode.back(), {"-f", "rawvideo", "-pix_fmt", "rgb24", "-s",
                             std::to_string(kWidth) + "x" + std::to_string(kHeight), "-r",
                             std::to_string(kFps), "-i", r});
@@ -180,7 +200,8 @@ TEST(RetrievalScaleTest, ImageAndLikeQueriesFindTheirVideoAndMomentAmong200Video
   const std::string config = (root / "vidx.yaml").string();
   std::ofstream(config) << "state_dir: " << (root / "state").string()
                         << "\nmodel:\n  path: " << model.string()
-                        << "\n  batch_size: 32\nsampling:\n  fps: 1\nlibrary:\n  roots: ["
+                        << "\n  batch_size: 32\nsampling:\n  fps: 1"
+                        << (skip ? "\n  skip_similar: 2" : "") << "\nlibrary:\n  roots: ["
                         << lib.string() << "]\n";
   t0 = Clock::now();
   testing::CommandResult run =
@@ -191,7 +212,13 @@ TEST(RetrievalScaleTest, ImageAndLikeQueriesFindTheirVideoAndMomentAmong200Video
   nlohmann::json summary = nlohmann::json::parse(run.out, nullptr, false);
   ASSERT_FALSE(summary.is_discarded()) << run.out;
   ASSERT_EQ(summary["embedded"], kVideos) << run.out;
-  ASSERT_EQ(summary["frames"], kVideos * kSeconds) << run.out;
+  ASSERT_EQ(summary["frames"], embedded) << run.out;
+  ASSERT_EQ(summary["frames_skipped"], sampled - embedded) << run.out;
+  if (skip) {
+    // The still half: at most half its sampled frames embedded (here one in kSeconds).
+    const int still_embedded = embedded - (kVideos - still_videos) * kSeconds;
+    EXPECT_LE(2 * still_embedded, still_videos * kSeconds);
+  }
   ASSERT_EQ(summary["activated"], true) << run.out;
 
   // 3. One random moment per video, and its frame as PNG (before LibTorch is in this process:
@@ -234,11 +261,11 @@ TEST(RetrievalScaleTest, ImageAndLikeQueriesFindTheirVideoAndMomentAmong200Video
   std::optional<Generation> active = (*catalog)->ActiveGeneration();
   ASSERT_TRUE(active.has_value());
   ASSERT_EQ(active->fingerprint, loaded.fingerprint());
-  EXPECT_EQ(active->vectors, static_cast<uint64_t>(kVideos * kSeconds));
+  EXPECT_EQ(active->vectors, static_cast<uint64_t>(embedded));
   StatusOr<OpenedIndex> opened =
       OpenIndexForGeneration(**catalog, active->id, cfg->index.factory, cfg->state_dir);
   ASSERT_TRUE(opened.ok()) << opened.status().ToString();
-  ASSERT_EQ(opened->index->size(), static_cast<size_t>(kVideos * kSeconds));
+  ASSERT_EQ(opened->index->size(), static_cast<size_t>(embedded));
   std::unique_ptr<QueryEngine> engine_owner =
       MakeQueryEngine(loaded, catalog->get(), *active, opened->index.get());
   const QueryEngine& engine = *engine_owner;
@@ -274,9 +301,11 @@ TEST(RetrievalScaleTest, ImageAndLikeQueriesFindTheirVideoAndMomentAmong200Video
   for (const std::string& m : misses) std::cout << "miss: " << m << "\n";
   const double image_rate = 100.0 * image_hits / kVideos, like_rate = 100.0 * like_hits / kVideos;
   std::printf(
-      "retrieval over %d videos (%d vectors): --image %.1f%% (%d/%d), --like %.1f%% "
+      "retrieval over %d videos (%d vectors, skip_similar %s): --image %.1f%% (%d/%d), --like "
+      "%.1f%% "
       "(%d/%d) first with the right moment\n",
-      kVideos, kVideos * kSeconds, image_rate, image_hits, kVideos, like_rate, like_hits, kVideos);
+      kVideos, embedded, skip ? "on" : "off", image_rate, image_hits, kVideos, like_rate, like_hits,
+      kVideos);
   std::printf(
       "timings: generate %.1f s, vidx index %.1f s, extract PNGs %.1f s, load model + "
       "index %.1f s, %d queries %.1f s\n",
@@ -284,6 +313,11 @@ TEST(RetrievalScaleTest, ImageAndLikeQueriesFindTheirVideoAndMomentAmong200Video
   EXPECT_GE(image_hits, kRequired * kVideos) << "--image: " << image_rate << "%";
   EXPECT_GE(like_hits, kRequired * kVideos) << "--like: " << like_rate << "%";
 }
+
+INSTANTIATE_TEST_SUITE_P(SkipSimilar, RetrievalScaleTest, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                           return std::string(info.param ? "On" : "Off");
+                         });
 
 }  // namespace
 }  // namespace vidx

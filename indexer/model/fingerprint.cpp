@@ -46,8 +46,12 @@ std::string CanonicalDescription(const FeatureSpec& s) {
       << "sampling.fps=" << Number(s.sampling.fps) << "\n"
       << "sampling.max_frames=" << s.sampling.max_frames << "\n"
       << "sampling.keyframe_tolerance=" << Number(s.sampling.keyframe_tolerance) << "\n"
-      << "sampling.clip_frames=" << s.sampling.clip_frames << "\n"
-      << "pooling=" << Escape(s.pooling) << "\n";
+      << "sampling.clip_frames=" << s.sampling.clip_frames << "\n";
+  // Written only when on, so that fingerprints from before the setting existed stay valid.
+  if (s.sampling.skip_similar > 0) {
+    out << "sampling.skip_similar=" << Number(s.sampling.skip_similar) << "\n";
+  }
+  out << "pooling=" << Escape(s.pooling) << "\n";
   return out.str();
 }
 

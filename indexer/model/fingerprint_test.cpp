@@ -66,9 +66,25 @@ INSTANTIATE_TEST_SUITE_P(
                       Change{"keyframe_tolerance",
                              [](FeatureSpec* s) { s->sampling.keyframe_tolerance = 0; }},
                       Change{"clip_frames", [](FeatureSpec* s) { s->sampling.clip_frames = 2; }},
+                      Change{"skip_similar", [](FeatureSpec* s) { s->sampling.skip_similar = 2; }},
                       Change{"pooling", [](FeatureSpec* s) { s->pooling = "max"; }},
                       Change{"pipeline_version", [](FeatureSpec* s) { s->pipeline_version += 1; }}),
     [](const ::testing::TestParamInfo<Change>& info) { return std::string(info.param.input); });
+
+// Off (the default) writes no line, so fingerprints made before the setting existed hold; on,
+// its value is part of the text, so two thresholds are two feature spaces.
+TEST(FingerprintTest, SkipSimilarAppearsOnlyWhenOn) {
+  FeatureSpec on = Base();
+  on.sampling.skip_similar = 2.5;
+  const std::string text = CanonicalDescription(on);
+  EXPECT_NE(text.find("sampling.clip_frames=1\nsampling.skip_similar=2.5\npooling=mean\n"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(CanonicalDescription(Base()).find("skip_similar"), std::string::npos);
+  FeatureSpec other = on;
+  other.sampling.skip_similar = 3;
+  EXPECT_NE(Fingerprint(on), Fingerprint(other));
+}
 
 // Field boundaries cannot be forged by moving text from one value into the next.
 TEST(FingerprintTest, ValuesCannotForgeLines) {

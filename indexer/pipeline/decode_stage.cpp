@@ -3,12 +3,19 @@
 #include <utility>
 
 #include "indexer/pipeline/pipeline_counters.h"
+#include "indexer/pipeline/similar_frames.h"
 
 namespace vidx {
 
 DecodeStage::DecodeStage(const FrameSource* source, const std::vector<PendingFile>* files,
-                         FrameQueue* queue, int workers, const std::atomic<bool>* cancel)
-    : source_(source), files_(files), queue_(queue), workers_(workers), cancel_(cancel) {}
+                         FrameQueue* queue, int workers, const std::atomic<bool>* cancel,
+                         double skip_similar)
+    : source_(source),
+      files_(files),
+      queue_(queue),
+      workers_(workers),
+      cancel_(cancel),
+      skip_similar_(skip_similar) {}
 
 DecodeStage::~DecodeStage() {
   if (!threads_.empty()) {
@@ -42,11 +49,18 @@ void DecodeStage::Work() {
     QueueItem end;
     end.file = i;
     end.end = true;
+    SimilarFrameFilter similar(skip_similar_);
     end.status = source_->Sample(file.file.path, &end.info, [&](Frame&& frame) {
       if (Cancelled()) return Status::Unavailable("indexing cancelled");
       QueueItem item;
       item.file = i;
-      item.frame = std::move(frame);
+      if (similar.Skip(frame)) {
+        item.similar = true;
+        item.frame.t = frame.t;
+        item.frame.target = frame.target;
+      } else {
+        item.frame = std::move(frame);
+      }
       if (!queue_->Push(std::move(item), &waited)) return Status::Unavailable("run stopped");
       return Status::Ok();
     });

@@ -3,6 +3,10 @@
 // FrameSource and push its frames, then its end marker, into the FrameQueue. When the last
 // worker finishes, the queue is closed.
 //
+// With `skip_similar` > 0, each worker compares every frame with the last frame it kept of the
+// same file (SimilarFrameFilter, similar_frames.h) and pushes a frame that shows nothing new
+// as a QueueItem marked `similar`, without its pixels, so the model never sees it.
+//
 // Cancellation: once `cancel` reads true, no file starts decoding and a file being decoded
 // stops at its next frame (its end marker carries kUnavailable); the consumer is expected to
 // commit nothing of it.
@@ -26,8 +30,9 @@ namespace vidx {
 class DecodeStage {
  public:
   // None owned; all must outlive the stage. `cancel` may be null. `workers` >= 1.
+  // `skip_similar`: sampling.skip_similar (0 = every frame is passed on).
   DecodeStage(const FrameSource* source, const std::vector<PendingFile>* files, FrameQueue* queue,
-              int workers, const std::atomic<bool>* cancel);
+              int workers, const std::atomic<bool>* cancel, double skip_similar = 0);
   ~DecodeStage();
   DecodeStage(const DecodeStage&) = delete;
   DecodeStage& operator=(const DecodeStage&) = delete;
@@ -46,6 +51,7 @@ class DecodeStage {
   FrameQueue* const queue_;
   const int workers_;
   const std::atomic<bool>* const cancel_;
+  const double skip_similar_;
   std::atomic<size_t> next_{0};
   std::atomic<int> running_{0};
   std::mutex mu_;

@@ -40,6 +40,15 @@ Status EmbedStage::CommitUnreadable() {
 
 Status EmbedStage::Add(QueueItem&& item) {
   FileState& f = state_[item.file];
+  if (!item.end && item.similar) {
+    if (f.last_times.empty()) {
+      return Status::Internal("a frame was skipped as similar before any frame of its file");
+    }
+    f.last_times.back() = item.frame.t;
+    ++f.counts.back();
+    ++c_->frames_skipped;
+    return Status::Ok();
+  }
   if (!item.end) {
     const ImagePreprocessSpec& in = embedder_->image_input();
     if (item.frame.width != in.width || item.frame.height != in.height ||
@@ -47,6 +56,8 @@ Status EmbedStage::Add(QueueItem&& item) {
       return Status::Internal("the sampler returned a frame of the wrong size");
     }
     ++f.frames_received;
+    f.last_times.push_back(item.frame.t);
+    f.counts.push_back(1);
     pixels_.insert(pixels_.end(), item.frame.rgb.begin(), item.frame.rgb.end());
     batch_files_.push_back(item.file);
     batch_times_.push_back(item.frame.t);
@@ -112,8 +123,8 @@ Status EmbedStage::Commit(size_t file) {
     r.failure = FailureKindOf(f.status);
     ++c_->files_failed;
   } else {
-    r.segments = PoolSegments(f.vectors, static_cast<int>(dim_), f.times, sampling_.clip_frames,
-                              sampling_.fps, f.info.duration);
+    r.segments = PoolSegments(f.vectors, static_cast<int>(dim_), f.times, f.last_times, f.counts,
+                              sampling_.clip_frames, sampling_.fps, f.info.duration);
     ++c_->files_embedded;
     c_->segments += static_cast<int64_t>(r.segments.size());
     c_->video_seconds += f.info.duration;

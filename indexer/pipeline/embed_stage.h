@@ -4,6 +4,9 @@
 // commits each finished file to the IndexSink, one Commit per file, as soon as its end marker
 // arrived and all its frames are embedded.
 //
+// A frame marked `similar` (sampling.skip_similar) is not embedded: the file's last kept frame
+// stands for it, so that frame's segment reaches to it (segment_pooling.h).
+//
 // What is committed:
 //  * a file whose sampling ended OK with at least one frame: kIndexed with its segments;
 //  * a file whose content could not be read, whose sampling failed, or that gave no frame:
@@ -43,7 +46,8 @@ class EmbedStage {
   // Commits, as failed, every pending file whose content could not be read.
   Status CommitUnreadable();
   // Takes one queue item: a frame joins the batch (embedded when the batch is full); an end
-  // marker finishes its file. kInternal for a frame not of the embedder's input size.
+  // marker finishes its file. kInternal for a frame not of the embedder's input size, or a
+  // similar frame with no kept frame before it.
   Status Add(QueueItem&& item);
   // Embeds the partial batch when a finished file still waits for frames in it (the
   // pipeline calls this when no other item is ready, so a file does not wait for others).
@@ -55,7 +59,11 @@ class EmbedStage {
   struct FileState {
     std::vector<float> vectors;  // frames_embedded x dim
     std::vector<double> times;
-    size_t frames_received = 0;
+    // Per kept frame, in the order received: the time of the last sampled frame it stands for
+    // and how many frames it stands for (itself and the similar ones after it).
+    std::vector<double> last_times;
+    std::vector<int> counts;
+    size_t frames_received = 0;  // kept frames
     bool ended = false;
     bool committed = false;
     Status status;

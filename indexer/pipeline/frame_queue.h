@@ -19,6 +19,9 @@ namespace vidx {
 struct QueueItem {
   size_t file = 0;  // index into the run's pending files
   bool end = false;
+  // When !end: a frame that shows nothing new (sampling.skip_similar). It is not embedded; the
+  // file's last kept frame stands for it. Its `frame` holds the time only, no pixels.
+  bool similar = false;
   Frame frame;     // when !end
   Status status;   // when end: how sampling ended
   VideoInfo info;  // when end

@@ -90,7 +90,8 @@ Status IndexPipeline::Run(const std::vector<std::string>& files, PipelineCounter
                    &pending, &c, report);
   Status result = embed.CommitUnreadable();
   FrameQueue queue(options_.queue_frames);
-  DecodeStage decode(frames_, &pending, &queue, options_.decode_workers, options_.cancel);
+  DecodeStage decode(frames_, &pending, &queue, options_.decode_workers, options_.cancel,
+                     options_.sampler.sampling.skip_similar);
   auto cancelled = [&] { return options_.cancel != nullptr && options_.cancel->load(); };
   if (result.ok()) decode.Start();
   QueueItem item;

@@ -25,7 +25,8 @@ struct PipelineCounters {
   // Committed as failed (unreadable or undecodable), plus files that vanished between being
   // listed and being looked at (nothing is recorded for those).
   int64_t files_failed = 0;
-  int64_t frames = 0;  // frames embedded
+  int64_t frames = 0;          // frames embedded
+  int64_t frames_skipped = 0;  // sampled but not embedded: nothing new (sampling.skip_similar)
   int64_t segments = 0;
   double video_seconds = 0;   // duration of the embedded files
   double decode_seconds = 0;  // summed over decode workers (excluding queue waits)

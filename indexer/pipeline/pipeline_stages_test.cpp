@@ -1,6 +1,7 @@
 // The indexing pipeline and its stages with a fake Embedder, a fake FrameSource, a fake
 // IndexSink and fake KnownFiles: no model, no video, no LibTorch.
 #include <atomic>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -289,6 +290,62 @@ TEST_F(PipelineStagesTest, RunPoolsClipFramesAndCommitsEveryFile) {
   ASSERT_EQ(rb->segments.size(), 1u);
   EXPECT_EQ(rb->segments[0].vector, (std::vector<float>{0, 0, 1}));
   EXPECT_EQ(c.files_embedded, 2);
+}
+
+// sampling.skip_similar: frames equal to the last kept one (a 1-grey-level step is not, at a
+// threshold of 0.5) are never embedded, and the kept frame's segment reaches over them.
+TEST_F(PipelineStagesTest, SimilarFramesAreSkippedAndCoveredByTheKeptOne) {
+  const std::string a = File("a.mp4");
+  // Frames at 0, 2, ..., 12 s.
+  frames_.videos[a] = {{0, 0, 0, 1, 1, 2, 0}, Status::Ok(), 14};
+  PipelineOptions o = Options(8);
+  o.sampler.sampling.skip_similar = 0.5;
+  PipelineCounters c;
+  Status s = Run({a}, o, &c);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(c.frames, 4);
+  EXPECT_EQ(c.frames_skipped, 3);
+  EXPECT_EQ(embedder_.batches(), std::vector<int64_t>{4});
+  ASSERT_EQ(sink_.commits.size(), 1u);
+  const std::vector<Segment>& seg = sink_.commits[0].segments;
+  ASSERT_EQ(seg.size(), 4u);
+  const double starts[] = {0, 6, 10, 12}, ends[] = {6, 10, 12, 14};
+  const int codes[] = {0, 1, 2, 0};
+  for (size_t i = 0; i < seg.size(); ++i) {
+    EXPECT_DOUBLE_EQ(seg[i].start, starts[i]) << i;
+    EXPECT_DOUBLE_EQ(seg[i].end, ends[i]) << i;
+    EXPECT_EQ(seg[i].vector[static_cast<size_t>(codes[i])], 1.0f) << i;
+  }
+}
+
+TEST_F(PipelineStagesTest, SkippedFramesWeighInPooledSegments) {
+  const std::string a = File("a.mp4");
+  frames_.videos[a] = {{0, 0, 0, 1, 1, 2, 0}, Status::Ok(), 14};
+  PipelineOptions o = Options(8, /*clip_frames=*/2);
+  o.sampler.sampling.skip_similar = 0.5;
+  PipelineCounters c;
+  ASSERT_TRUE(Run({a}, o, &c).ok());
+  ASSERT_EQ(sink_.commits.size(), 1u);
+  const std::vector<Segment>& seg = sink_.commits[0].segments;
+  ASSERT_EQ(seg.size(), 2u);
+  // Kept frames 0 s (standing for 3 frames) and 6 s (for 2): the mean of all five.
+  EXPECT_DOUBLE_EQ(seg[0].start, 0);
+  EXPECT_DOUBLE_EQ(seg[0].end, 10);
+  EXPECT_NEAR(seg[0].vector[0], 3 / std::sqrt(13.0), 1e-6);
+  EXPECT_NEAR(seg[0].vector[1], 2 / std::sqrt(13.0), 1e-6);
+  EXPECT_DOUBLE_EQ(seg[1].start, 10);
+  EXPECT_DOUBLE_EQ(seg[1].end, 14);
+}
+
+TEST_F(PipelineStagesTest, WithoutSkipSimilarEveryFrameIsEmbedded) {
+  const std::string a = File("a.mp4");
+  frames_.videos[a] = {{0, 0, 0, 1, 1, 2, 0}, Status::Ok(), 14};
+  PipelineCounters c;
+  ASSERT_TRUE(Run({a}, Options(8), &c).ok());
+  EXPECT_EQ(c.frames, 7);
+  EXPECT_EQ(c.frames_skipped, 0);
+  ASSERT_EQ(sink_.commits.size(), 1u);
+  EXPECT_EQ(sink_.commits[0].segments.size(), 7u);
 }
 
 TEST_F(PipelineStagesTest, FailedFilesAreCommittedWithTheirKind) {

@@ -9,6 +9,15 @@ namespace vidx {
 std::vector<Segment> PoolSegments(const std::vector<float>& vectors, int dim,
                                   const std::vector<double>& times, int clip_frames, double fps,
                                   double duration) {
+  return PoolSegments(vectors, dim, times, times, std::vector<int>(times.size(), 1), clip_frames,
+                      fps, duration);
+}
+
+std::vector<Segment> PoolSegments(const std::vector<float>& vectors, int dim,
+                                  const std::vector<double>& times,
+                                  const std::vector<double>& last_times,
+                                  const std::vector<int>& counts, int clip_frames, double fps,
+                                  double duration) {
   std::vector<Segment> segments;
   const size_t n = times.size();
   const size_t group = static_cast<size_t>(std::max(clip_frames, 1));
@@ -18,7 +27,8 @@ std::vector<Segment> PoolSegments(const std::vector<float>& vectors, int dim,
     s.vector.assign(static_cast<size_t>(dim), 0.0f);
     for (size_t f = first; f <= last; ++f) {
       const float* v = vectors.data() + f * static_cast<size_t>(dim);
-      for (int d = 0; d < dim; ++d) s.vector[static_cast<size_t>(d)] += v[d];
+      const float w = static_cast<float>(std::max(counts[f], 1));
+      for (int d = 0; d < dim; ++d) s.vector[static_cast<size_t>(d)] += w * v[d];
     }
     double norm = 0;
     for (float x : s.vector) norm += static_cast<double>(x) * x;
@@ -27,7 +37,7 @@ std::vector<Segment> PoolSegments(const std::vector<float>& vectors, int dim,
       for (float& x : s.vector) x = static_cast<float>(x / norm);
     }
     s.start = times[first];
-    double end = times[last] + (fps > 0 ? 1.0 / fps : 0.0);
+    double end = std::max(last_times[last], times[last]) + (fps > 0 ? 1.0 / fps : 0.0);
     if (duration > 0) end = std::min(end, duration);
     s.end = std::max(end, s.start);
     segments.push_back(std::move(s));
