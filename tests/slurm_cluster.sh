@@ -73,6 +73,7 @@ AccountingStorageType=accounting_storage/none
 JobCompType=jobcomp/none
 MpiDefault=none
 ReturnToService=2
+EnforcePartLimits=ALL
 MailProg=/bin/true
 SlurmdTimeout=30
 InactiveLimit=0

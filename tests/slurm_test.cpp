@@ -95,13 +95,13 @@ TEST_F(SlurmTest, ArrayJobAndMergeEqualOneMachineIndex) {
                        " index " + ShellQuote(lib_.library))
                 .exit_code,
             0);
-  const std::string submit = slurm_env_ + "VIDX=" + ShellQuote(VIDX_BINARY) +
-                             " VIDX_CONFIG=" + ShellQuote(Config("merged")) +
-                             " VIDX_LIBRARY=" + ShellQuote(lib_.library) +
-                             " VIDX_SHARDS_DIR=" + ShellQuote(Path("shards")) +
-                             " VIDX_STATE_DIR=" + ShellQuote(Path("merged")) + " bash " +
-                             ShellQuote(std::string(VIDX_SOURCE_DIR) + "/deploy/slurm/submit.sh") +
-                             " --shards 3 --throttle 2";
+  const std::string submit =
+      slurm_env_ + "VIDX=" + ShellQuote(VIDX_BINARY) +
+      " VIDX_CONFIG=" + ShellQuote(Config("merged")) + " VIDX_LIBRARY=" + ShellQuote(lib_.library) +
+      " VIDX_SHARDS_DIR=" + ShellQuote(Path("shards")) +
+      " VIDX_STATE_DIR=" + ShellQuote(Path("merged")) + " bash " +
+      ShellQuote(std::string(VIDX_SOURCE_DIR) + "/deploy/slurm/submit.sh") +
+      " --shards 3 --throttle 2 -- --cpus-per-task=1 --mem=1G";  // the scripts ask for more
   CommandResult r = RunCommand(submit);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::istringstream ids(r.out);
@@ -109,7 +109,7 @@ TEST_F(SlurmTest, ArrayJobAndMergeEqualOneMachineIndex) {
   ids >> index_job >> merge_job;
   ASSERT_FALSE(merge_job.empty()) << r.out;
 
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(8);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(5);
   std::string state;
   for (;;) {
     state = JobStates(merge_job);
@@ -120,7 +120,9 @@ TEST_F(SlurmTest, ArrayJobAndMergeEqualOneMachineIndex) {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
   }
-  ASSERT_EQ(state, "COMPLETED ") << "array job: " << JobStates(index_job) << "\n" << Logs();
+  ASSERT_EQ(state, "COMPLETED ") << "array job: " << JobStates(index_job) << "\n"
+                                 << RunCommand(slurm_env_ + "scontrol -o show job " + merge_job).out
+                                 << Logs();
   EXPECT_EQ(JobStates(index_job), "COMPLETED COMPLETED COMPLETED ");
   for (int i = 0; i < 3; ++i) {
     EXPECT_TRUE(fs::exists(fs::path(Path("shards")) / ("shard-" + std::to_string(i)) / "shard"));
