@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "search/catalog.h"
+#include "tests/daemon_process.h"
 #include "tests/run_command.h"
 #include "tests/scale_out_support.h"
 #include "tests/state_check.h"
@@ -133,6 +134,28 @@ TEST_F(ScaleOutTest, MergedShardsEqualOneMachineIndex) {
   nlohmann::json status = VidxJson(Config("merged"), "status");
   EXPECT_EQ(status["files"]["indexed"], kVideos);
 
+  // The daemon serves the merged state directory as it is: nothing re-embedded, the same hits.
+  {
+    const std::map<std::string, std::string> before = testing::DumpCatalog(Path("merged"));
+    testing::DaemonConfig dc;
+    dc.state_dir = Path("merged");
+    dc.library = lib_->library;
+    dc.socket = Path("daemon.sock");
+    dc.model = lib_->model;
+    const std::string config = Path("daemon.yaml");
+    testing::WriteDaemonConfig(config, dc);
+    testing::DaemonProcess daemon(VIDX_BINARY, config, dc.socket, Path("daemon.log"));
+    ASSERT_TRUE(daemon.Start()) << daemon.Log();
+    ASSERT_TRUE(daemon.WaitIdle(kVideos, 0, 120)) << daemon.Log();
+    std::string error;
+    testing::IndexSummary served =
+        testing::SummariseIndex(VIDX_BINARY, config, Path("merged"), lib_->pictures, &error);
+    EXPECT_EQ(error, "");
+    ExpectSameIndex(served, Summary("single", lib_->pictures));
+    EXPECT_EQ(daemon.Stop(), 0) << daemon.Log();
+    EXPECT_EQ(testing::DumpCatalog(Path("merged")), before) << "the daemon re-embedded files";
+  }
+
   // A repeated merge changes nothing.
   nlohmann::json again =
       VidxJson(Config("merged"), "merge --into " + ShellQuote(Path("merged")) + ShardDirs("shard"));
@@ -158,6 +181,15 @@ TEST_F(ScaleOutTest, MergeRefusesForeignIncompleteAndUnfinishedShards) {
       VidxJson(Config("merged"),
                "merge --allow-incomplete --into " + ShellQuote(target) + ShardDirs("shard", 2));
   EXPECT_EQ(partial["missing"], nlohmann::json::array({2}));
+
+  {  // A target in use (its catalog lock held, as a daemon holds it) is refused.
+    StatusOr<std::unique_ptr<Catalog>> held = Catalog::Open(target);
+    ASSERT_TRUE(held.ok()) << held.status().ToString();
+    r = Vidx(Config("merged"),
+             "merge --allow-incomplete --into " + ShellQuote(target) + ShardDirs("shard", 2));
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_NE(r.err.find("is in use"), std::string::npos) << r.err;
+  }
 
   fs::remove(fs::path(Path("shard-1")) / "shard");
   r = Vidx(Config("merged"), "merge --into " + ShellQuote(target) + ShardDirs("shard", 2));
