@@ -95,9 +95,12 @@ struct Incoming {
   std::vector<uint64_t> new_ids;
 };
 
+// Unchanged as triage decides it (size, mtime, inode: the device number differs between the
+// nodes of a cluster mounting one export), with the same content, outcome and vector count.
 bool SameRecord(const FileRecord& a, const FileRecord& b) {
-  return a.file == b.file && a.content_hash == b.content_hash && a.status == b.status &&
-         a.failure == b.failure && a.vector_ids.size() == b.vector_ids.size();
+  return a.file.path == b.file.path && SameFileState(a.file, b.file) &&
+         a.content_hash == b.content_hash && a.status == b.status && a.failure == b.failure &&
+         a.vector_ids.size() == b.vector_ids.size();
 }
 
 }  // namespace
