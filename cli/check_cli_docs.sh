@@ -32,6 +32,9 @@ expect --image search --im
 expect "$(printf 'debug')" --log-level de
 expect --json model verify --js
 expect "$(printf 'reindex\nrepair')" re
+expect merge me
+expect --into merge --in
+expect "$(printf -- '--shard\n--state-dir')" index --s
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir "$work/clips"
@@ -50,7 +53,7 @@ command -v man >/dev/null 2>&1 || { echo "SKIP: man is not installed" >&2; exit 
 warnings=$(MANWIDTH=80 LC_ALL=C.UTF-8 man --warnings -l "$man_page" 2>&1 >"$work/vidx.txt") ||
   fail "man -l $man_page failed: $warnings"
 [[ -z $warnings ]] || fail "man -l $man_page warned: $warnings"
-for word in SYNOPSIS "vidx search" "--like" "EXIT STATUS" VIDX_CONFIG; do
+for word in SYNOPSIS "vidx search" "vidx merge" "--like" "--shard" "EXIT STATUS" VIDX_CONFIG; do
   grep -qF -- "$word" "$work/vidx.txt" || fail "the rendered man page lacks '$word'"
 done
 echo "completion and man page ok"

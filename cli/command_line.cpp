@@ -68,6 +68,40 @@ std::unique_ptr<CommandLine> MakeCommandLine() {
                 ->type_name("PATH"),
             Kind::kFile);
   index->add_flag("--json", c->index.json, "summary as JSON");
+  index
+      ->add_option("--shard", c->index.shard,
+                   "index only shard I of N (0 <= I < N): the files whose path relative to "
+                   "their PATH hashes to I; for array jobs (docs/scale-out.md)")
+      ->type_name("I/N");
+  Completes(c,
+            index
+                ->add_option("--state-dir", c->index.state_dir,
+                             "write into this state directory instead of the configured one")
+                ->type_name("DIR"),
+            Kind::kDirectory);
+  Completes(c,
+            index
+                ->add_option("--known", c->index.known,
+                             "skip files this state directory (a merged index, read only) "
+                             "already holds unchanged")
+                ->type_name("DIR"),
+            Kind::kDirectory);
+
+  CLI::App* merge = Leaf(c, &app, Command::kMerge, "merge",
+                         "merge the state directories of `index --shard` runs into one");
+  Completes(c,
+            merge->add_option("--into", c->merge.into, "target state directory")
+                ->required()
+                ->type_name("DIR"),
+            Kind::kDirectory);
+  Completes(c,
+            merge->add_option("SHARD_DIR", c->merge.shards, "shard state directories")
+                ->required()
+                ->type_name("DIR"),
+            Kind::kDirectory);
+  merge->add_flag("--allow-incomplete", c->merge.allow_incomplete,
+                  "merge although some of the N shards are missing");
+  merge->add_flag("--json", c->merge.json, "summary as JSON");
 
   CLI::App* search = Leaf(c, &app, Command::kSearch, "search", "search the index in plain words");
   search->add_option("TEXT", c->search.text,

@@ -49,7 +49,17 @@ struct ModelKeysArgs {
 
 struct IndexArgs {
   std::vector<std::string> paths;
-  bool json = false;  // summary as JSON
+  bool json = false;      // summary as JSON
+  std::string shard;      // "I/N": index only shard I of N (app/shard.h); empty: every file
+  std::string state_dir;  // overrides the configuration's state_dir when not empty
+  std::string known;      // a state directory whose catalog is read to skip what it has
+};
+
+struct MergeArgs {
+  std::string into;                 // target state directory
+  std::vector<std::string> shards;  // shard state directories
+  bool allow_incomplete = false;
+  bool json = false;
 };
 
 struct SearchArgs {
@@ -82,6 +92,7 @@ enum class Command {
   kReindex,
   kWeb,
   kRepair,
+  kMerge,
 };
 
 // What a shell completes for an option's value or a positional argument.
@@ -112,6 +123,7 @@ struct CommandLine {
   SearchArgs search;
   StatusArgs status;
   RepairArgs repair;
+  MergeArgs merge;
 
   // Each leaf subcommand and the command it selects.
   std::vector<std::pair<const CLI::App*, Command>> leaves;

@@ -28,7 +28,10 @@ int RunModelEmbed(const Config& config, const ModelEmbedArgs& args);
 // (indexer/model/key_proposal.h). Exit 0 when the keys match or the proposal maps everything,
 // 1 when something is left (listed), 2 for a configuration error.
 int RunModelKeys(const Config& config, const ModelKeysArgs& args);
+// With args.shard, only that shard's files, and a shard file written at the end (app/shard.h).
 int RunIndex(const Config& config, const IndexArgs& args);
+// Merges shard state directories into one (app/shard_merge.h).
+int RunMerge(const Config& config, const MergeArgs& args);
 
 // `vidx search` without a daemon: the state directory opened read-only, the model loaded here.
 // kFailedPrecondition when nothing is indexed yet; the catalog's, model's and engine's errors.

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -15,11 +16,13 @@
 #include <nlohmann/json.hpp>
 
 #include "app/api_json.h"
+#include "app/shard.h"
 #include "cli/commands.h"
 #include "indexer/pipeline/file_scan.h"
 #include "indexer/pipeline/pipeline.h"
 #include "search/catalog.h"
 #include "search/index_service.h"
+#include "search/known_overlay.h"
 
 namespace vidx {
 namespace {
@@ -59,11 +62,22 @@ class ProgressBar {
 
 }  // namespace
 
-int RunIndex(const Config& config, const IndexArgs& args) {
+int RunIndex(const Config& base_config, const IndexArgs& args) {
+  Config config = base_config;
+  if (!args.state_dir.empty()) config.state_dir = args.state_dir;
+  std::optional<ShardSpec> shard;
+  if (!args.shard.empty()) {
+    StatusOr<ShardSpec> spec = ParseShardSpec(args.shard);
+    if (!spec.ok()) return ReportError(spec.status());
+    shard = *spec;
+  }
   Status s = EnsureStateDir(config);
   if (!s.ok()) return ReportError(s);
   StatusOr<std::unique_ptr<Catalog>> catalog = Catalog::Open(config.state_dir);
   if (!catalog.ok()) return ReportError(catalog.status());
+  // A shard file is the mark of a finished shard: gone while this run may change the catalog.
+  if (shard) s = RemoveShardFile(config.state_dir);
+  if (!s.ok()) return ReportError(s);
   StatusOr<std::shared_ptr<const LoadedModel>> model = LoadModelForConfig(config, catalog->get());
   if (!model.ok()) return ReportError(model.status());
   StatusOr<std::vector<std::string>> files = ExpandPaths(args.paths, config.library.extensions);
@@ -71,6 +85,7 @@ int RunIndex(const Config& config, const IndexArgs& args) {
   std::vector<std::string> roots;
   for (const std::string& p : args.paths)
     roots.push_back(fs::absolute(p).lexically_normal().string());
+  if (shard) *files = FilesOfShard(*files, roots, *shard);
 
   StatusOr<std::unique_ptr<IndexService>> service = IndexService::Open(
       catalog->get(), config.state_dir, config.index.factory, (*model)->fingerprint(),
@@ -79,8 +94,26 @@ int RunIndex(const Config& config, const IndexArgs& args) {
 
   const int decode_workers =
       static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 4u));
-  IndexPipeline pipeline(&(*model)->embedder(), (*model)->fingerprint(), service->get(),
-                         service->get(),
+  // --known: the base catalog is read (never written) to skip what it already holds.
+  std::unique_ptr<Catalog> base;
+  std::unique_ptr<KnownOverlay> overlay;
+  KnownFiles* known = service->get();
+  if (!args.known.empty()) {
+    CatalogOptions ro;
+    ro.read_only = true;
+    StatusOr<std::unique_ptr<Catalog>> opened = Catalog::Open(args.known, ro);
+    if (!opened.ok()) return ReportError(opened.status());
+    base = std::move(opened).value();
+    StatusOr<Generation> g = base->FindGeneration((*model)->fingerprint());
+    if (g.ok()) {
+      overlay = std::make_unique<KnownOverlay>(service->get(), base.get(), g->id);
+      known = overlay.get();
+    } else {
+      std::fprintf(stderr, "vidx: %s has no generation of fingerprint %s; every file is embedded\n",
+                   args.known.c_str(), (*model)->fingerprint().c_str());
+    }
+  }
+  IndexPipeline pipeline(&(*model)->embedder(), (*model)->fingerprint(), service->get(), known,
                          MakePipelineOptions(config, **model, decode_workers, nullptr));
   PipelineCounters c;
   std::unique_ptr<ProgressBar> bar;
@@ -90,7 +123,8 @@ int RunIndex(const Config& config, const IndexArgs& args) {
   });
   bar.reset();
   int64_t deleted = 0;
-  if (s.ok()) s = (*service)->RemoveVanished(roots, &deleted);
+  // A shard holds only its own files, so the others are not "vanished" from it.
+  if (s.ok() && !shard) s = (*service)->RemoveVanished(roots, &deleted);
   // A run activates its generation when nothing else is active or when it covered the whole
   // library (every configured root lies under one of the paths); a run over part of the
   // library while another generation is active leaves the new one building, to be completed
@@ -103,9 +137,15 @@ int RunIndex(const Config& config, const IndexArgs& args) {
                                       [&](const std::string& p) { return PathIsUnder(r, p); });
   }
   const std::optional<Generation> active = (*catalog)->ActiveGeneration();
-  const bool activate = !active || active->id == (*service)->generation().id || covers_library;
+  const bool activate =
+      !active || active->id == (*service)->generation().id || covers_library || shard;
   bool flipped = false;
   if (s.ok()) s = (*service)->Finish(activate, &flipped);
+  if (s.ok() && shard) {
+    s = WriteShardFile(config.state_dir,
+                       ShardInfo{*shard, (*model)->fingerprint(),
+                                 static_cast<uint32_t>((*model)->embedder().dim()), roots});
+  }
   const Generation& gen = (*service)->generation();
   if (args.json) {
     json out = {{"files", c.files_total},

@@ -44,6 +44,8 @@ int Main(int argc, char** argv) {
       return RunReindex(*config);
     case Command::kRepair:
       return RunRepair(*config, cl->repair);
+    case Command::kMerge:
+      return RunMerge(*config, cl->merge);
     case Command::kWeb:
       return RunWeb(*config);
     case Command::kDaemon:

@@ -36,6 +36,7 @@ test_packages=(clang-format python3-torch python3-torchvision python3-numpy pyth
   python3-sentencepiece python3-protobuf  # trains the tokenizer test models; SiglipTokenizer needs protobuf
   systemd  # systemd-analyze verify|security for the unit file tests
   man-db groff-base zsh  # cli/check_cli_docs.sh: `man -l` renders vidx(1); zsh -n parses _vidx
+  slurm-wlm slurm-client munge  # tests/slurm_test.cpp runs a private single-node Slurm cluster
   chromium chromium-driver python3-selenium)  # the web UI's browser test (tests/web/)
 
 missing=()

@@ -31,6 +31,7 @@
 #include "indexer/model/checkpoint_hash.h"
 #include "indexer/pipeline/index_sink.h"
 #include "search/catalog_lock.h"
+#include "search/catalog_merge.h"
 #include "search/catalog_types.h"
 
 namespace rocksdb {
@@ -140,6 +141,18 @@ class Catalog : public HashCache {
   // Drops log entries of `generation` with seq <= up_to (after a snapshot that includes them).
   Status TrimDeletionLog(uint64_t generation, uint64_t up_to);
 
+  // --- Merge (search/catalog_merge.h, `vidx merge`) --------------------------------------
+  // Writes every file record and vector of `sources` into this catalog's generation of
+  // options.fingerprint (created, and made active when no generation is active, if there is
+  // none) as one unit: with kIngest one ingested SST file, so a crash or failure at any moment
+  // leaves this catalog as it was or fully merged. Writes nothing when every source path is
+  // already there unchanged. REQUIRES: writable, and nothing else writes this catalog meanwhile
+  // (`vidx merge` holds its lock). Errors: kFailedPrecondition when a path is in two sources
+  // (naming both) or when the active generation has another fingerprint; kInvalidArgument for
+  // a vector of another dimension (naming the source and path); read and write failures.
+  StatusOr<MergeResult> MergeFrom(const std::vector<MergeSource>& sources,
+                                  const MergeOptions& options);
+
   // --- HashCache (checkpoint hashes, key "ckpt-hash/<path>") -------------------------------
   std::optional<std::string> Lookup(const FileIdentity& file) override;
   Status Store(const FileIdentity& file, const std::string& sha256) override;
@@ -161,6 +174,8 @@ class Catalog : public HashCache {
   Status CheckFormatLocked();
   Status CheckWritable() const;
   Status Write(Batch* batch);  // REQUIRES: mu_ held
+  // Re-reads counters and generation records after a bulk write (search/catalog_merge.cpp).
+  Status ReloadState();
   // `path`'s record in `generation`, or nullopt when there is none.
   StatusOr<std::optional<FileRecord>> FindFile(uint64_t generation, const std::string& path) const;
   // Deletes `record`'s vectors and hash entry in `batch`, logging the ids; REQUIRES: mu_.
