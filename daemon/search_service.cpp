@@ -34,6 +34,7 @@ std::shared_lock<std::shared_mutex> SearchService::ReadLock() const {
 StatusOr<SearchResponse> SearchService::Search(const Query& query) const {
   std::shared_lock<std::shared_mutex> lock = ReadLock();
   if (!engine_) return Status::Unavailable(unavailable_);
+  InferenceGate::SearchTicket ticket(&inference_gate_);
   return engine_->Search(query);
 }
 
