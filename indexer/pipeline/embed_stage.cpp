@@ -70,9 +70,14 @@ Status EmbedStage::Flush() {
   const size_t n = batch_files_.size();
   std::vector<float> out(n * dim_);
   const size_t chunk = gate_ == nullptr ? n : chunk_frames_;
-  for (size_t done = 0; done < n; done += chunk) {
-    const size_t m = std::min(chunk, n - done);
-    if (gate_ != nullptr) c_->search_wait_seconds += gate_->WaitTurn();
+  for (size_t done = 0, m = 0; done < n; done += m) {
+    m = std::min(chunk, n - done);
+    if (gate_ != nullptr) {
+      double waited = 0;
+      // Searches still running after the gate's longest wait: one frame, then ask again.
+      if (!gate_->WaitTurn(&waited)) m = 1;
+      c_->search_wait_seconds += waited;
+    }
     const PipelineClock::time_point t0 = PipelineClock::now();
     Status s = embedder_->EmbedPreparedImages(
         static_cast<int64_t>(m), pixels_.data() + done * frame_bytes_, out.data() + done * dim_);

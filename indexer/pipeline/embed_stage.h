@@ -11,7 +11,8 @@
 // An embedder or sink error is returned and the run must stop (nothing more is committed).
 //
 // With an InferenceGate (the daemon), a batch is embedded in calls of at most chunk_frames
-// frames, each after InferenceGate::WaitTurn(), so searches go first (inference_gate.h).
+// frames, each after InferenceGate::WaitTurn(), so searches go first; one frame when the gate
+// gave up waiting for searches still running (inference_gate.h).
 //
 // Thread-safety: single-threaded (the pipeline's consumer thread).
 #ifndef VIDX_INDEXER_PIPELINE_EMBED_STAGE_H_

@@ -29,7 +29,7 @@ void InferenceGate::Leave() {
   cv_.notify_all();
 }
 
-double InferenceGate::WaitTurn() {
+bool InferenceGate::WaitTurn(double* waited_seconds) {
   const Clock::time_point start = Clock::now();
   const Clock::time_point deadline =
       start + std::chrono::duration_cast<Clock::duration>(
@@ -37,21 +37,26 @@ double InferenceGate::WaitTurn() {
   const auto grace = std::chrono::duration_cast<Clock::duration>(
       std::chrono::duration<double>(options_.grace_seconds));
   std::unique_lock<std::mutex> lock(mu_);
-  bool waited = false;
+  bool waited = false, clear = false;
   for (;;) {
     const Clock::time_point now = Clock::now();
+    if (searches_ == 0 && !(any_ended_ && now < last_end_ + grace)) {
+      clear = true;
+      break;
+    }
     if (now >= deadline) break;
     if (searches_ > 0) {
       cv_.wait_until(lock, deadline);
-    } else if (any_ended_ && now < last_end_ + grace) {
-      cv_.wait_until(lock, std::min(deadline, last_end_ + grace));
     } else {
-      break;
+      cv_.wait_until(lock, std::min(deadline, last_end_ + grace));
     }
     waited = true;
   }
   if (waited) ++yields_;
-  return std::chrono::duration<double>(Clock::now() - start).count();
+  if (waited_seconds != nullptr) {
+    *waited_seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  }
+  return clear;
 }
 
 int InferenceGate::searches_in_flight() const {

@@ -7,8 +7,10 @@
 // search's product waits for the indexer's product in flight, whatever their priorities).
 //
 // Starvation: WaitTurn() waits for at most max_wait_seconds, so a steady stream of searches
-// slows indexing (one chunk per max_wait_seconds at worst) but never stops it, and indexing
-// goes on at once when no search is in flight or about to be (see grace_seconds).
+// slows indexing but never stops it: when WaitTurn() gives up waiting, the pipeline embeds one
+// frame only (the least a search still running can be made to wait behind) and asks again.
+// Indexing goes on at full chunks as soon as no search is in flight or about to be (see
+// grace_seconds).
 //
 // Thread-safety: every method may be called from any thread at once. A SearchTicket must not
 // outlive its gate.
@@ -48,10 +50,10 @@ class InferenceGate {
     InferenceGate* const gate_;
   };
 
-  // Called by the indexer before each inference chunk: returns at once when no search is in
-  // flight and none ended within grace_seconds; otherwise when that becomes true, or after
-  // max_wait_seconds. Returns the seconds it waited.
-  double WaitTurn();
+  // Called by the indexer before each inference chunk: returns true at once when no search is
+  // in flight and none ended within grace_seconds, or as soon as that becomes true; false
+  // after max_wait_seconds of waiting in vain. `waited` (may be null) gets the seconds waited.
+  bool WaitTurn(double* waited = nullptr);
 
   const InferenceGateOptions& options() const { return options_; }
   int searches_in_flight() const;

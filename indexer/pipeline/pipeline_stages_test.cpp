@@ -319,6 +319,26 @@ TEST_F(PipelineStagesTest, EmbedStageYieldsToASearchBetweenChunks) {
   }
 }
 
+// Searches that never stop: the stage still embeds everything, one frame per wait.
+TEST_F(PipelineStagesTest, EmbedStageGoesOnFrameByFrameUnderEndlessSearches) {
+  InferenceGateOptions o;
+  o.grace_seconds = 0;
+  o.max_wait_seconds = 0.02;
+  InferenceGate gate(o);
+  InferenceGate::SearchTicket endless(&gate);
+  std::vector<PendingFile> files(1);
+  files[0].file.path = "/v/0";
+  PipelineCounters c;
+  EmbedStage stage(&embedder_, "fp", &sink_, SamplingSettings(), 4, &files, &c, nullptr, &gate, 2);
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(stage.Add(FrameItem(0, 2.0 * i, 1)).ok());
+  ASSERT_TRUE(stage.Add(EndItem(0)).ok());
+  ASSERT_TRUE(stage.Flush().ok());
+  EXPECT_EQ(embedder_.batches(), (std::vector<int64_t>{1, 1, 1}));
+  ASSERT_EQ(sink_.commits.size(), 1u);
+  EXPECT_EQ(sink_.commits[0].segments.size(), 3u);
+  EXPECT_GE(c.search_wait_seconds, 3 * 0.02 * 0.9);
+}
+
 TEST_F(PipelineStagesTest, RunPoolsClipFramesAndCommitsEveryFile) {
   const std::string a = File("a.mp4"), b = File("b.mp4");
   frames_.videos[a] = {{0, 0, 1}, Status::Ok(), 5};
