@@ -12,10 +12,13 @@
 //     distinct searches back to back, the indexing threads at daemon.index_nice (19, the
 //     default), once per value of daemon.index_chunk_frames in --chunks (default "8,0": the
 //     default, then whole batches without waiting for searches, i.e. before the inference
-//     gate); for each value also the same reindex without searches, for the slowdown.
+//     gate), and once more with --sporadic searches 0.5 s apart (what an interactive user
+//     does: a search that finds a chunk already running); for each value also the same
+//     reindex without searches, for the slowdown.
 //
 // Usage: vidx_latency_bench [--model DIR] [--queries 500] [--threads 2] [--videos 8]
-//                           [--timed 100] [--nice 19] [--chunks 8,0] [--python PATH]
+//                           [--timed 100] [--nice 19] [--chunks 8,0] [--sporadic 40]
+//                           [--python PATH]
 //                           [--no-python] [--daemon-only | --model-only]
 // The model is written into DIR (default <build>/bench_models/vitb32) by
 // bench/text_reference_bench.py --make when it is missing.
@@ -59,6 +62,7 @@ struct Args {
   int videos = 8;
   int nice = 19;                  // daemon.index_nice
   std::vector<int> chunks{8, 0};  // daemon.index_chunk_frames of the part 4 runs
+  int sporadic = 40;              // part 4: searches 0.5 s apart (0: none)
   std::string python = std::string(VIDX_SOURCE_DIR_DEFAULT) + "/.venv/bin/python";
   bool run_python = true;
   bool daemon_only = false;  // parts 3 and 4 only
@@ -90,6 +94,8 @@ bool Parse(int argc, char** argv, Args* a) {
       a->videos = std::atoi(v.c_str());
     } else if (k == "--nice") {
       a->nice = std::atoi(v.c_str());
+    } else if (k == "--sporadic") {
+      a->sporadic = std::atoi(v.c_str());
     } else if (k == "--chunks") {
       a->chunks.clear();
       std::istringstream in(v);
@@ -323,10 +329,10 @@ bool Building(const nlohmann::json& st) {
 
 // Part 4: rewrites the configuration to `fps` and `chunk`, asks for a reindex and times it
 // until the new generation is active. With `queries`, searches them one after another while it
-// builds (only those that started while it built count). Returns the reindex's seconds (< 0 on
-// failure).
+// builds (only those that started while it built count), `gap_ms` apart. Returns the reindex's
+// seconds (< 0 on failure).
 double Reindex(const Bench& b, const DaemonProcess& d, double fps, int nice, int chunk,
-               const std::vector<std::string>* queries, Latency* lat) {
+               const std::vector<std::string>* queries, Latency* lat, int gap_ms = 0) {
   b.WriteConfig(fps, nice, chunk);
   const auto t0 = Clock::now();
   if (d.Call("POST", "/v1/reindex").status != 202) return -1;
@@ -338,6 +344,7 @@ double Reindex(const Bench& b, const DaemonProcess& d, double fps, int nice, int
         double ms = 0;
         if (!Search(d, (*queries)[next++], &ms)) return -1;
         lat->ms.push_back(ms);
+        if (gap_ms > 0) ::usleep(gap_ms * 1000);
       }
     } else {
       ::usleep(100 * 1000);
@@ -363,8 +370,8 @@ int Daemon(const Args& a, const std::vector<std::string>& all) {
   Latency status, repeated, idle;
   struct Run {
     int chunk = 0;
-    double alone_s = -1, with_s = -1;
-    Latency during;
+    double alone_s = -1, with_s = -1, sporadic_s = -1;
+    Latency during, sporadic;
   };
   std::vector<Run> runs(a.chunks.size());
   {
@@ -394,6 +401,15 @@ int Daemon(const Args& a, const std::vector<std::string>& all) {
       run.with_s = Reindex(b, d, fps, a.nice, run.chunk, &q, &run.during);
       fps += 0.001;
       if (run.with_s < 0) return Fail("reindex: " + d.Log());
+      if (a.sporadic > 0) {
+        const std::vector<std::string> sq(q.begin(),
+                                          q.begin() + std::min(q.size(), size_t(a.sporadic)));
+        std::vector<std::string> fresh;  // not asked before: the query cache would answer
+        for (const std::string& t : sq) fresh.push_back(t + " again");
+        run.sporadic_s = Reindex(b, d, fps, a.nice, run.chunk, &fresh, &run.sporadic, 500);
+        fps += 0.001;
+        if (run.sporadic_s < 0) return Fail("reindex: " + d.Log());
+      }
     }
     d.Stop();
   }
@@ -406,14 +422,21 @@ int Daemon(const Args& a, const std::vector<std::string>& all) {
                             .Line("socket search, distinct, during reindex, nice " +
                                   std::to_string(a.nice) + " chunk " + std::to_string(run.chunk))
                             .c_str());
+    if (a.sporadic > 0) {
+      std::printf("%s\n", run.sporadic
+                              .Line("socket search, distinct, 0.5 s apart, during reindex, chunk " +
+                                    std::to_string(run.chunk))
+                              .c_str());
+    }
   }
   std::printf("model part of an idle search (p50 distinct - p50 repeated): %.1f ms\n",
               Percentile(idle.ms, 0.5) - Percentile(repeated.ms, 0.5));
   for (const Run& run : runs) {
     std::printf(
-        "reindex of %d videos x 20 frames, chunk %d: alone %.1f s, with searches %.1f s "
-        "(%.2fx)\n",
-        a.videos, run.chunk, run.alone_s, run.with_s, run.with_s / run.alone_s);
+        "reindex of %d videos x 20 frames, chunk %d: alone %.1f s, with searches back to back "
+        "%.1f s (%.2fx), with searches 0.5 s apart %.1f s (%.2fx)\n",
+        a.videos, run.chunk, run.alone_s, run.with_s, run.with_s / run.alone_s, run.sporadic_s,
+        run.sporadic_s / run.alone_s);
   }
   return 0;
 }
@@ -434,8 +457,8 @@ int main(int argc, char** argv) {
     std::fprintf(
         stderr,
         "usage: vidx_latency_bench [--model DIR] [--queries 500] [--timed 100] [--threads 2] "
-        "[--videos 8] [--nice 19] [--chunks 8,0] [--python PATH] [--no-python] [--daemon-only | "
-        "--model-only]\n");
+        "[--videos 8] [--nice 19] [--chunks 8,0] [--sporadic 40] [--python PATH] [--no-python] "
+        "[--daemon-only | --model-only]\n");
     return 2;
   }
   if (!fs::exists(fs::path(a.model) / "model.safetensors")) {
