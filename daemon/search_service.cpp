@@ -19,8 +19,8 @@ void SearchService::Replace(
   serving_ = std::move(next);
   if (serving_) {
     unavailable_.clear();
-    engine_ =
-        MakeQueryEngine(*serving_->model, serving_->catalog, serving_->generation, serving_->index);
+    engine_ = MakeQueryEngine(*serving_->model, serving_->catalog, serving_->generation,
+                              serving_->index, &inference_gate_);
   } else {
     unavailable_ = reason.empty() ? "nothing is indexed yet" : reason;
   }
@@ -34,7 +34,6 @@ std::shared_lock<std::shared_mutex> SearchService::ReadLock() const {
 StatusOr<SearchResponse> SearchService::Search(const Query& query) const {
   std::shared_lock<std::shared_mutex> lock = ReadLock();
   if (!engine_) return Status::Unavailable(unavailable_);
-  InferenceGate::SearchTicket ticket(&inference_gate_);
   return engine_->Search(query);
 }
 

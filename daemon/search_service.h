@@ -7,9 +7,9 @@
 // must only pick what to serve: snapshots, rebuilds and deletions belong before or after
 // Replace() (daemon/generation_manager.h).
 //
-// Searches also go before the daemon's indexing inference: Search() holds a ticket of gate()
-// while it runs, and the library indexer's pipeline yields to it (indexer/pipeline/
-// inference_gate.h).
+// Searches also go before the daemon's indexing inference: while the model embeds a query
+// (not for answers from the query cache) the engine holds a ticket of gate(), and the library
+// indexer's pipeline yields to it (indexer/pipeline/inference_gate.h).
 //
 // Thread-safety: every method may be called concurrently. What a Serving points to (the
 // catalog, the index) must stay alive until the next Replace() returns.

@@ -44,7 +44,7 @@ bool InferenceGate::WaitTurn(double* waited_seconds) {
       clear = true;
       break;
     }
-    if (now >= deadline) break;
+    if (now >= deadline || now < run_until_) break;
     if (searches_ > 0) {
       cv_.wait_until(lock, deadline);
     } else {
@@ -53,6 +53,10 @@ bool InferenceGate::WaitTurn(double* waited_seconds) {
     waited = true;
   }
   if (waited) ++yields_;
+  if (!clear && Clock::now() >= run_until_) {
+    run_until_ = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                    std::chrono::duration<double>(options_.run_seconds));
+  }
   if (waited_seconds != nullptr) {
     *waited_seconds = std::chrono::duration<double>(Clock::now() - start).count();
   }

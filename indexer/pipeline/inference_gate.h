@@ -7,8 +7,9 @@
 // search's product waits for the indexer's product in flight, whatever their priorities).
 //
 // Starvation: WaitTurn() waits for at most max_wait_seconds, so a steady stream of searches
-// slows indexing but never stops it: when WaitTurn() gives up waiting, the pipeline embeds one
-// frame only (the least a search still running can be made to wait behind) and asks again.
+// slows indexing but never stops it: when WaitTurn() gives up waiting, it lets indexing run
+// for run_seconds without waiting, one frame per call (the least a search still running can be
+// made to wait behind), before it holds indexing back again.
 // Indexing goes on at full chunks as soon as no search is in flight or about to be (see
 // grace_seconds).
 //
@@ -30,6 +31,9 @@ struct InferenceGateOptions {
   double grace_seconds = 0.05;
   // The most one WaitTurn() waits.
   double max_wait_seconds = 2.0;
+  // After WaitTurn() gave up waiting: how long it answers at once, so that indexing gets at
+  // least run_seconds / (max_wait_seconds + run_seconds) of the time under endless searches.
+  double run_seconds = 0.5;
 };
 
 class InferenceGate {
@@ -52,7 +56,8 @@ class InferenceGate {
 
   // Called by the indexer before each inference chunk: returns true at once when no search is
   // in flight and none ended within grace_seconds, or as soon as that becomes true; false
-  // after max_wait_seconds of waiting in vain. `waited` (may be null) gets the seconds waited.
+  // after max_wait_seconds of waiting in vain, and then false at once for run_seconds while
+  // searches go on. `waited` (may be null) gets the seconds waited.
   bool WaitTurn(double* waited = nullptr);
 
   const InferenceGateOptions& options() const { return options_; }
@@ -71,6 +76,7 @@ class InferenceGate {
   int searches_ = 0;
   bool any_ended_ = false;
   Clock::time_point last_end_;
+  Clock::time_point run_until_;  // WaitTurn() gave up: no waiting before this
   int64_t yields_ = 0;
 };
 

@@ -73,31 +73,19 @@ TEST(InferenceGateTest, EndlessSearchesDoNotStarveIndexing) {
   InferenceGateOptions o;
   o.grace_seconds = 0.05;
   o.max_wait_seconds = 0.2;
+  o.run_seconds = 0.3;
   InferenceGate gate(o);
-  std::atomic<bool> stop{false};
-  // Searches back to back, always one in flight.
-  auto search_loop = [&] {
-    while (!stop) {
-      InferenceGate::SearchTicket t(&gate);
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-  };
-  std::thread a(search_loop), b(search_loop);
-  int chunks = 0;
-  const Clock::time_point t0 = Clock::now();
-  while (chunks < 5) {
-    double waited = 0;
-    EXPECT_FALSE(gate.WaitTurn(&waited));  // gave up: searches still running
-    EXPECT_LT(waited, 2.0);
-    ++chunks;
-  }
-  const double elapsed = SecondsSince(t0);
-  stop = true;
-  a.join();
-  b.join();
-  EXPECT_EQ(chunks, 5);
-  EXPECT_GE(elapsed, 5 * 0.2 * 0.9);  // each chunk waited its full max_wait
-  EXPECT_LT(elapsed, 10.0);
+  InferenceGate::SearchTicket endless(&gate);  // a search that never ends
+  double first = 0, during = 1, after = 0;
+  EXPECT_FALSE(gate.WaitTurn(&first));   // gave up: searches still running
+  EXPECT_FALSE(gate.WaitTurn(&during));  // then indexing runs without waiting for a while
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  EXPECT_FALSE(gate.WaitTurn(&after));  // and is held back again
+  EXPECT_GE(first, 0.2 * 0.9);
+  EXPECT_LT(first, 2.0);
+  EXPECT_LT(during, 0.15);
+  EXPECT_GE(after, 0.2 * 0.9);
+  EXPECT_LT(after, 2.0);
 }
 
 }  // namespace
