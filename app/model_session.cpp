@@ -52,10 +52,10 @@ PipelineOptions MakePipelineOptions(const Config& config, const LoadedModel& mod
 }
 
 std::unique_ptr<QueryEngine> MakeQueryEngine(const LoadedModel& model, const Catalog* catalog,
-                                             const Generation& generation,
-                                             const VectorIndex* index) {
+                                             const Generation& generation, const VectorIndex* index,
+                                             InferenceGate* gate) {
   return std::make_unique<QueryEngine>(&model.embedder(), model.fingerprint(), catalog, generation,
-                                       index, model.sampler);
+                                       index, model.sampler, gate);
 }
 
 }  // namespace vidx

@@ -47,10 +47,11 @@ PipelineOptions MakePipelineOptions(const Config& config, const LoadedModel& mod
                                     int decode_workers, const std::atomic<bool>* cancel);
 
 // A query engine searching `generation` (whose vectors are in `index`) with `model`. None
-// owned: `model`, `catalog` and `index` must outlive the engine.
+// owned: `model`, `catalog`, `index` and `gate` (may be null; QueryEngine) must outlive the
+// engine.
 std::unique_ptr<QueryEngine> MakeQueryEngine(const LoadedModel& model, const Catalog* catalog,
-                                             const Generation& generation,
-                                             const VectorIndex* index);
+                                             const Generation& generation, const VectorIndex* index,
+                                             InferenceGate* gate = nullptr);
 
 }  // namespace vidx
 

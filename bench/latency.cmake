@@ -3,7 +3,7 @@
 # Python reference's get_text_features on the same checkpoint, and searches through a daemon's
 # socket, idle and during a reindex (docs/benchmarks.md). Not a test; the model (~600 MB) is
 # written into the build directory on the first run:
-#   build/bench/vidx_latency_bench [--queries 500] [--threads 2] [--videos 8]
+#   build/bench/vidx_latency_bench [--queries 500] [--threads 2] [--videos 8] [--chunks 8,0]
 if(TARGET vidx AND TARGET vidx_daemon_api AND TARGET vidx_model)
   add_executable(vidx_latency_bench ${CMAKE_CURRENT_LIST_DIR}/latency_bench.cpp
     ${PROJECT_SOURCE_DIR}/tests/daemon_process.cpp ${PROJECT_SOURCE_DIR}/tests/run_command.cpp)

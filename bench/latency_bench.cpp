@@ -9,13 +9,17 @@
 //  3. A daemon on a generated library, idle: a trivial request (GET /v1/status), a repeated
 //     search (answered from the query cache) and distinct searches, through the socket.
 //  4. The same daemon while a reindex re-embeds the library (a new sampling fingerprint):
-//     distinct searches, with the indexing threads niced (daemon.index_nice: 19, the default)
-//     and not (0); the reindex's duration with and without searches.
+//     distinct searches back to back, the indexing threads at daemon.index_nice (19, the
+//     default), once per value of daemon.index_chunk_frames in --chunks (default "8,0": the
+//     default, then whole batches without waiting for searches, i.e. before the inference
+//     gate), and once more with --sporadic searches 0.5 s apart (what an interactive user
+//     does: a search that finds a chunk already running); for each value also the same
+//     reindex without searches, for the slowdown.
 //
 // Usage: vidx_latency_bench [--model DIR] [--queries 500] [--threads 2] [--videos 8]
-//                           [--timed 100] [--nice 19] [--python PATH] [--no-python] [--daemon-only
-//                           |
-//                           --model-only]
+//                           [--timed 100] [--nice 19] [--chunks 8,0] [--sporadic 40]
+//                           [--python PATH]
+//                           [--no-python] [--daemon-only | --model-only]
 // The model is written into DIR (default <build>/bench_models/vitb32) by
 // bench/text_reference_bench.py --make when it is missing.
 #include <unistd.h>
@@ -56,7 +60,9 @@ struct Args {
   int timed = 100;  // queries timed one by one in part 1 (all are compared)
   int threads = 2;
   int videos = 8;
-  int nice = 19;  // daemon.index_nice of the first daemon (the second runs with 0)
+  int nice = 19;                  // daemon.index_nice
+  std::vector<int> chunks{8, 0};  // daemon.index_chunk_frames of the part 4 runs
+  int sporadic = 40;              // part 4: searches 0.5 s apart (0: none)
   std::string python = std::string(VIDX_SOURCE_DIR_DEFAULT) + "/.venv/bin/python";
   bool run_python = true;
   bool daemon_only = false;  // parts 3 and 4 only
@@ -88,13 +94,20 @@ bool Parse(int argc, char** argv, Args* a) {
       a->videos = std::atoi(v.c_str());
     } else if (k == "--nice") {
       a->nice = std::atoi(v.c_str());
+    } else if (k == "--sporadic") {
+      a->sporadic = std::atoi(v.c_str());
+    } else if (k == "--chunks") {
+      a->chunks.clear();
+      std::istringstream in(v);
+      std::string c;
+      while (std::getline(in, c, ',')) a->chunks.push_back(std::atoi(c.c_str()));
     } else if (k == "--python") {
       a->python = v;
     } else {
       return false;
     }
   }
-  return a->queries > 0 && a->threads > 0 && a->videos > 0;
+  return a->queries > 0 && a->threads > 0 && a->videos > 0 && !a->chunks.empty();
 }
 
 double Ms(Clock::time_point a, Clock::time_point b) {
@@ -277,8 +290,9 @@ class Bench {
     return 0;
   }
 
-  // The configuration: sampling.fps `fps` (each value a fingerprint), index_nice `nice`.
-  void WriteConfig(double fps, int nice) const {
+  // The configuration: sampling.fps `fps` (each value a fingerprint), index_nice `nice`,
+  // index_chunk_frames `chunk`.
+  void WriteConfig(double fps, int nice, int chunk) const {
     const std::string tmp = Config() + ".tmp";
     {
       std::ofstream out(tmp);
@@ -286,7 +300,7 @@ class Bench {
           << (dir_ / "lib").string() << "]\nmodel:\n  path: " << (dir_ / "model").string()
           << "\n  threads: " << a_.threads << "\nsampling:\n  fps: " << fps
           << "\ndaemon:\n  socket: " << Socket() << "\n  index_nice: " << nice
-          << "\nweb:\n  listen: \"\"\n";
+          << "\n  index_chunk_frames: " << chunk << "\nweb:\n  listen: \"\"\n";
     }
     fs::rename(tmp, Config());
   }
@@ -313,12 +327,13 @@ bool Building(const nlohmann::json& st) {
   return st.is_object() && !st["generation"]["building"].is_null();
 }
 
-// Part 4: rewrites the configuration to `fps`, asks for a reindex and times it until the new
-// generation is active. With `queries`, searches them one after another while it builds (only
-// those that started while it built count). Returns the reindex's seconds (< 0 on failure).
-double Reindex(const Bench& b, const DaemonProcess& d, double fps, int nice,
-               const std::vector<std::string>* queries, Latency* lat) {
-  b.WriteConfig(fps, nice);
+// Part 4: rewrites the configuration to `fps` and `chunk`, asks for a reindex and times it
+// until the new generation is active. With `queries`, searches them one after another while it
+// builds (only those that started while it built count), `gap_ms` apart. Returns the reindex's
+// seconds (< 0 on failure).
+double Reindex(const Bench& b, const DaemonProcess& d, double fps, int nice, int chunk,
+               const std::vector<std::string>* queries, Latency* lat, int gap_ms = 0) {
+  b.WriteConfig(fps, nice, chunk);
   const auto t0 = Clock::now();
   if (d.Call("POST", "/v1/reindex").status != 202) return -1;
   if (!Building(d.WaitForStatus(Building, 600))) return -1;
@@ -329,6 +344,7 @@ double Reindex(const Bench& b, const DaemonProcess& d, double fps, int nice,
         double ms = 0;
         if (!Search(d, (*queries)[next++], &ms)) return -1;
         lat->ms.push_back(ms);
+        if (gap_ms > 0) ::usleep(gap_ms * 1000);
       }
     } else {
       ::usleep(100 * 1000);
@@ -342,16 +358,22 @@ double Reindex(const Bench& b, const DaemonProcess& d, double fps, int nice,
 
 int Daemon(const Args& a, const std::vector<std::string>& all) {
   const size_t n = static_cast<size_t>(a.queries);
-  const std::vector<std::string> idle_q(all.begin(), all.begin() + n);
-  const std::vector<std::string> nice_q(all.begin() + n, all.begin() + 2 * n);
-  const std::vector<std::string> plain_q(all.begin() + 2 * n, all.begin() + 3 * n);
+  auto slice = [&](size_t i) {
+    return std::vector<std::string>(all.begin() + i * n, all.begin() + (i + 1) * n);
+  };
+  const std::vector<std::string> idle_q = slice(0);
   Bench b(a, fs::temp_directory_path() / ("vidx_latency_bench_" + std::to_string(::getpid())));
   fs::remove_all(b.dir());
   if (int rc = b.Setup()) return rc;
   // Few frames at first: the reindexes below are what re-embeds the library at 1 fps.
-  b.WriteConfig(0.1, a.nice);
-  Latency status, repeated, idle, during_nice, during_plain;
-  double alone_s = -1, nice_s = -1, plain_s = -1;
+  b.WriteConfig(0.1, a.nice, a.chunks[0]);
+  Latency status, repeated, idle;
+  struct Run {
+    int chunk = 0;
+    double alone_s = -1, with_s = -1, sporadic_s = -1;
+    Latency during, sporadic;
+  };
+  std::vector<Run> runs(a.chunks.size());
   {
     DaemonProcess d(VIDX_BINARY, b.Config(), b.Socket(), b.LogPath());
     if (!d.Start() || !d.WaitIdle(a.videos, 0, 600)) return Fail("daemon: " + d.Log());
@@ -368,37 +390,54 @@ int Daemon(const Args& a, const std::vector<std::string>& all) {
       if (!Search(d, q, &ms)) return Fail("search: " + d.Log());
       idle.ms.push_back(ms);
     }
-    alone_s = Reindex(b, d, 1.0, a.nice, nullptr, nullptr);
-    if (alone_s < 0) return Fail("reindex: " + d.Log());
-    nice_s = Reindex(b, d, 1.001, a.nice, &nice_q, &during_nice);
-    if (nice_s < 0) return Fail("reindex: " + d.Log());
-    d.Stop();
-  }
-  {
-    b.WriteConfig(1.001, 0);
-    DaemonProcess d(VIDX_BINARY, b.Config(), b.Socket(), b.LogPath());
-    if (!d.Start() || !d.WaitIdle(a.videos, 0, 600)) return Fail("daemon: " + d.Log());
-    double ms = 0;
-    for (int i = 0; i < 5; ++i) Search(d, "warm up", &ms);
-    plain_s = Reindex(b, d, 1.002, 0, &plain_q, &during_plain);
-    if (plain_s < 0) return Fail("reindex: " + d.Log());
+    double fps = 1.0;  // every reindex a new fingerprint
+    for (size_t r = 0; r < runs.size(); ++r) {
+      Run& run = runs[r];
+      run.chunk = a.chunks[r];
+      const std::vector<std::string> q = slice(1 + r);
+      run.alone_s = Reindex(b, d, fps, a.nice, run.chunk, nullptr, nullptr);
+      fps += 0.001;
+      if (run.alone_s < 0) return Fail("reindex: " + d.Log());
+      run.with_s = Reindex(b, d, fps, a.nice, run.chunk, &q, &run.during);
+      fps += 0.001;
+      if (run.with_s < 0) return Fail("reindex: " + d.Log());
+      if (a.sporadic > 0) {
+        const std::vector<std::string> sq(q.begin(),
+                                          q.begin() + std::min(q.size(), size_t(a.sporadic)));
+        std::vector<std::string> fresh;  // not asked before: the query cache would answer
+        for (const std::string& t : sq) fresh.push_back(t + " again");
+        run.sporadic_s = Reindex(b, d, fps, a.nice, run.chunk, &fresh, &run.sporadic, 500);
+        fps += 0.001;
+        if (run.sporadic_s < 0) return Fail("reindex: " + d.Log());
+      }
+    }
     d.Stop();
   }
   fs::remove_all(b.dir());
   std::printf("%s\n", status.Line("socket GET /v1/status (trivial request)").c_str());
   std::printf("%s\n", repeated.Line("socket search, repeated (query cache)").c_str());
   std::printf("%s\n", idle.Line("socket search, distinct, idle").c_str());
-  std::printf(
-      "%s\n",
-      during_nice.Line("socket search, distinct, during reindex, nice " + std::to_string(a.nice))
-          .c_str());
-  std::printf("%s\n", during_plain.Line("socket search, distinct, during reindex, nice 0").c_str());
+  for (const Run& run : runs) {
+    std::printf("%s\n", run.during
+                            .Line("socket search, distinct, during reindex, nice " +
+                                  std::to_string(a.nice) + " chunk " + std::to_string(run.chunk))
+                            .c_str());
+    if (a.sporadic > 0) {
+      std::printf("%s\n", run.sporadic
+                              .Line("socket search, distinct, 0.5 s apart, during reindex, chunk " +
+                                    std::to_string(run.chunk))
+                              .c_str());
+    }
+  }
   std::printf("model part of an idle search (p50 distinct - p50 repeated): %.1f ms\n",
               Percentile(idle.ms, 0.5) - Percentile(repeated.ms, 0.5));
-  std::printf(
-      "reindex of %d videos x 20 frames: alone %.1f s, with searches nice %d %.1f s "
-      "(%.2fx), nice 0 %.1f s (%.2fx)\n",
-      a.videos, alone_s, a.nice, nice_s, nice_s / alone_s, plain_s, plain_s / alone_s);
+  for (const Run& run : runs) {
+    std::printf(
+        "reindex of %d videos x 20 frames, chunk %d: alone %.1f s, with searches back to back "
+        "%.1f s (%.2fx), with searches 0.5 s apart %.1f s (%.2fx)\n",
+        a.videos, run.chunk, run.alone_s, run.with_s, run.with_s / run.alone_s, run.sporadic_s,
+        run.sporadic_s / run.alone_s);
+  }
   return 0;
 }
 
@@ -418,7 +457,8 @@ int main(int argc, char** argv) {
     std::fprintf(
         stderr,
         "usage: vidx_latency_bench [--model DIR] [--queries 500] [--timed 100] [--threads 2] "
-        "[--videos 8] [--nice 19] [--python PATH] [--no-python] [--daemon-only | --model-only]\n");
+        "[--videos 8] [--nice 19] [--chunks 8,0] [--sporadic 40] [--python PATH] [--no-python] "
+        "[--daemon-only | --model-only]\n");
     return 2;
   }
   if (!fs::exists(fs::path(a.model) / "model.safetensors")) {
@@ -429,7 +469,8 @@ int main(int argc, char** argv) {
         " --make " + ShellQuote(a.model));
     if (r.exit_code != 0) return Fail("making the model: " + r.err);
   }
-  const std::vector<std::string> queries = MakeQueries(3 * static_cast<size_t>(a.queries));
+  const std::vector<std::string> queries =
+      MakeQueries((2 + a.chunks.size()) * static_cast<size_t>(a.queries));
   const std::vector<std::string> first(queries.begin(), queries.begin() + a.queries);
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
   const std::string ids_path =

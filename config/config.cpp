@@ -329,11 +329,14 @@ Status ParseIndex(const Reader& r, const YAML::Node& n, IndexOptions* o) {
 }
 
 Status ParseDaemon(const Reader& r, const YAML::Node& n, DaemonOptions* o) {
-  VIDX_RETURN_IF_ERROR(r.CheckMap(n, "daemon", {"socket", "snapshot_interval", "index_nice"}));
+  VIDX_RETURN_IF_ERROR(
+      r.CheckMap(n, "daemon", {"socket", "snapshot_interval", "index_nice", "index_chunk_frames"}));
   VIDX_RETURN_IF_ERROR(r.Scalar(n, "daemon", "socket", "a path", &o->socket));
   VIDX_RETURN_IF_ERROR(
       r.Scalar(n, "daemon", "snapshot_interval", "a number", &o->snapshot_interval));
   VIDX_RETURN_IF_ERROR(r.Scalar(n, "daemon", "index_nice", "an integer", &o->index_nice));
+  VIDX_RETURN_IF_ERROR(
+      r.Scalar(n, "daemon", "index_chunk_frames", "an integer", &o->index_chunk_frames));
   if (o->socket.empty() || o->socket[0] != '/') {
     return r.ErrorAt(r.MarkOf(n, "socket"), "daemon.socket must be an absolute path");
   }
@@ -343,6 +346,10 @@ Status ParseDaemon(const Reader& r, const YAML::Node& n, DaemonOptions* o) {
   }
   if (o->index_nice < 0 || o->index_nice > 19) {
     return r.ErrorAt(r.MarkOf(n, "index_nice"), "daemon.index_nice must be 0 to 19");
+  }
+  if (o->index_chunk_frames < 0) {
+    return r.ErrorAt(r.MarkOf(n, "index_chunk_frames"),
+                     "daemon.index_chunk_frames must be 0 or more");
   }
   return Status::Ok();
 }

@@ -79,6 +79,10 @@ struct DaemonOptions {
   // daemon's own priority, so the kernel gives them the cores while a reindex runs. Read at
   // start; a reload does not change it.
   int index_nice = 19;
+  // Searches first (indexer/pipeline/inference_gate.h): frames per inference call while the
+  // daemon indexes (at most what model.batch_size collects), and indexing waits between calls
+  // while a search runs. 0: whole batches, no waiting for searches.
+  int index_chunk_frames = 8;
 };
 
 // The web UI's TCP listener (docs/web.md). The API it serves needs the token in

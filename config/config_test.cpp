@@ -79,6 +79,7 @@ TEST_F(ConfigTest, ExampleFileEqualsBuiltInDefaults) {
   EXPECT_EQ(a.daemon.socket, b.daemon.socket);
   EXPECT_EQ(a.daemon.snapshot_interval, b.daemon.snapshot_interval);
   EXPECT_EQ(a.daemon.index_nice, b.daemon.index_nice);
+  EXPECT_EQ(a.daemon.index_chunk_frames, b.daemon.index_chunk_frames);
   EXPECT_EQ(a.web.listen, b.web.listen);
   EXPECT_EQ(a.web.thumb_cache_mb, b.web.thumb_cache_mb);
   EXPECT_EQ(a.logging.level, b.logging.level);
@@ -200,6 +201,17 @@ TEST_F(ConfigTest, IndexNice) {
   EXPECT_EQ(set->daemon.index_nice, 0);
   EXPECT_EQ(ErrorOf("daemon:\n  index_nice: 20\n"),
             "test.yaml:2:15: daemon.index_nice must be 0 to 19");
+}
+
+TEST_F(ConfigTest, IndexChunkFrames) {
+  auto defaults = ParseConfig("", "test.yaml");
+  ASSERT_TRUE(defaults.ok()) << defaults.status().message();
+  EXPECT_EQ(defaults->daemon.index_chunk_frames, 8);
+  auto off = ParseConfig("daemon:\n  index_chunk_frames: 0\n", "test.yaml");
+  ASSERT_TRUE(off.ok()) << off.status().message();
+  EXPECT_EQ(off->daemon.index_chunk_frames, 0);
+  EXPECT_EQ(ErrorOf("daemon:\n  index_chunk_frames: -1\n"),
+            "test.yaml:2:23: daemon.index_chunk_frames must be 0 or more");
 }
 
 TEST_F(ConfigTest, WebKeys) {

@@ -1,18 +1,14 @@
 #include "daemon/library_indexer.h"
 
-#include <sys/resource.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <chrono>
-#include <cstring>
 #include <filesystem>
 #include <utility>
 
 #include <spdlog/spdlog.h>
 
 #include "daemon/daemon_log.h"
+#include "daemon/thread_priority.h"
 #include "indexer/pipeline/file_scan.h"
 #include "indexer/pipeline/pipeline.h"
 
@@ -46,6 +42,7 @@ LibraryIndexer::LibraryIndexer(Catalog* catalog, SearchService* search, std::str
       config_(std::move(config)),
       tuning_(tuning),
       initial_model_(std::move(model)),
+      gate_(search->gate()),
       generations_(catalog, search, config_.state_dir),
       scheduler_(SchedulingOf(config_), Now()) {
   status_.roots = config_.library.roots;
@@ -139,11 +136,11 @@ void LibraryIndexer::RestartWatcher() {
 
 void LibraryIndexer::Loop() {
   // Before anything else, so that every thread this one starts (decoders, LibTorch's OpenMP
-  // team for inference) inherits the niceness; searches keep the daemon's own priority.
-  if (config_.daemon.index_nice > 0 &&
-      setpriority(PRIO_PROCESS, gettid(), config_.daemon.index_nice) != 0) {
-    DaemonLog()->warn("cannot lower the indexing thread's priority to nice {}: {}",
-                      config_.daemon.index_nice, std::strerror(errno));
+  // team for inference) inherits the niceness; searches keep the daemon's own priority
+  // (daemon/thread_priority.h says what this does not reach).
+  if (config_.daemon.index_nice > 0) {
+    Status s = LowerThisThreadPriority(config_.daemon.index_nice);
+    if (!s.ok()) DaemonLog()->warn("indexing at the daemon's priority: {}", s.message());
   }
   RestartWatcher();
   while (!stop_) {
@@ -271,6 +268,10 @@ Status LibraryIndexer::IndexChunk(const Chunk& chunk) {
   const std::shared_ptr<const LoadedModel>& model = generations_.target_model();
   IndexService* into = generations_.target();
   PipelineOptions po = MakePipelineOptions(config_, *model, tuning_.decode_workers, &stop_);
+  if (config_.daemon.index_chunk_frames > 0) {  // searches go first (inference_gate.h)
+    po.gate = gate_;
+    po.chunk_frames = config_.daemon.index_chunk_frames;
+  }
   IndexPipeline pipeline(&model->embedder(), model->fingerprint(), into, &generations_, po);
   PipelineCounters c;
   Status s = pipeline.Run(chunk.files, &c, [this](const PipelineCounters&) { heartbeat_ = Now(); });

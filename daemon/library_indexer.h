@@ -18,6 +18,10 @@
 // generation. Snapshots are written after changes when idle and at least every
 // daemon.snapshot_interval seconds.
 //
+// Searches go first: the pipeline embeds in small chunks and holds back while a search of the
+// search service is in flight (indexer/pipeline/inference_gate.h), and the indexing thread and
+// every thread it starts run at daemon.index_nice (daemon/thread_priority.h).
+//
 // A model that fails to load on reload leaves everything as it is; the reason shows in
 // status().reload_error. An indexing failure that is not a file's own (the catalog cannot
 // write: a full disk) pauses indexing with status().last_error and retries with back-off.
@@ -123,6 +127,7 @@ class LibraryIndexer {
   Config config_;
   const IndexerTuning tuning_;
   std::shared_ptr<const LoadedModel> initial_model_;  // until Open()
+  InferenceGate* const gate_;                         // the search service's
 
   // Owned by the indexing thread after Start().
   GenerationManager generations_;

@@ -19,8 +19,8 @@ void SearchService::Replace(
   serving_ = std::move(next);
   if (serving_) {
     unavailable_.clear();
-    engine_ =
-        MakeQueryEngine(*serving_->model, serving_->catalog, serving_->generation, serving_->index);
+    engine_ = MakeQueryEngine(*serving_->model, serving_->catalog, serving_->generation,
+                              serving_->index, &inference_gate_);
   } else {
     unavailable_ = reason.empty() ? "nothing is indexed yet" : reason;
   }

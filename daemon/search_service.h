@@ -7,6 +7,10 @@
 // must only pick what to serve: snapshots, rebuilds and deletions belong before or after
 // Replace() (daemon/generation_manager.h).
 //
+// Searches also go before the daemon's indexing inference: while the model embeds a query
+// (not for answers from the query cache) the engine holds a ticket of gate(), and the library
+// indexer's pipeline yields to it (indexer/pipeline/inference_gate.h).
+//
 // Thread-safety: every method may be called concurrently. What a Serving points to (the
 // catalog, the index) must stay alive until the next Replace() returns.
 #ifndef VIDX_DAEMON_SEARCH_SERVICE_H_
@@ -22,6 +26,7 @@
 
 #include "app/model_session.h"
 #include "common/status.h"
+#include "indexer/pipeline/inference_gate.h"
 #include "search/catalog.h"
 #include "search/query_engine.h"
 #include "search/vector_index.h"
@@ -57,6 +62,10 @@ class SearchService {
   // The generation searched now (nullopt when none).
   std::optional<Generation> generation() const;
 
+  // What indexing inference in this process waits on while searches run; lives as long as
+  // the service.
+  InferenceGate* gate() const { return &inference_gate_; }
+
  private:
   // The shared lock searches hold, taken through the gate (see Replace()).
   std::shared_lock<std::shared_mutex> ReadLock() const;
@@ -66,6 +75,7 @@ class SearchService {
   std::optional<Serving> serving_;
   std::unique_ptr<QueryEngine> engine_;
   std::string unavailable_;
+  mutable InferenceGate inference_gate_;
 };
 
 }  // namespace vidx

@@ -64,13 +64,14 @@ std::vector<Moment> MergeMoments(std::vector<Moment> hits) {
 
 QueryEngine::QueryEngine(const Embedder* embedder, std::string model_fingerprint,
                          const Catalog* catalog, Generation generation, const VectorIndex* index,
-                         SamplerOptions sampler)
+                         SamplerOptions sampler, InferenceGate* gate)
     : embedder_(embedder),
       model_fingerprint_(std::move(model_fingerprint)),
       catalog_(catalog),
       generation_(std::move(generation)),
       index_(index),
-      sampler_(std::move(sampler)) {}
+      sampler_(std::move(sampler)),
+      gate_(gate) {}
 
 StatusOr<std::vector<float>> QueryEngine::Embed(const Query& query) const {
   const size_t dim = static_cast<size_t>(embedder_->dim());
@@ -86,7 +87,10 @@ StatusOr<std::vector<float>> QueryEngine::Embed(const Query& query) const {
     const std::string key = QueryCache::Key(model_fingerprint_, generation_.id, kind, what);
     if (std::optional<std::vector<float>> hit = cache_.Get(key)) return std::move(*hit);
     std::vector<float> v(dim);
-    VIDX_RETURN_IF_ERROR(embed(v.data()));
+    {
+      InferenceGate::SearchTicket ticket(gate_);
+      VIDX_RETURN_IF_ERROR(embed(v.data()));
+    }
     cache_.Put(key, v);
     return v;
   };
@@ -100,6 +104,7 @@ StatusOr<std::vector<float>> QueryEngine::Embed(const Query& query) const {
   auto add_image = [&](const StatusOr<Frame>& image, const std::string& what) -> Status {
     if (!image.ok()) return image.status();
     std::vector<float> v(dim);
+    InferenceGate::SearchTicket ticket(gate_);
     Status s = embedder_->EmbedImages(1, image->height, image->width, image->rgb.data(), v.data());
     if (!s.ok()) return s.WithContext(what);
     add(v, 1);
@@ -167,6 +172,7 @@ StatusOr<std::vector<float>> QueryEngine::Embed(const Query& query) const {
                                      "x" + std::to_string(input.height));
     }
     std::vector<float> v(dim);
+    InferenceGate::SearchTicket ticket(gate_);
     Status s = embedder_->EmbedPreparedImages(1, best->rgb.data(), v.data());
     if (!s.ok()) return s.WithContext(path);
     add(v, 1);

@@ -26,6 +26,7 @@
 
 #include "common/status.h"
 #include "indexer/model/embedder.h"
+#include "indexer/pipeline/inference_gate.h"
 #include "indexer/video/sampler.h"
 #include "search/catalog.h"
 #include "search/query_cache.h"
@@ -122,9 +123,12 @@ StatusOr<std::vector<float>> MomentVector(const Catalog& catalog, uint64_t gener
 
 class QueryEngine {
  public:
-  // `sampler` must be the options the generation was built with (for --like).
+  // `sampler` must be the options the generation was built with (for --like). `gate` (may be
+  // null, not owned) is entered while the model runs for a query, not for answers from the
+  // cache (indexer/pipeline/inference_gate.h: indexing in the same process waits meanwhile).
   QueryEngine(const Embedder* embedder, std::string model_fingerprint, const Catalog* catalog,
-              Generation generation, const VectorIndex* index, SamplerOptions sampler);
+              Generation generation, const VectorIndex* index, SamplerOptions sampler,
+              InferenceGate* gate = nullptr);
 
   // The normalised query embedding. kInvalidArgument for an empty query or terms that
   // cancel out; file errors name the file.
@@ -152,6 +156,7 @@ class QueryEngine {
   const Generation generation_;
   const VectorIndex* index_;
   const SamplerOptions sampler_;
+  InferenceGate* const gate_;
   mutable QueryCache cache_{kQueryCacheEntries};
 };
 

@@ -1,5 +1,6 @@
 #include "indexer/pipeline/embed_stage.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "indexer/pipeline/segment_pooling.h"
@@ -14,7 +15,7 @@ FailureKind FailureKindOf(const Status& error) {
 EmbedStage::EmbedStage(const Embedder* embedder, std::string fingerprint, IndexSink* sink,
                        const SamplingSettings& sampling, int batch_size,
                        const std::vector<PendingFile>* files, PipelineCounters* counters,
-                       std::function<void()> on_progress)
+                       std::function<void()> on_progress, InferenceGate* gate, int chunk_frames)
     : embedder_(embedder),
       fingerprint_(std::move(fingerprint)),
       sink_(sink),
@@ -23,6 +24,8 @@ EmbedStage::EmbedStage(const Embedder* embedder, std::string fingerprint, IndexS
       files_(files),
       c_(counters),
       on_progress_(std::move(on_progress)),
+      gate_(gate),
+      chunk_frames_(static_cast<size_t>(std::max(1, chunk_frames))),
       dim_(static_cast<size_t>(embedder->dim())),
       frame_bytes_(static_cast<size_t>(embedder->image_input().height) *
                    static_cast<size_t>(embedder->image_input().width) * 3),
@@ -77,10 +80,22 @@ Status EmbedStage::Flush() {
   if (batch_files_.empty()) return Status::Ok();
   const size_t n = batch_files_.size();
   std::vector<float> out(n * dim_);
-  const PipelineClock::time_point t0 = PipelineClock::now();
-  Status s = embedder_->EmbedPreparedImages(static_cast<int64_t>(n), pixels_.data(), out.data());
-  c_->infer_seconds += SecondsSince(t0);
-  if (!s.ok()) return s.WithContext("embedding frames");
+  const size_t chunk = gate_ == nullptr ? n : chunk_frames_;
+  for (size_t done = 0, m = 0; done < n; done += m) {
+    m = std::min(chunk, n - done);
+    if (gate_ != nullptr) {
+      double waited = 0;
+      // Searches still running after the gate's longest wait: one frame, then ask again.
+      if (!gate_->WaitTurn(&waited)) m = 1;
+      c_->search_wait_seconds += waited;
+    }
+    const PipelineClock::time_point t0 = PipelineClock::now();
+    Status s = embedder_->EmbedPreparedImages(
+        static_cast<int64_t>(m), pixels_.data() + done * frame_bytes_, out.data() + done * dim_);
+    c_->infer_seconds += SecondsSince(t0);
+    if (!s.ok()) return s.WithContext("embedding frames");
+    if (m < n && on_progress_) on_progress_();
+  }
   for (size_t i = 0; i < n; ++i) {
     FileState& f = state_[batch_files_[i]];
     if (f.committed) continue;  // failed while its frames waited in the batch

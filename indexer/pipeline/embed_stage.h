@@ -13,6 +13,10 @@
 //    kFailed with the error sentence and FailureKindOf(error); its frames are dropped.
 // An embedder or sink error is returned and the run must stop (nothing more is committed).
 //
+// With an InferenceGate (the daemon), a batch is embedded in calls of at most chunk_frames
+// frames, each after InferenceGate::WaitTurn(), so searches go first; one frame when the gate
+// gave up waiting for searches still running (inference_gate.h).
+//
 // Thread-safety: single-threaded (the pipeline's consumer thread).
 #ifndef VIDX_INDEXER_PIPELINE_EMBED_STAGE_H_
 #define VIDX_INDEXER_PIPELINE_EMBED_STAGE_H_
@@ -26,6 +30,7 @@
 #include "indexer/model/embedder.h"
 #include "indexer/pipeline/frame_queue.h"
 #include "indexer/pipeline/index_sink.h"
+#include "indexer/pipeline/inference_gate.h"
 #include "indexer/pipeline/pipeline_counters.h"
 #include "indexer/pipeline/triage.h"
 
@@ -37,11 +42,13 @@ FailureKind FailureKindOf(const Status& error);
 class EmbedStage {
  public:
   // None owned; all must outlive the stage. `files` are the run's pending files (QueueItem::
-  // file indexes them); `on_progress` (may be null) runs after each commit and batch.
+  // file indexes them); `on_progress` (may be null) runs after each commit and inference
+  // call; `gate` may be null (whole batches, no yielding to searches); chunk_frames >= 1.
   EmbedStage(const Embedder* embedder, std::string fingerprint, IndexSink* sink,
              const SamplingSettings& sampling, int batch_size,
              const std::vector<PendingFile>* files, PipelineCounters* counters,
-             std::function<void()> on_progress);
+             std::function<void()> on_progress, InferenceGate* gate = nullptr,
+             int chunk_frames = 1);
 
   // Commits, as failed, every pending file whose content could not be read.
   Status CommitUnreadable();
@@ -79,6 +86,8 @@ class EmbedStage {
   const std::vector<PendingFile>* const files_;
   PipelineCounters* const c_;
   const std::function<void()> on_progress_;
+  InferenceGate* const gate_;
+  const size_t chunk_frames_;
   const size_t dim_;
   const size_t frame_bytes_;
 

@@ -78,16 +78,17 @@ Status IndexPipeline::Run(const std::vector<std::string>& files, PipelineCounter
     return Status::InvalidArgument("sampler output size " + std::to_string(side) +
                                    " does not match the model's input size");
   }
-  if (options_.batch_size < 1 || options_.decode_workers < 1 ||
+  if (options_.batch_size < 1 || options_.decode_workers < 1 || options_.chunk_frames < 1 ||
       options_.sampler.sampling.clip_frames < 1) {
-    return Status::InvalidArgument("batch_size, decode_workers and clip_frames must be >= 1");
+    return Status::InvalidArgument(
+        "batch_size, decode_workers, chunk_frames and clip_frames must be >= 1");
   }
 
   std::vector<PendingFile> pending;
   VIDX_RETURN_IF_ERROR(TriageFiles(files, known_, &pending, &c, report));
 
   EmbedStage embed(embedder_, fingerprint_, sink_, options_.sampler.sampling, options_.batch_size,
-                   &pending, &c, report);
+                   &pending, &c, report, options_.gate, options_.chunk_frames);
   Status result = embed.CommitUnreadable();
   FrameQueue queue(options_.queue_frames);
   DecodeStage decode(frames_, &pending, &queue, options_.decode_workers, options_.cancel,

@@ -27,6 +27,7 @@
 #include "indexer/model/embedder.h"
 #include "indexer/pipeline/frame_source.h"
 #include "indexer/pipeline/index_sink.h"
+#include "indexer/pipeline/inference_gate.h"
 #include "indexer/pipeline/known_files.h"
 #include "indexer/pipeline/pipeline_counters.h"
 #include "indexer/pipeline/segment_pooling.h"
@@ -45,6 +46,11 @@ struct PipelineOptions {
   // decoded are abandoned (nothing of them is committed) and Run() returns kUnavailable
   // "indexing cancelled"; files committed before stay committed.
   const std::atomic<bool>* cancel = nullptr;
+  // Not owned; may be null. When set, searches in the same process go first: each batch is
+  // embedded in calls of at most chunk_frames frames, each after InferenceGate::WaitTurn()
+  // (the daemon sets both, from daemon.index_chunk_frames).
+  InferenceGate* gate = nullptr;
+  int chunk_frames = 8;  // >= 1; used with a gate only
 };
 
 class IndexPipeline {

@@ -31,7 +31,8 @@ struct PipelineCounters {
   double video_seconds = 0;   // duration of the embedded files
   double decode_seconds = 0;  // summed over decode workers (excluding queue waits)
   double infer_seconds = 0;
-  double write_seconds = 0;  // sink commits and renames
+  double search_wait_seconds = 0;  // inference held back for searches (inference_gate.h)
+  double write_seconds = 0;        // sink commits and renames
   double wall_seconds = 0;
 };
 

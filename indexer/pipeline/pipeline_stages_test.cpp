@@ -4,15 +4,19 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <future>
 #include <map>
 #include <mutex>
 #include <set>
+#include <thread>
 
 #include <gtest/gtest.h>
 
 #include "indexer/model/preprocess.h"
 #include "indexer/pipeline/embed_stage.h"
 #include "indexer/pipeline/file_scan.h"
+#include "indexer/pipeline/inference_gate.h"
 #include "indexer/pipeline/pipeline.h"
 #include "indexer/pipeline/triage.h"
 #include "tests/fixtures/video_fixtures.h"
@@ -38,6 +42,7 @@ class FakeEmbedder final : public Embedder {
   std::vector<std::string> checkpoint_files() const override { return {}; }
   std::string Describe() const override { return "fake"; }
   Status EmbedPreparedImages(int64_t n, const uint8_t* rgb, float* out) const override {
+    if (on_batch) on_batch(n);
     std::lock_guard<std::mutex> lock(mu_);
     batches_.push_back(n);
     if (fail_on_batch_ == static_cast<int>(batches_.size())) {
@@ -64,6 +69,8 @@ class FakeEmbedder final : public Embedder {
     std::lock_guard<std::mutex> lock(mu_);
     return batches_;
   }
+  // Runs at the start of every EmbedPreparedImages call, outside the embedder's lock.
+  std::function<void(int64_t)> on_batch;
   void FailOnBatch(int n) { fail_on_batch_ = n; }
   ImagePreprocessSpec* mutable_spec() { return &spec_; }
 
@@ -264,6 +271,75 @@ TEST_F(PipelineStagesTest, EmbedStageDropsTheFramesOfAFileThatFails) {
   EXPECT_EQ(sink_.commits[0].failure, FailureKind::kUndecodable);
   EXPECT_EQ(sink_.commits[1].segments.size(), 1u);
   EXPECT_EQ(c.files_failed, 1);
+}
+
+// A search that starts while a chunk is being embedded runs to its end before the next chunk.
+TEST_F(PipelineStagesTest, EmbedStageYieldsToASearchBetweenChunks) {
+  InferenceGateOptions o;
+  o.grace_seconds = 0;
+  o.max_wait_seconds = 30;
+  InferenceGate gate(o);
+  std::mutex mu;
+  std::vector<std::string> events;
+  auto log = [&](const std::string& e) {
+    std::lock_guard<std::mutex> lock(mu);
+    events.push_back(e);
+  };
+  std::thread search;
+  embedder_.on_batch = [&](int64_t n) {
+    log("chunk of " + std::to_string(n));
+    if (search.joinable()) return;
+    std::promise<void> entered;
+    search = std::thread([&] {
+      InferenceGate::SearchTicket ticket(&gate);
+      entered.set_value();
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      log("search");
+    });
+    entered.get_future().wait();
+  };
+  std::vector<PendingFile> files(1);
+  files[0].file.path = "/v/0";
+  PipelineCounters c;
+  EmbedStage stage(&embedder_, "fp", &sink_, SamplingSettings(), 6, &files, &c, nullptr, &gate, 2);
+  const std::vector<uint8_t> codes = {0, 1, 2, 0, 1};
+  for (size_t i = 0; i < codes.size(); ++i) {
+    ASSERT_TRUE(stage.Add(FrameItem(0, 2.0 * static_cast<double>(i), codes[i])).ok());
+  }
+  ASSERT_TRUE(stage.Add(EndItem(0)).ok());
+  ASSERT_TRUE(stage.Flush().ok());
+  search.join();
+  EXPECT_EQ(events, (std::vector<std::string>{"chunk of 2", "search", "chunk of 2", "chunk of 1"}));
+  EXPECT_EQ(gate.yields(), 1);
+  EXPECT_GT(c.search_wait_seconds, 0.05);
+  // The chunks' vectors land where they belong.
+  ASSERT_EQ(sink_.commits.size(), 1u);
+  ASSERT_EQ(sink_.commits[0].segments.size(), codes.size());
+  for (size_t i = 0; i < codes.size(); ++i) {
+    EXPECT_EQ(sink_.commits[0].segments[i].vector[codes[i] % kDim], 1.0f) << "frame " << i;
+  }
+}
+
+// Searches that never stop: the stage still embeds everything, one frame per wait.
+TEST_F(PipelineStagesTest, EmbedStageGoesOnFrameByFrameUnderEndlessSearches) {
+  InferenceGateOptions o;
+  o.grace_seconds = 0;
+  o.max_wait_seconds = 0.02;
+  o.run_seconds = 30;  // after the first wait, the rest goes at once
+  InferenceGate gate(o);
+  InferenceGate::SearchTicket endless(&gate);
+  std::vector<PendingFile> files(1);
+  files[0].file.path = "/v/0";
+  PipelineCounters c;
+  EmbedStage stage(&embedder_, "fp", &sink_, SamplingSettings(), 4, &files, &c, nullptr, &gate, 2);
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(stage.Add(FrameItem(0, 2.0 * i, 1)).ok());
+  ASSERT_TRUE(stage.Add(EndItem(0)).ok());
+  ASSERT_TRUE(stage.Flush().ok());
+  EXPECT_EQ(embedder_.batches(), (std::vector<int64_t>{1, 1, 1}));
+  ASSERT_EQ(sink_.commits.size(), 1u);
+  EXPECT_EQ(sink_.commits[0].segments.size(), 3u);
+  EXPECT_GE(c.search_wait_seconds, 0.02 * 0.9);
+  EXPECT_LT(c.search_wait_seconds, 5.0);
 }
 
 TEST_F(PipelineStagesTest, RunPoolsClipFramesAndCommitsEveryFile) {
