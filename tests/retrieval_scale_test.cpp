@@ -5,7 +5,8 @@
 // QueryEngine that `vidx search` uses:
 //   --image  a PNG of the video's frame at a random second t, decoded by the ffmpeg CLI;
 //   --like   VIDEO@t.
-// The video must rank first with its best moment containing t in >= 99% of each kind.
+// The video must rank first with its best moment containing t in >= 99% of each kind, at
+// model.precision fp32 and at int8.
 //
 // Videos: 64x48, 5 fps, kSeconds long, a 4x3 grid of 16x16 blocks whose colours are drawn from
 // a per-video seeded generator and redrawn every second (keyframe every second, so the 1 fps
@@ -136,7 +137,11 @@ bool FirstWithMoment(const SearchResponse& r, const std::string& path, double t,
   return true;
 }
 
-TEST(RetrievalScaleTest, ImageAndLikeQueriesFindTheirVideoAndMomentAmong200Videos) {
+// Run at model.precision fp32 and int8 (Linear layers quantized): the same bar for both.
+class RetrievalScaleTest : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(RetrievalScaleTest, ImageAndLikeQueriesFindTheirVideoAndMomentAmong200Videos) {
+  const std::string precision = GetParam();
   ASSERT_TRUE(fs::exists(kVocab)) << kVocab << " is missing (see ../shared/data/clip/README.md)";
   const fs::path tiny = fs::path(VIDX_TINY_MODELS_DIR) / "tiny_c";
   ASSERT_TRUE(fs::exists(tiny / "config.json")) << "the vidx_tiny_clip fixture makes tiny_c";
@@ -179,7 +184,7 @@ TEST(RetrievalScaleTest, ImageAndLikeQueriesFindTheirVideoAndMomentAmong200Video
   // 2. Index with the real binary.
   const std::string config = (root / "vidx.yaml").string();
   std::ofstream(config) << "state_dir: " << (root / "state").string()
-                        << "\nmodel:\n  path: " << model.string()
+                        << "\nmodel:\n  path: " << model.string() << "\n  precision: " << precision
                         << "\n  batch_size: 32\nsampling:\n  fps: 1\nlibrary:\n  roots: ["
                         << lib.string() << "]\n";
   t0 = Clock::now();
@@ -234,6 +239,7 @@ TEST(RetrievalScaleTest, ImageAndLikeQueriesFindTheirVideoAndMomentAmong200Video
   std::optional<Generation> active = (*catalog)->ActiveGeneration();
   ASSERT_TRUE(active.has_value());
   ASSERT_EQ(active->fingerprint, loaded.fingerprint());
+  ASSERT_EQ(loaded.embedder().precision(), precision);
   EXPECT_EQ(active->vectors, static_cast<uint64_t>(kVideos * kSeconds));
   StatusOr<OpenedIndex> opened =
       OpenIndexForGeneration(**catalog, active->id, cfg->index.factory, cfg->state_dir);
@@ -274,9 +280,10 @@ TEST(RetrievalScaleTest, ImageAndLikeQueriesFindTheirVideoAndMomentAmong200Video
   for (const std::string& m : misses) std::cout << "miss: " << m << "\n";
   const double image_rate = 100.0 * image_hits / kVideos, like_rate = 100.0 * like_hits / kVideos;
   std::printf(
-      "retrieval over %d videos (%d vectors): --image %.1f%% (%d/%d), --like %.1f%% "
+      "retrieval over %d videos (%d vectors, %s): --image %.1f%% (%d/%d), --like %.1f%% "
       "(%d/%d) first with the right moment\n",
-      kVideos, kVideos * kSeconds, image_rate, image_hits, kVideos, like_rate, like_hits, kVideos);
+      kVideos, kVideos * kSeconds, precision.c_str(), image_rate, image_hits, kVideos, like_rate,
+      like_hits, kVideos);
   std::printf(
       "timings: generate %.1f s, vidx index %.1f s, extract PNGs %.1f s, load model + "
       "index %.1f s, %d queries %.1f s\n",
@@ -284,6 +291,8 @@ TEST(RetrievalScaleTest, ImageAndLikeQueriesFindTheirVideoAndMomentAmong200Video
   EXPECT_GE(image_hits, kRequired * kVideos) << "--image: " << image_rate << "%";
   EXPECT_GE(like_hits, kRequired * kVideos) << "--like: " << like_rate << "%";
 }
+
+INSTANTIATE_TEST_SUITE_P(Precisions, RetrievalScaleTest, ::testing::Values("fp32", "int8"));
 
 }  // namespace
 }  // namespace vidx
