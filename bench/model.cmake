@@ -5,6 +5,9 @@
 #   build/bench/vidx_model_bench --model /tmp/vitb32 --threads 2 --batch 8 --iters 5
 #   .venv/bin/python bench/model_reference_bench.py --make-siglip /tmp/siglip_b16   # ViT-B/16
 #   build/bench/vidx_model_bench --model /tmp/siglip_b16 --threads 2 --batch 4 --iters 3
+# model.precision int8 against fp32, image and text towers, in one run (no Python):
+#   .venv/bin/python bench/model_reference_bench.py --make-b32 /tmp/vidx_b32   # both towers
+#   build/bench/vidx_model_bench --model /tmp/vidx_b32 --int8 --threads 1 --batch 8 --iters 3
 # The SigLIP tower is used below the Embedder (no tokenizer), so this includes LibTorch.
 if(TARGET vidx_model)
   find_package(Torch REQUIRED)

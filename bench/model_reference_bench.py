@@ -4,6 +4,10 @@
 
   --make DIR   write a random ViT-B/32-shaped CLIP (vision: hidden 768, 12 layers, 12 heads,
                patch 32, image 224; a tiny text tower, it is not measured) with save_pretrained.
+  --make-b32 DIR
+               write a random CLIP with both towers shaped like openai/clip-vit-base-patch32
+               (vision as --make; text: hidden 512, 12 layers, 8 heads, MLP 2048, 49408 tokens,
+               77 positions), for the int8 benchmark, which times the text tower too.
   --make-siglip DIR
                write a random SigLIP with a ViT-B/16-shaped vision tower (hidden 768, 12 layers,
                12 heads, MLP 3072, patch 16, image 224: google/siglip-base-patch16-224's shape;
@@ -27,6 +31,20 @@ def make(out):
     cfg = CLIPConfig(
         text_config=dict(hidden_size=64, intermediate_size=128, num_hidden_layers=1,
                          num_attention_heads=4, vocab_size=1000, max_position_embeddings=77),
+        vision_config=dict(hidden_size=768, intermediate_size=3072, num_hidden_layers=12,
+                           num_attention_heads=12, image_size=224, patch_size=32),
+        projection_dim=512)
+    CLIPModel(cfg).eval().save_pretrained(out, safe_serialization=True)
+    with open(os.path.join(out, "preprocessor_config.json"), "w") as f:
+        json.dump({"size": {"shortest_edge": 224}, "crop_size": {"height": 224, "width": 224}}, f)
+    print(f"wrote {out}")
+
+
+def make_b32(out):
+    torch.manual_seed(0)
+    cfg = CLIPConfig(
+        text_config=dict(hidden_size=512, intermediate_size=2048, num_hidden_layers=12,
+                         num_attention_heads=8, vocab_size=49408, max_position_embeddings=77),
         vision_config=dict(hidden_size=768, intermediate_size=3072, num_hidden_layers=12,
                            num_attention_heads=12, image_size=224, patch_size=32),
         projection_dim=512)
@@ -72,6 +90,7 @@ def bench(model_dir, batch, iters, threads):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--make")
+    ap.add_argument("--make-b32")
     ap.add_argument("--make-siglip")
     ap.add_argument("--model")
     ap.add_argument("--batch", type=int, default=8)
@@ -80,6 +99,8 @@ def main():
     a = ap.parse_args()
     if a.make:
         make(a.make)
+    if a.make_b32:
+        make_b32(a.make_b32)
     if a.make_siglip:
         make_siglip(a.make_siglip)
     if a.model:

@@ -77,6 +77,8 @@ int RunModelVerify(const Config& config, const ModelVerifyArgs& args) {
                 {"checkpoint_sha256", v.checkpoint_sha256},
                 {"hash_from_cache", v.hash_from_cache},
                 {"fingerprint", v.fingerprint},
+                // As loaded (auto resolved) when the model is usable, else as configured.
+                {"precision", v.embedder ? v.embedder->precision() : config.model.precision},
                 {"missing", missing},
                 {"nearest", nearest},
                 {"unexpected", Strings(r.unexpected)},

@@ -256,11 +256,17 @@ Status ParseModel(const Reader& r, const YAML::Node& n, ModelOptions* o) {
     return r.ErrorAt(r.MarkOf(n, "device"),
                      "model.device must be auto, cpu, cuda or cuda:N (got '" + o->device + "')");
   }
-  static const std::set<std::string> kPrecisions = {"auto", "fp32", "fp16", "bf16"};
+  static const std::set<std::string> kPrecisions = {"auto", "fp32", "fp16", "bf16", "int8"};
   if (!kPrecisions.count(o->precision)) {
     return r.ErrorAt(
         r.MarkOf(n, "precision"),
         "model.precision must be one of " + Join(kPrecisions) + " (got '" + o->precision + "')");
+  }
+  if (o->precision == "int8" && o->device != "auto" && o->device != "cpu") {
+    return r.ErrorAt(r.MarkOf(n, "precision"),
+                     "model.precision int8 runs on the CPU only, so model.device must be cpu or "
+                     "auto (got '" +
+                         o->device + "')");
   }
   if (o->batch_size <= 0) {
     return r.ErrorAt(r.MarkOf(n, "batch_size"), "model.batch_size must be greater than 0");

@@ -61,7 +61,7 @@ struct ModelOptions {
   std::vector<RenameRule> key_map_rules;
   std::vector<std::string> ignore_unexpected;  // glob patterns, default none
   std::string device = "auto";                 // auto | cpu | cuda | cuda:N
-  std::string precision = "auto";              // auto | fp32 | fp16 | bf16
+  std::string precision = "auto";              // auto | fp32 | fp16 | bf16 | int8 (cpu only)
   int batch_size = 64;                         // > 0
   int threads = 0;                             // CPU inference threads, 0 = all cores
 };

@@ -163,8 +163,12 @@ TEST_F(ConfigTest, BadValues) {
             "(got 'yes')");
   EXPECT_EQ(ErrorOf("model:\n  device: gpu\n"),
             "test.yaml:2:11: model.device must be auto, cpu, cuda or cuda:N (got 'gpu')");
-  EXPECT_EQ(ErrorOf("model:\n  precision: fp8\n"),
-            "test.yaml:2:14: model.precision must be one of auto, bf16, fp16, fp32 (got 'fp8')");
+  EXPECT_EQ(
+      ErrorOf("model:\n  precision: fp8\n"),
+      "test.yaml:2:14: model.precision must be one of auto, bf16, fp16, fp32, int8 (got 'fp8')");
+  EXPECT_EQ(ErrorOf("model:\n  device: cuda\n  precision: int8\n"),
+            "test.yaml:3:14: model.precision int8 runs on the CPU only, so model.device must be "
+            "cpu or auto (got 'cuda')");
   EXPECT_EQ(ErrorOf("model:\n  batch_size: 0\n"),
             "test.yaml:2:15: model.batch_size must be greater than 0");
   EXPECT_EQ(

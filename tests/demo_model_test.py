@@ -17,7 +17,11 @@ queries whose video is among the 5 files returned.
     recall@5 must fall to about chance, 5/24 = 0.21. The bound is 0.5: with the right video at a
     uniformly random rank each query hits with p = 5/24, and P(>= 12 hits of 24) < 0.003.
 
+With --precision int8 both models run with `model.precision: int8` (Linear layers quantized):
+the same bounds must hold.
+
 Usage: .venv/bin/python tests/demo_model_test.py --vidx BUILD/cli/vidx [--model models/demo]
+                                                 [--precision fp32|int8]
 Exit 0 when both hold, 1 otherwise; the measured numbers are printed.
 """
 import argparse
@@ -59,18 +63,21 @@ def run(cmd, **kw):
     return subprocess.run(cmd, check=False, capture_output=True, text=True, **kw)
 
 
-def measure(vidx, model_dir, lib, work, name, captions):
+def measure(vidx, model_dir, lib, work, name, captions, precision):
     """Starts the daemon on `lib` with `model_dir`, returns recall@K over the caption queries."""
     cfg = os.path.join(work, name + ".yaml")
     with open(cfg, "w") as f:
         f.write(f"state_dir: {work}/{name}-state\nlibrary:\n  roots: [{lib}]\n"
                 f"  settle_seconds: 0.5\nmodel:\n  path: {model_dir}\n  batch_size: 16\n"
+                f"  precision: {precision}\n"
                 f"sampling:\n  fps: 1\ndaemon:\n  socket: {work}/{name}.sock\n"
                 f"web:\n  listen: \"127.0.0.1:0\"\n"
                 f"logging:\n  level: warn\n")
     verify = run([vidx, "--config", cfg, "model", "verify", "--json"])
     if verify.returncode != 0 or not json.loads(verify.stdout)["ok"]:
         sys.exit(f"{name}: vidx model verify refused the model:\n{verify.stdout}{verify.stderr}")
+    if json.loads(verify.stdout).get("precision", precision) != precision:
+        sys.exit(f"{name}: vidx model verify reports another precision:\n{verify.stdout}")
     log = open(os.path.join(work, name + "-daemon.log"), "w")
     daemon = subprocess.Popen([vidx, "--config", cfg, "daemon"], stdout=log, stderr=log)
     try:
@@ -114,6 +121,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--vidx", required=True)
     ap.add_argument("--model", default=os.path.join(ROOT, "models", "demo"))
+    ap.add_argument("--precision", default="fp32", choices=["fp32", "int8"])
     ap.add_argument("--keep", action="store_true", help="keep the work directory")
     args = ap.parse_args()
     vidx, model = os.path.abspath(args.vidx), os.path.abspath(args.model)
@@ -139,10 +147,12 @@ def main():
               f"{replaced} text-tower tensors re-initialised")
 
         chance = K / N_VIDEOS
-        trained = measure(vidx, model, lib, work, "trained", captions)
-        print(f"trained model: recall@{K} = {trained:.3f} (need >= {MIN_TRAINED})", flush=True)
-        rand = measure(vidx, broken, lib, work, "broken", captions)
-        print(f"random text tower: recall@{K} = {rand:.3f} (chance {chance:.3f}; "
+        p = args.precision
+        trained = measure(vidx, model, lib, work, "trained", captions, p)
+        print(f"trained model ({p}): recall@{K} = {trained:.3f} (need >= {MIN_TRAINED})",
+              flush=True)
+        rand = measure(vidx, broken, lib, work, "broken", captions, p)
+        print(f"random text tower ({p}): recall@{K} = {rand:.3f} (chance {chance:.3f}; "
               f"need <= {MAX_BROKEN})")
         print(f"total {time.time() - t0:.1f}s")
         ok = trained >= MIN_TRAINED and rand <= MAX_BROKEN

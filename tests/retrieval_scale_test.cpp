@@ -7,11 +7,13 @@
 //   --like   VIDEO@t.
 // The video must rank first with its best moment containing t in >= 99% of each kind.
 //
-// The test runs twice: with sampling.skip_similar off, and on (2 grey levels) over a mixed
-// library where every odd video is a still shot (one set of block colours for all kSeconds).
-// With skipping on, a still video is embedded from its first frame alone, its one segment
-// spanning the whole video, so the frames embedded on the still half drop to 1/kSeconds; the
-// moving half is embedded frame for frame. Every query must still find its video and moment.
+// The test runs three times: fp32 with sampling.skip_similar off; fp32 with it on (2 grey
+// levels) over a mixed library where every odd video is a still shot (one set of block colours
+// for all kSeconds); and model.precision int8 (Linear layers quantized) with skipping off. With
+// skipping on, a still video is embedded from its first frame alone, its one segment spanning
+// the whole video, so the frames embedded on the still half drop to 1/kSeconds; the moving half
+// is embedded frame for frame. Every query must still find its video and moment, the same bar
+// for all.
 //
 // Videos: 64x48, 5 fps, kSeconds long, a 4x3 grid of 16x16 blocks whose colours are drawn from
 // a per-video seeded generator and redrawn every second (keyframe every second, so the 1 fps
@@ -148,10 +150,17 @@ bool FirstWithMoment(const SearchResponse& r, const std::string& path, double t,
   return true;
 }
 
-class RetrievalScaleTest : public ::testing::TestWithParam<bool> {};
+// Each case is one (model.precision, sampling.skip_similar) pair; int8 runs with skipping off.
+struct RetrievalCase {
+  const char* precision;
+  bool skip;
+};
+
+class RetrievalScaleTest : public ::testing::TestWithParam<RetrievalCase> {};
 
 TEST_P(RetrievalScaleTest, ImageAndLikeQueriesFindTheirVideoAndMomentAmong200Videos) {
-  const bool skip = GetParam();
+  const std::string precision = GetParam().precision;
+  const bool skip = GetParam().skip;
   auto still = [&](int i) { return skip && i % 2 == 1; };
   const int still_videos = skip ? kVideos / 2 : 0;
   // Frames sampled, and embedded: a still video with skipping on gives one.
@@ -199,7 +208,7 @@ TEST_P(RetrievalScaleTest, ImageAndLikeQueriesFindTheirVideoAndMomentAmong200Vid
   // 2. Index with the real binary.
   const std::string config = (root / "vidx.yaml").string();
   std::ofstream(config) << "state_dir: " << (root / "state").string()
-                        << "\nmodel:\n  path: " << model.string()
+                        << "\nmodel:\n  path: " << model.string() << "\n  precision: " << precision
                         << "\n  batch_size: 32\nsampling:\n  fps: 1"
                         << (skip ? "\n  skip_similar: 2" : "") << "\nlibrary:\n  roots: ["
                         << lib.string() << "]\n";
@@ -261,6 +270,7 @@ TEST_P(RetrievalScaleTest, ImageAndLikeQueriesFindTheirVideoAndMomentAmong200Vid
   std::optional<Generation> active = (*catalog)->ActiveGeneration();
   ASSERT_TRUE(active.has_value());
   ASSERT_EQ(active->fingerprint, loaded.fingerprint());
+  ASSERT_EQ(loaded.embedder().precision(), precision);
   EXPECT_EQ(active->vectors, static_cast<uint64_t>(embedded));
   StatusOr<OpenedIndex> opened =
       OpenIndexForGeneration(**catalog, active->id, cfg->index.factory, cfg->state_dir);
@@ -301,11 +311,10 @@ TEST_P(RetrievalScaleTest, ImageAndLikeQueriesFindTheirVideoAndMomentAmong200Vid
   for (const std::string& m : misses) std::cout << "miss: " << m << "\n";
   const double image_rate = 100.0 * image_hits / kVideos, like_rate = 100.0 * like_hits / kVideos;
   std::printf(
-      "retrieval over %d videos (%d vectors, skip_similar %s): --image %.1f%% (%d/%d), --like "
-      "%.1f%% "
-      "(%d/%d) first with the right moment\n",
-      kVideos, embedded, skip ? "on" : "off", image_rate, image_hits, kVideos, like_rate, like_hits,
-      kVideos);
+      "retrieval over %d videos (%d vectors, %s, skip_similar %s): --image %.1f%% (%d/%d), "
+      "--like %.1f%% (%d/%d) first with the right moment\n",
+      kVideos, embedded, precision.c_str(), skip ? "on" : "off", image_rate, image_hits, kVideos,
+      like_rate, like_hits, kVideos);
   std::printf(
       "timings: generate %.1f s, vidx index %.1f s, extract PNGs %.1f s, load model + "
       "index %.1f s, %d queries %.1f s\n",
@@ -314,9 +323,13 @@ TEST_P(RetrievalScaleTest, ImageAndLikeQueriesFindTheirVideoAndMomentAmong200Vid
   EXPECT_GE(like_hits, kRequired * kVideos) << "--like: " << like_rate << "%";
 }
 
-INSTANTIATE_TEST_SUITE_P(SkipSimilar, RetrievalScaleTest, ::testing::Bool(),
-                         [](const ::testing::TestParamInfo<bool>& info) {
-                           return std::string(info.param ? "On" : "Off");
+INSTANTIATE_TEST_SUITE_P(Cases, RetrievalScaleTest,
+                         ::testing::Values(RetrievalCase{"fp32", false},
+                                           RetrievalCase{"fp32", true},
+                                           RetrievalCase{"int8", false}),
+                         [](const ::testing::TestParamInfo<RetrievalCase>& info) {
+                           return std::string(info.param.precision) +
+                                  (info.param.skip ? "SkipSimilar" : "");
                          });
 
 }  // namespace

@@ -68,6 +68,7 @@ void WriteDaemonConfig(const std::string& path, const DaemonConfig& c) {
   std::ofstream(path) << "state_dir: " << c.state_dir << "\nlibrary:\n  roots: [" << c.library
                       << "]\n  settle_seconds: " << c.settle_seconds
                       << "\nmodel:\n  path: " << c.model << "\n  batch_size: " << c.batch_size
+                      << (c.precision.empty() ? "" : "\n  precision: " + c.precision)
                       << "\nsampling:\n  fps: " << c.fps << "\ndaemon:\n  socket: " << c.socket
                       << "\n  snapshot_interval: " << c.snapshot_interval << "\nweb:\n  listen: \""
                       << c.web_listen << "\"\n";

@@ -28,6 +28,7 @@ struct DaemonConfig {
   double fps = 1;
   double settle_seconds = 0.5;
   int batch_size = 8;
+  std::string precision;                   // model.precision; empty: not written (auto)
   double snapshot_interval = 60;           // daemon.snapshot_interval
   std::string web_listen = "127.0.0.1:0";  // web.listen: any free port, so tests run in parallel
 };

@@ -74,11 +74,18 @@ StatusOr<std::vector<std::string>> ClipWeightFiles(const ClipEncoderOptions& o) 
 
 Status ResolveDevice(const EmbedderOptions& o, torch::Device* device, c10::ScalarType* dtype,
                      std::string* precision) {
+  std::string p = o.precision.empty() ? "auto" : o.precision;
   std::string dev = o.device.empty() ? "cpu" : o.device;
-  if (dev == "auto") dev = torch::cuda::is_available() ? "cuda" : "cpu";
+  // int8 runs on the CPU only: device auto means cpu for it, an explicit CUDA device is refused
+  // (before asking whether there is one, so the answer names the real problem).
+  if (dev == "auto") dev = (p != "int8" && torch::cuda::is_available()) ? "cuda" : "cpu";
   if (dev != "cpu" && dev.rfind("cuda", 0) != 0) {
     return Status::InvalidArgument("model.device \"" + o.device +
                                    "\" is not cpu, cuda, cuda:N or auto");
+  }
+  if (p == "int8" && dev != "cpu") {
+    return Status::Unsupported("model.precision int8 runs on the CPU only, but model.device is " +
+                               dev + " (use fp16 or bf16 on CUDA)");
   }
   if (dev != "cpu" && !torch::cuda::is_available()) {
     return Status::Unsupported("model.device is " + dev + " but LibTorch sees no CUDA device");
@@ -88,10 +95,9 @@ Status ResolveDevice(const EmbedderOptions& o, torch::Device* device, c10::Scala
   } catch (const std::exception& e) {
     return Status::InvalidArgument("model.device \"" + dev + "\": " + e.what());
   }
-  std::string p = o.precision.empty() ? "auto" : o.precision;
   if (p == "auto") p = device->is_cuda() ? "fp16" : "fp32";
-  if (p == "fp32") {
-    *dtype = torch::kFloat32;
+  if (p == "fp32" || p == "int8") {
+    *dtype = torch::kFloat32;  // int8: float32 parameters, Linear layers quantized after loading
   } else if (p == "fp16") {
     if (!device->is_cuda()) return Status::Unsupported("model.precision fp16 needs a CUDA device");
     *dtype = torch::kFloat16;
@@ -99,7 +105,7 @@ Status ResolveDevice(const EmbedderOptions& o, torch::Device* device, c10::Scala
     *dtype = torch::kBFloat16;
   } else {
     return Status::InvalidArgument("model.precision \"" + o.precision +
-                                   "\" is not fp32, fp16, bf16 or auto");
+                                   "\" is not fp32, fp16, bf16, int8 or auto");
   }
   *precision = p;
   return Status::Ok();
@@ -151,6 +157,10 @@ StatusOr<std::unique_ptr<ClipEncoder>> ClipEncoder::Load(const ClipEncoderOption
   lo.ignore_unexpected = options.ignore_unexpected;
   lo.alias_checkpoint = options.map_weights;
   VIDX_RETURN_IF_ERROR(StrictLoad(*impl->model, RawPointers(*files), lo, report));
+  // After the complete float32 load (every check above passed on the float weights).
+  if (impl->precision == "int8") {
+    VIDX_RETURN_IF_ERROR(QuantizeLinearLayers(*impl->model, nullptr));
+  }
   return std::unique_ptr<ClipEncoder>(new ClipEncoder(std::move(impl)));
 }
 
@@ -165,7 +175,7 @@ std::string ClipEncoder::precision() const { return impl_->precision; }
 
 std::string ClipEncoder::Describe() const {
   return "arch{" + impl_->config.Describe() + "};preprocess{" + impl_->preprocess.Describe() +
-         "};key_map{" + impl_->key_map.Describe() + "};precision=" + impl_->precision;
+         "};key_map{" + impl_->key_map.Describe() + "};" + DescribePrecision(impl_->precision);
 }
 
 Status ClipEncoder::Impl::EncodePixelsTensor(const torch::Tensor& pixels,

@@ -59,7 +59,7 @@ class ClipEncoder {
   int image_width() const;
   int context_length() const;     // max token ids per text
   std::string device() const;     // "cpu", "cuda:0"
-  std::string precision() const;  // "fp32", "fp16", "bf16"
+  std::string precision() const;  // "fp32", "fp16", "bf16", "int8"
   // Canonical description (architecture, preprocessing, key map, precision) for the fingerprint.
   std::string Describe() const;
 

@@ -131,6 +131,44 @@ TEST_P(ParityTest, ThroughPreprocessingMatchesClipImageProcessor) {
   EXPECT_LE(d.max_abs, 1e-4);
 }
 
+// model.precision int8 (Linear layers dynamically quantized after the fp32 load) against the
+// same fp32 references: every embedding within cosine 0.99; the worst is printed.
+TEST_P(ParityTest, Int8AgreesWithTheFp32Reference) {
+  const std::string name = GetParam();
+  ClipEncoderOptions o;
+  o.model_dir = TinyModels() + "/" + name;
+  o.precision = "int8";
+  LoadReport report;
+  auto enc = ClipEncoder::Load(o, &report);
+  ASSERT_TRUE(enc.ok()) << enc.status().ToString() << "\n" << report.ToString();
+  EXPECT_EQ((*enc)->precision(), "int8");
+  EXPECT_NE((*enc)->Describe().find(";precision=int8;int8{"), std::string::npos);
+  std::printf("[int8] ");
+  const Diff d = ParityAgainst(**enc, name);
+  EXPECT_GE(d.worst_cos, 0.99);
+  EXPECT_LT(d.worst_cos, 0.9999999);  // quantized, not the float path
+  auto a = (*enc)->Probe();
+  auto b = (*enc)->Probe();
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(a->image, b->image);  // bit-exact, as the verifier requires on the CPU
+  EXPECT_EQ(a->text, b->text);
+  // One activation range per call (linear_kernel.h): an image embedded alone and in its batch
+  // differ a little, far less than int8 differs from fp32.
+  const nlohmann::json meta = Meta(name);
+  const int n = meta["pixels"][0], dim = meta["dim"];
+  std::vector<float> pixels = ReadRaw<float>(TinyModels() + "/" + name + "/ref/pixels.f32");
+  std::vector<float> batch, alone;
+  ASSERT_TRUE((*enc)->EncodePixels(pixels.data(), n, &batch).ok());
+  const size_t per_image = pixels.size() / static_cast<size_t>(n);
+  for (int i = 0; i < n; ++i) {
+    ASSERT_TRUE((*enc)->EncodePixels(pixels.data() + i * per_image, 1, &alone).ok());
+  }
+  const Diff d_batch = Compare(alone, batch, dim);
+  std::printf("[int8 %s] alone vs in a batch of %d: worst cos %.9f\n", name.c_str(), n,
+              d_batch.worst_cos);
+  EXPECT_GE(d_batch.worst_cos, 0.999);
+}
+
 INSTANTIATE_TEST_SUITE_P(TinyConfigs, ParityTest, ::testing::Values("tiny_a", "tiny_b", "tiny_c"));
 
 TEST_F(ModelTest, OpenAILayoutLoadsWithOpenAIKeyMap) {

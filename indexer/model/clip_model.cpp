@@ -11,7 +11,13 @@ LinearImpl::LinearImpl(int64_t in, int64_t out, bool with_bias) {
   if (with_bias) bias = register_parameter("bias", torch::empty({out}));
 }
 
-torch::Tensor LinearImpl::forward(const torch::Tensor& x) { return torch::linear(x, weight, bias); }
+torch::Tensor LinearImpl::forward(const torch::Tensor& x) {
+  return LinearKernel(x, weight, bias, int8_.get());
+}
+
+void LinearImpl::QuantizeInt8() {
+  int8_ = std::make_shared<const Int8LinearWeights>(Int8LinearWeights::Pack(weight, bias));
+}
 
 LayerNormImpl::LayerNormImpl(int64_t dim, double eps) : dim_(dim), eps_(eps) {
   weight = register_parameter("weight", torch::empty({dim}));

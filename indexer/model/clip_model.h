@@ -13,17 +13,21 @@
 
 #include <torch/torch.h>
 
+#include <memory>
 #include <string>
 
 #include "common/status.h"
 #include "indexer/model/clip_config.h"
 #include "indexer/model/embedder.h"
+#include "indexer/model/linear_kernel.h"
 
 namespace vidx {
 
 // The device and dtype that options.device / options.precision name ("auto" resolved; the
-// precision written back as fp32 | fp16 | bf16). Errors: kInvalidArgument for an unknown value,
-// kUnsupported for CUDA without a device or fp16 on the CPU. Shared by the model families.
+// precision written back as fp32 | fp16 | bf16 | int8). int8 is float32 parameters whose Linear
+// layers the family quantizes after loading (linear_kernel.h); it runs on the CPU only, and
+// makes device auto mean cpu. Errors: kInvalidArgument for an unknown value, kUnsupported for
+// CUDA without a device, fp16 on the CPU or int8 on CUDA. Shared by the model families.
 Status ResolveDevice(const EmbedderOptions& options, torch::Device* device, c10::ScalarType* dtype,
                      std::string* precision);
 
@@ -31,11 +35,16 @@ Status ResolveDevice(const EmbedderOptions& options, torch::Device* device, c10:
 // draw random initial values (the strict loader overwrites every value; drawing 150 M random
 // numbers for a ViT-B/32 cost a second of start-up). Parameter names ("weight", "bias") and the
 // forward computations are those of the torch::nn modules.
-class LinearImpl : public torch::nn::Module {
+// Linear multiplies through LinearKernel: in float, or in int8 once QuantizeInt8 has run.
+class LinearImpl : public torch::nn::Module, public Int8Quantizable {
  public:
   LinearImpl(int64_t in, int64_t out, bool bias);
   torch::Tensor forward(const torch::Tensor& x);
+  void QuantizeInt8() override;
   torch::Tensor weight, bias;  // bias undefined when the layer has none
+
+ private:
+  std::shared_ptr<const Int8LinearWeights> int8_;  // set by QuantizeInt8
 };
 TORCH_MODULE(Linear);
 

@@ -35,7 +35,9 @@ struct EmbedderOptions {
   KeyMapSpec key_map;                          // default: hf
   std::vector<std::string> ignore_unexpected;  // default: none
   std::string device = "cpu";                  // cpu | cuda | cuda:N | auto (cuda when available)
-  std::string precision = "fp32";              // fp32 | fp16 | bf16 | auto (cuda: fp16, cpu: fp32)
+  // fp32 | fp16 | bf16 | int8 | auto (cuda: fp16, cpu: fp32). int8: float32 parameters whose
+  // Linear layers run as dynamically quantized int8 on the CPU (linear_kernel.h).
+  std::string precision = "fp32";
   // > 0: at::set_num_threads(threads) — process-wide, LibTorch has no per-model setting.
   // 0 (default): leave LibTorch's setting alone.
   int threads = 0;
@@ -94,7 +96,7 @@ class Embedder {
   virtual int dim() const = 0;  // embedding size
   virtual const ImagePreprocessSpec& image_input() const = 0;
   virtual std::string device() const = 0;     // "cpu", "cuda:0"
-  virtual std::string precision() const = 0;  // "fp32", "fp16", "bf16"
+  virtual std::string precision() const = 0;  // "fp32", "fp16", "bf16", "int8"
   // The weight files the model was loaded from, in a stable order (what the checkpoint hash
   // covers).
   virtual std::vector<std::string> checkpoint_files() const = 0;

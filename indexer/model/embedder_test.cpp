@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 
@@ -10,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "indexer/model/embedder_registry.h"
+#include "indexer/model/fingerprint.h"
 #include "indexer/model/model_verifier.h"
 
 namespace vidx {
@@ -133,6 +135,43 @@ TEST(ClipEmbedderTest, DemoFingerprintIsPinned) {
   EXPECT_TRUE(v.deterministic);
   ASSERT_NE(v.embedder, nullptr);
   EXPECT_EQ(v.probe.image.size(), static_cast<size_t>(v.embedder->dim()));
+}
+
+// model.precision int8: VerifyModel loads the float weights strictly, quantizes, runs the
+// determinism probe on the int8 model (bit-exact on the CPU) and gives another fingerprint; the
+// embeddings stay close to fp32's. The fp32 fingerprint is the pinned one above.
+TEST(ClipEmbedderTest, Int8IsVerifiedDeterministicAndHasItsOwnFingerprint) {
+  SamplingSettings defaults;
+  ModelVerification fp32 = VerifyModel(Options(kDemo), defaults, nullptr, false);
+  ASSERT_TRUE(fp32.ok) << fp32.error;
+  EmbedderOptions o = Options(kDemo);
+  o.precision = "int8";
+  ModelVerification int8 = VerifyModel(o, defaults, nullptr, false);
+  ASSERT_TRUE(int8.ok) << int8.error;
+  EXPECT_TRUE(int8.deterministic);
+  EXPECT_EQ(int8.embedder->precision(), "int8");
+  EXPECT_EQ(int8.checkpoint_sha256, fp32.checkpoint_sha256);
+  EXPECT_NE(int8.fingerprint, fp32.fingerprint);
+  EXPECT_EQ(fp32.fingerprint, "782529b91a39055fc94e32f62e2b44fa993a5403dec38c3378f573795ce93005");
+  EXPECT_NE(int8.embedder->Describe().find(";precision=int8;int8{"), std::string::npos);
+  EXPECT_NE(int8.probe.image, fp32.probe.image);  // really quantized
+  const double image = Cosine(int8.probe.image, fp32.probe.image);
+  const double text = Cosine(int8.probe.text, fp32.probe.text);
+  std::printf("[int8 demo probe] cosine to fp32: image %.6f, text %.6f\n", image, text);
+  EXPECT_GE(image, 0.99);
+  EXPECT_GE(text, 0.99);
+  // Auto device means the CPU for int8; an explicit CUDA device is refused naming the key.
+  o.device = "auto";
+  StatusOr<std::unique_ptr<Embedder>> on_auto = LoadEmbedder(o, nullptr);
+  ASSERT_TRUE(on_auto.ok()) << on_auto.status().ToString();
+  EXPECT_EQ((*on_auto)->device(), "cpu");
+  o.device = "cuda";
+  StatusOr<std::unique_ptr<Embedder>> on_cuda = LoadEmbedder(o, nullptr);
+  ASSERT_FALSE(on_cuda.ok());
+  EXPECT_EQ(on_cuda.status().code(), StatusCode::kUnsupported);
+  EXPECT_EQ(on_cuda.status().message(),
+            "model.precision int8 runs on the CPU only, but model.device is cuda (use fp16 or "
+            "bf16 on CUDA)");
 }
 
 // The tokenizer files are part of the description: two ids swapped in vocab.json (same size,

@@ -71,7 +71,7 @@ class SiglipEmbedder final : public Embedder {
   std::string Describe() const override {
     return "arch{" + model_->config().Describe() + "};preprocess{" + preprocess_.Describe() +
            "};tokenizer{" + tokenizer_->Describe() + ",context=" + std::to_string(context_) +
-           "};key_map{" + key_map_ + "};precision=" + precision_;
+           "};key_map{" + key_map_ + "};" + DescribePrecision(precision_);
   }
 
   std::optional<MatchCalibration> match_calibration() const override { return calibration_; }
@@ -229,6 +229,8 @@ StatusOr<std::unique_ptr<Embedder>> LoadSiglipEmbedder(const EmbedderOptions& op
   lo.ignore_unexpected = options.ignore_unexpected;
   lo.alias_checkpoint = options.map_weights;
   VIDX_RETURN_IF_ERROR(StrictLoad(*model, RawPointers(*files), lo, report));
+  // After the complete float32 load (every check above passed on the float weights).
+  if (precision == "int8") VIDX_RETURN_IF_ERROR(QuantizeLinearLayers(*model, nullptr));
   return std::unique_ptr<Embedder>(std::make_unique<SiglipEmbedder>(
       std::move(model), std::move(*preprocess), std::move(*tokenizer), std::move(*paths), device,
       dtype, precision, options.key_map.Describe(), context));

@@ -36,13 +36,21 @@ torch::Tensor PackedAttentionImpl::forward(const torch::Tensor& q_in, const torc
   auto heads = [&](const torch::Tensor& t, int64_t len) {
     return t.view({b, len, heads_, dh}).transpose(1, 2);  // (B, H, len, Dh)
   };
-  torch::Tensor q = heads(torch::linear(q_in, w[0], bias[0]), lq);
-  torch::Tensor k = heads(torch::linear(kv, w[1], bias[1]), l);
-  torch::Tensor v = heads(torch::linear(kv, w[2], bias[2]), l);
+  auto int8 = [this](size_t i) { return int8_in_proj_.empty() ? nullptr : &int8_in_proj_[i]; };
+  torch::Tensor q = heads(LinearKernel(q_in, w[0], bias[0], int8(0)), lq);
+  torch::Tensor k = heads(LinearKernel(kv, w[1], bias[1], int8(1)), l);
+  torch::Tensor v = heads(LinearKernel(kv, w[2], bias[2], int8(2)), l);
   q = q * (1.0 / std::sqrt(static_cast<double>(dh)));
   torch::Tensor probs = torch::softmax(torch::matmul(q, k.transpose(-2, -1)), -1);
   torch::Tensor out = torch::matmul(probs, v).transpose(1, 2).reshape({b, lq, dim_});
   return out_proj_->forward(out);
+}
+
+void PackedAttentionImpl::QuantizeInt8() {
+  std::vector<torch::Tensor> w = in_proj_weight_.chunk(3, 0);
+  std::vector<torch::Tensor> bias = in_proj_bias_.chunk(3, 0);
+  int8_in_proj_.clear();
+  for (size_t i = 0; i < 3; ++i) int8_in_proj_.push_back(Int8LinearWeights::Pack(w[i], bias[i]));
 }
 
 SiglipPoolingHeadImpl::SiglipPoolingHeadImpl(const ClipTowerConfig& c) {

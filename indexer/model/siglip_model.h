@@ -21,6 +21,8 @@
 
 #include <torch/torch.h>
 
+#include <vector>
+
 #include "indexer/model/clip_model.h"
 #include "indexer/model/siglip_config.h"
 
@@ -39,16 +41,19 @@ class SiglipVisionEmbeddingsImpl : public torch::nn::Module {
 TORCH_MODULE(SiglipVisionEmbeddings);
 
 // torch.nn.MultiheadAttention(batch_first=True) for one query set, no masks, no dropout.
-class PackedAttentionImpl : public torch::nn::Module {
+// The packed q, k, v projections go through LinearKernel like every Linear layer.
+class PackedAttentionImpl : public torch::nn::Module, public Int8Quantizable {
  public:
   PackedAttentionImpl(int64_t dim, int64_t heads);
   // q: (B, Lq, D), kv: (B, L, D) -> (B, Lq, D)
   torch::Tensor forward(const torch::Tensor& q, const torch::Tensor& kv);
+  void QuantizeInt8() override;  // the q, k, v rows of in_proj_weight (out_proj is a Linear)
 
  private:
   int64_t dim_, heads_;
   torch::Tensor in_proj_weight_, in_proj_bias_;
   Linear out_proj_{nullptr};
+  std::vector<Int8LinearWeights> int8_in_proj_;  // q, k, v once QuantizeInt8 has run
 };
 TORCH_MODULE(PackedAttention);
 

@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "indexer/model/embedder_registry.h"
+#include "indexer/model/linear_kernel.h"
 #include "indexer/model/safetensors.h"
 #include "indexer/model/sentencepiece_tokenizer.h"
 #include "indexer/model/siglip_config.h"
@@ -110,6 +111,40 @@ TEST_P(SiglipParityTest, MatchesTransformersFp32Cpu) {
   EXPECT_LE(dt.max_abs, 1e-4);
   EXPECT_NEAR(model->logit_scale(), meta["logit_scale"].get<double>(), 1e-6);
   EXPECT_NEAR(model->logit_bias(), meta["logit_bias"].get<double>(), 1e-6);
+}
+
+// Int8 Linear layers (QuantizeLinearLayers after the strict fp32 load, as the Embedder does for
+// model.precision int8) against the same fp32 references: cosine >= 0.99 per embedding.
+TEST_P(SiglipParityTest, Int8AgreesWithTheFp32Reference) {
+  if (!Present()) FAIL() << kMissing;
+  torch::NoGradGuard no_grad;
+  const std::string dir = Tiny() + "/" + GetParam();
+  LoadReport report;
+  Status st;
+  SiglipModel model = Load(dir, &report, &st);
+  ASSERT_TRUE(st.ok()) << st.ToString() << "\n" << report.ToString();
+  int layers = 0;
+  st = QuantizeLinearLayers(*model, &layers);
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  const SiglipConfig& c = model->config();
+  // Per encoder layer q, k, v, out, fc1, fc2; the text head; the pooling head's packed
+  // attention (one module), its out_proj, fc1 and fc2.
+  EXPECT_EQ(layers, 6 * (c.text.num_hidden_layers + c.vision.num_hidden_layers) + 1 + 4);
+  std::ifstream in(dir + "/ref/meta.json");
+  const nlohmann::json meta = nlohmann::json::parse(in);
+  std::vector<float> pixels = ReadRaw<float>(dir + "/ref/pixels.f32");
+  std::vector<int64_t> ids = ReadRaw<int64_t>(dir + "/ref/ids.i64");
+  const auto ps = meta["pixels"].get<std::vector<int64_t>>();
+  const auto is = meta["ids"].get<std::vector<int64_t>>();
+  torch::Tensor img = model->EncodeImage(torch::from_blob(pixels.data(), ps));
+  torch::Tensor txt = model->EncodeText(torch::from_blob(ids.data(), is, torch::kLong));
+  const Diff di = Compare(img, ReadRaw<float>(dir + "/ref/image_emb.f32"));
+  const Diff dt = Compare(txt, ReadRaw<float>(dir + "/ref/text_emb.f32"));
+  std::printf("[int8 %s] image: worst cos %.6f max abs %.3g | text: worst cos %.6f max abs %.3g\n",
+              GetParam(), di.worst_cos, di.max_abs, dt.worst_cos, dt.max_abs);
+  EXPECT_GE(di.worst_cos, 0.99);
+  EXPECT_GE(dt.worst_cos, 0.99);
+  EXPECT_GT(di.max_abs + dt.max_abs, 1e-6);  // quantized, not the float path
 }
 
 INSTANTIATE_TEST_SUITE_P(Tiny, SiglipParityTest,

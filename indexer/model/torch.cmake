@@ -13,6 +13,7 @@ add_library(vidx_model STATIC
   ${CMAKE_CURRENT_LIST_DIR}/key_proposal.cpp
   ${CMAKE_CURRENT_LIST_DIR}/load_report.cpp
   ${CMAKE_CURRENT_LIST_DIR}/clip_model.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/linear_kernel.cpp
   ${CMAKE_CURRENT_LIST_DIR}/strict_loader.cpp
   ${CMAKE_CURRENT_LIST_DIR}/clip_encoder.cpp
   ${CMAKE_CURRENT_LIST_DIR}/clip_embedder.cpp

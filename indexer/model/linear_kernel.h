@@ -1,0 +1,75 @@
+// LinearKernel: the one function through which every Linear layer of the model families (CLIP,
+// SigLIP) multiplies, in float or in int8. `model.precision: int8` quantizes the layers once,
+// after a complete float32 strict load (QuantizeLinearLayers); everything that is not a Linear
+// layer (patch convolution, LayerNorm, attention products, activations) stays float32.
+//
+// The int8 scheme (DescribePrecision, part of the fingerprint through Describe()):
+//   weights      int8, symmetric, one scale per output channel (max |w| / 127), prepacked once
+//                for LibTorch's oneDNN quantized engine (quantized::linear_prepack);
+//   activations  quantized dynamically (uint8, affine, from the min and max of the call's whole
+//                input) at every call by quantized::linear_dynamic, which accumulates in int32
+//                and returns float32 with the bias added.
+// One activation range per call means one per batch: an int8 embedding depends slightly on the
+// other inputs of its batch (model.batch_size is not part of the fingerprint). The effect is
+// of the order of the int8-vs-fp32 error itself (clip_encoder_test bounds it at cosine 0.999).
+// A range per sample keeps embeddings batch-independent but calls the kernel once per sample,
+// and the kernel's fixed cost per call took the ViT-B/32 image tower's gain from about 2x to
+// about 1.1x here (docs/benchmarks.md), so it is not done.
+// Debian's LibTorch has the onednn and qnnpack engines and no fbgemm; qnnpack measured 3-4x
+// slower than float32 here (docs/benchmarks.md), so only onednn is used.
+//
+// Internal to indexer/model (includes LibTorch).
+// Thread-safety: Int8LinearWeights is immutable after Pack; Apply may run from several threads
+// at once. QuantizeLinearLayers sets LibTorch's process-wide quantized engine and must not run
+// concurrently with a forward of the same model.
+#ifndef VIDX_INDEXER_MODEL_LINEAR_KERNEL_H_
+#define VIDX_INDEXER_MODEL_LINEAR_KERNEL_H_
+
+#include <torch/torch.h>
+
+#include <string>
+
+#include "common/status.h"
+
+namespace vidx {
+
+// One Linear layer's weights in the int8 form above.
+class Int8LinearWeights {
+ public:
+  // weight: (out, in) float32 on the CPU; bias: (out) float32 or undefined.
+  // Throws c10::Error (callers are inside QuantizeLinearLayers' catch).
+  static Int8LinearWeights Pack(const torch::Tensor& weight, const torch::Tensor& bias);
+  // x: (..., in) float32 -> (..., out) float32.
+  torch::Tensor Apply(const torch::Tensor& x) const;
+
+ private:
+  c10::IValue packed_;  // LinearPackedParamsBase, opaque here
+};
+
+// x W^T + b: in float when `int8` is null, else through `int8` (which was packed from weight and
+// bias).
+torch::Tensor LinearKernel(const torch::Tensor& x, const torch::Tensor& weight,
+                           const torch::Tensor& bias, const Int8LinearWeights* int8);
+
+// A module that owns Linear weights and can switch them to int8. QuantizeInt8 is called once,
+// after loading; from then on the module's forward multiplies in int8.
+class Int8Quantizable {
+ public:
+  virtual ~Int8Quantizable() = default;
+  virtual void QuantizeInt8() = 0;
+};
+
+// Selects the oneDNN quantized engine and calls QuantizeInt8 on every Int8Quantizable module of
+// `model` (itself included); returns how many in `*layers` (may be null). The model must be
+// float32, on the CPU and completely loaded; its float weights stay as loaded.
+// Errors: kUnsupported when this LibTorch has no oneDNN quantized engine (naming
+// model.precision), kInternal for a LibTorch failure.
+Status QuantizeLinearLayers(torch::nn::Module& model, int* layers);
+
+// "precision=P" for Describe(); for int8 followed by the scheme above, so that another scheme is
+// another fingerprint. fp32, fp16 and bf16 read as they always have.
+std::string DescribePrecision(const std::string& precision);
+
+}  // namespace vidx
+
+#endif  // VIDX_INDEXER_MODEL_LINEAR_KERNEL_H_
