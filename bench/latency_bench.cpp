@@ -18,8 +18,9 @@
 //
 // Usage: vidx_latency_bench [--model DIR] [--queries 500] [--threads 2] [--videos 8]
 //                           [--timed 100] [--nice 19] [--chunks 8,0] [--sporadic 40]
-//                           [--python PATH]
+//                           [--precision auto|int8] [--python PATH]
 //                           [--no-python] [--daemon-only | --model-only]
+// --precision is the daemon's model.precision (parts 3 and 4; parts 1 and 2 are fp32).
 // The model is written into DIR (default <build>/bench_models/vitb32) by
 // bench/text_reference_bench.py --make when it is missing.
 #include <unistd.h>
@@ -60,9 +61,10 @@ struct Args {
   int timed = 100;  // queries timed one by one in part 1 (all are compared)
   int threads = 2;
   int videos = 8;
-  int nice = 19;                  // daemon.index_nice
-  std::vector<int> chunks{8, 0};  // daemon.index_chunk_frames of the part 4 runs
-  int sporadic = 40;              // part 4: searches 0.5 s apart (0: none)
+  int nice = 19;                   // daemon.index_nice
+  std::vector<int> chunks{8, 0};   // daemon.index_chunk_frames of the part 4 runs
+  int sporadic = 40;               // part 4: searches 0.5 s apart (0: none)
+  std::string precision = "auto";  // the daemon's model.precision
   std::string python = std::string(VIDX_SOURCE_DIR_DEFAULT) + "/.venv/bin/python";
   bool run_python = true;
   bool daemon_only = false;  // parts 3 and 4 only
@@ -101,6 +103,8 @@ bool Parse(int argc, char** argv, Args* a) {
       std::istringstream in(v);
       std::string c;
       while (std::getline(in, c, ',')) a->chunks.push_back(std::atoi(c.c_str()));
+    } else if (k == "--precision") {
+      a->precision = v;
     } else if (k == "--python") {
       a->python = v;
     } else {
@@ -298,9 +302,10 @@ class Bench {
       std::ofstream out(tmp);
       out << "state_dir: " << (dir_ / "state").string() << "\nlibrary:\n  roots: ["
           << (dir_ / "lib").string() << "]\nmodel:\n  path: " << (dir_ / "model").string()
-          << "\n  threads: " << a_.threads << "\nsampling:\n  fps: " << fps
-          << "\ndaemon:\n  socket: " << Socket() << "\n  index_nice: " << nice
-          << "\n  index_chunk_frames: " << chunk << "\nweb:\n  listen: \"\"\n";
+          << "\n  threads: " << a_.threads << "\n  precision: " << a_.precision
+          << "\nsampling:\n  fps: " << fps << "\ndaemon:\n  socket: " << Socket()
+          << "\n  index_nice: " << nice << "\n  index_chunk_frames: " << chunk
+          << "\nweb:\n  listen: \"\"\n";
     }
     fs::rename(tmp, Config());
   }
@@ -457,7 +462,8 @@ int main(int argc, char** argv) {
     std::fprintf(
         stderr,
         "usage: vidx_latency_bench [--model DIR] [--queries 500] [--timed 100] [--threads 2] "
-        "[--videos 8] [--nice 19] [--chunks 8,0] [--sporadic 40] [--python PATH] [--no-python] "
+        "[--videos 8] [--nice 19] [--chunks 8,0] [--sporadic 40] [--precision auto|int8] "
+        "[--python PATH] [--no-python] "
         "[--daemon-only | --model-only]\n");
     return 2;
   }
@@ -475,8 +481,10 @@ int main(int argc, char** argv) {
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
   const std::string ids_path =
       (fs::temp_directory_path() / ("vidx_latency_ids_" + std::to_string(::getpid()))).string();
-  std::printf("model %s, %d threads, %d distinct queries of 2-8 words, OMP_WAIT_POLICY=%s\n",
-              a.model.c_str(), a.threads, a.queries, std::getenv("OMP_WAIT_POLICY"));
+  std::printf(
+      "model %s, %d threads, %d distinct queries of 2-8 words, daemon precision %s, "
+      "OMP_WAIT_POLICY=%s\n",
+      a.model.c_str(), a.threads, a.queries, a.precision.c_str(), std::getenv("OMP_WAIT_POLICY"));
   if (!a.daemon_only) {
     if (int rc = TextTower(a, first, ids_path)) return rc;
     if (a.run_python && Python(a, ids_path) < 0) return 1;
