@@ -13,7 +13,6 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -29,6 +28,7 @@
 #include "tests/daemon_process.h"
 #include "tests/needs_sentencepiece.h"
 #include "tests/run_command.h"
+#include "tests/search_recorder.h"
 #include "tests/tiny_library.h"
 
 namespace vidx {
@@ -229,42 +229,17 @@ TEST_F(DaemonTest, SighupReindexesBlueGreenWhileEverySearchIsAnswered) {
     const json before = d->Status();
     const std::string old_fp = before["fingerprint"];
     const uint64_t old_gen = before["generation"]["active"];
-    std::atomic<bool> done{false};
-    std::mutex mu;
-    std::vector<std::string> seen;  // fingerprints in answer order
-    std::vector<int> codes;
-    std::thread searcher([&] {
-      while (!done) {
-        HttpResponse r = d->Call("POST", "/v1/search", R"({"text":"a red video","k":3})");
-        json j = json::parse(r.body, nullptr, false);
-        std::lock_guard<std::mutex> lock(mu);
-        codes.push_back(r.status);
-        if (r.status == 200) seen.push_back(j["fingerprint"]);
-      }
-    });
+    testing::SearchRecorder searches(*d);
     WriteConfig(fps, model);
     d->Signal(SIGHUP);
-    json st = d->WaitForStatus(
-        [&](const json& s) {
-          return s["fingerprint"] != old_fp && s["generation"]["building"].is_null() &&
-                 s["daemon"]["phase"] == "idle";
-        },
-        120);
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
-    done = true;
-    searcher.join();
+    json st = testing::WaitForReindex(*d, old_fp, 120);
+    searches.Stop();
     ASSERT_NE(st["fingerprint"], old_fp) << st.dump() << d->Log();
     EXPECT_EQ(st["files"]["indexed"], 6);
-    const std::string new_fp = st["fingerprint"];
     // Every search answered, each from one generation: the old one until the flip, then the new.
-    ASSERT_FALSE(codes.empty());
-    EXPECT_EQ(std::count(codes.begin(), codes.end(), 200), static_cast<long>(codes.size()));
-    size_t flip = 0;
-    while (flip < seen.size() && seen[flip] == old_fp) ++flip;
-    for (size_t i = flip; i < seen.size(); ++i) ASSERT_EQ(seen[i], new_fp) << "answer " << i;
-    EXPECT_GT(seen.size() - flip, 0u) << "answers after the flip";
+    EXPECT_EQ(searches.CheckOneFlip(old_fp, st["fingerprint"]), "");
     std::printf("[ reindex  ] %zu searches answered during the reindex (%zu before the flip)\n",
-                seen.size(), flip);
+                searches.answered(), searches.before_flip());
     // The old generation is gone from disk.
     EXPECT_FALSE(fs::exists(fs::path(State()) / "index" / std::to_string(old_gen)));
     EXPECT_NE(st["generation"]["active"], old_gen);
@@ -301,40 +276,15 @@ TEST_F(DaemonTest, TurningSkipSimilarOffReindexesBlueGreen) {
   EXPECT_EQ(before["vectors"], 6) << before.dump();  // 4 s of one colour: one frame each
   const std::string old_fp = before["fingerprint"];
   const uint64_t old_gen = before["generation"]["active"];
-  std::atomic<bool> done{false};
-  std::mutex mu;
-  std::vector<std::string> seen;  // fingerprints in answer order
-  std::vector<int> codes;
-  std::thread searcher([&] {
-    while (!done) {
-      HttpResponse r = d->Call("POST", "/v1/search", R"({"text":"a red video","k":3})");
-      json j = json::parse(r.body, nullptr, false);
-      std::lock_guard<std::mutex> lock(mu);
-      codes.push_back(r.status);
-      if (r.status == 200) seen.push_back(j["fingerprint"]);
-    }
-  });
+  testing::SearchRecorder searches(*d);
   WriteConfig(1, "tiny_c");
   d->Signal(SIGHUP);
-  json st = d->WaitForStatus(
-      [&](const json& s) {
-        return s["fingerprint"] != old_fp && s["generation"]["building"].is_null() &&
-               s["daemon"]["phase"] == "idle";
-      },
-      120);
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  done = true;
-  searcher.join();
+  json st = testing::WaitForReindex(*d, old_fp, 120);
+  searches.Stop();
   ASSERT_NE(st["fingerprint"], old_fp) << st.dump() << d->Log();
   EXPECT_EQ(st["files"]["indexed"], 6);
   EXPECT_EQ(st["vectors"], 6 * 4) << st.dump();  // every sampled frame embedded again
-  const std::string new_fp = st["fingerprint"];
-  ASSERT_FALSE(codes.empty());
-  EXPECT_EQ(std::count(codes.begin(), codes.end(), 200), static_cast<long>(codes.size()));
-  size_t flip = 0;
-  while (flip < seen.size() && seen[flip] == old_fp) ++flip;
-  for (size_t i = flip; i < seen.size(); ++i) ASSERT_EQ(seen[i], new_fp) << "answer " << i;
-  EXPECT_GT(seen.size() - flip, 0u) << "answers after the flip";
+  EXPECT_EQ(searches.CheckOneFlip(old_fp, st["fingerprint"]), "");
   EXPECT_FALSE(fs::exists(fs::path(State()) / "index" / std::to_string(old_gen)));
   EXPECT_NE(st["generation"]["active"], old_gen);
   // Each video's one moment still spans the whole video.
@@ -361,43 +311,19 @@ TEST_F(DaemonTest, SwitchingFromClipToSiglipReindexesBlueGreen) {
   const std::string old_fp = before["fingerprint"];
   const uint64_t old_gen = before["generation"]["active"];
 
-  std::atomic<bool> done{false};
-  std::mutex mu;
-  std::vector<std::string> seen;  // fingerprints in answer order
-  std::vector<int> codes;
-  std::thread searcher([&] {
-    while (!done) {
-      HttpResponse r = d->Call("POST", "/v1/search", R"({"text":"a red video","k":3})");
-      json j = json::parse(r.body, nullptr, false);
-      std::lock_guard<std::mutex> lock(mu);
-      codes.push_back(r.status);
-      if (r.status == 200) seen.push_back(j["fingerprint"]);
-    }
-  });
+  testing::SearchRecorder searches(*d);
   WriteConfig(1, siglip.string());
   d->Signal(SIGHUP);
-  json st = d->WaitForStatus(
-      [&](const json& s) {
-        return s["fingerprint"] != old_fp && s["generation"]["building"].is_null() &&
-               s["daemon"]["phase"] == "idle";
-      },
-      120);
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  done = true;
-  searcher.join();
+  json st = testing::WaitForReindex(*d, old_fp, 120);
+  searches.Stop();
   ASSERT_NE(st["fingerprint"], old_fp) << st.dump() << d->Log();
   EXPECT_EQ(st["files"]["indexed"], 6);
   EXPECT_EQ(st["model"]["family"], "siglip") << st.dump();
   const std::string new_fp = st["fingerprint"];
-  ASSERT_FALSE(codes.empty());
-  EXPECT_EQ(std::count(codes.begin(), codes.end(), 200), static_cast<long>(codes.size()));
-  size_t flip = 0;
-  while (flip < seen.size() && seen[flip] == old_fp) ++flip;
-  for (size_t i = flip; i < seen.size(); ++i) ASSERT_EQ(seen[i], new_fp) << "answer " << i;
-  EXPECT_GT(flip, 0u) << "answers from the CLIP generation during the reindex";
-  EXPECT_GT(seen.size() - flip, 0u) << "answers after the flip";
+  EXPECT_EQ(searches.CheckOneFlip(old_fp, new_fp), "");
+  EXPECT_GT(searches.before_flip(), 0u) << "answers from the CLIP generation during the reindex";
   std::printf("[ reindex  ] CLIP -> SigLIP: %zu searches answered (%zu before the flip)\n",
-              seen.size(), flip);
+              searches.answered(), searches.before_flip());
   EXPECT_FALSE(fs::exists(fs::path(State()) / "index" / std::to_string(old_gen)));
 
   // The SigLIP generation answers text and picture queries over all six files.

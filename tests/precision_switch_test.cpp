@@ -6,13 +6,8 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include <algorithm>
-#include <atomic>
-#include <chrono>
 #include <filesystem>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -21,6 +16,7 @@
 #include "search/catalog.h"
 #include "tests/daemon_process.h"
 #include "tests/run_command.h"
+#include "tests/search_recorder.h"
 #include "tests/temp_dir.h"
 #include "tests/tiny_library.h"
 
@@ -58,43 +54,19 @@ TEST(PrecisionSwitchTest, Int8ThenFp32ReindexesBlueGreen) {
   const json before = d.Status();
   const std::string int8_fp = before["fingerprint"];
 
-  std::atomic<bool> done{false};
-  std::mutex mu;
-  std::vector<std::string> seen;  // fingerprints in answer order
-  std::vector<int> codes;
-  std::thread searcher([&] {
-    while (!done) {
-      HttpResponse r = d.Call("POST", "/v1/search", R"({"text":"a red video","k":3})");
-      json j = json::parse(r.body, nullptr, false);
-      std::lock_guard<std::mutex> lock(mu);
-      codes.push_back(r.status);
-      if (r.status == 200) seen.push_back(j["fingerprint"]);
-    }
-  });
+  testing::SearchRecorder searches(d);
   c.precision = "fp32";
   testing::WriteDaemonConfig(config, c);
   d.Signal(SIGHUP);
-  json st = d.WaitForStatus(
-      [&](const json& s) {
-        return s["fingerprint"] != int8_fp && s["generation"]["building"].is_null() &&
-               s["daemon"]["phase"] == "idle";
-      },
-      120);
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  done = true;
-  searcher.join();
+  json st = testing::WaitForReindex(d, int8_fp, 120);
+  searches.Stop();
   ASSERT_NE(st["fingerprint"], int8_fp) << st.dump() << d.Log();
   EXPECT_EQ(st["files"]["indexed"], 6);
   const std::string fp32_fp = st["fingerprint"];
-  ASSERT_FALSE(codes.empty());
-  EXPECT_EQ(std::count(codes.begin(), codes.end(), 200), static_cast<long>(codes.size()));
-  size_t flip = 0;
-  while (flip < seen.size() && seen[flip] == int8_fp) ++flip;
-  for (size_t i = flip; i < seen.size(); ++i) ASSERT_EQ(seen[i], fp32_fp) << "answer " << i;
-  EXPECT_GT(flip, 0u) << "answers from the int8 generation during the reindex";
-  EXPECT_GT(seen.size() - flip, 0u) << "answers after the flip";
+  EXPECT_EQ(searches.CheckOneFlip(int8_fp, fp32_fp), "");
+  EXPECT_GT(searches.before_flip(), 0u) << "answers from the int8 generation during the reindex";
   std::printf("[ reindex  ] int8 -> fp32: %zu searches answered (%zu before the flip)\n",
-              seen.size(), flip);
+              searches.answered(), searches.before_flip());
   EXPECT_EQ(d.Stop(), 0) << d.Log();
 
   // The fp32 generation is exactly what `vidx model verify` calls the fp32 fingerprint.

@@ -1,6 +1,7 @@
 # Support for the tests that drive the real `vidx` binary with the tiny models.
-#   vidx_binary_test_support: running commands, a `vidx daemon` child process, the state
-#     checker (catalog vs. vector index) and the tiny library (model copies, videos, config).
+#   vidx_binary_test_support: running commands, a `vidx daemon` child process, a recorder
+#     of searches across a blue/green reindex, the state checker (catalog vs. vector index) and
+#     the tiny library (model copies, videos, config).
 #   vidx_add_binary_test(NAME SOURCES ... [LIBS ...] [LABELS ...] [TIMEOUT s]): a gtest binary
 #     (vidx_add_test) linked with the support library, told where `vidx` (VIDX_BINARY) and the
 #     tiny models (VIDX_TINY_MODELS_DIR from the vidx_tiny_clip fixture, VIDX_TINY_SIGLIP_DIR
@@ -10,6 +11,7 @@
 add_library(vidx_binary_test_support STATIC
   ${CMAKE_CURRENT_LIST_DIR}/run_command.cpp
   ${CMAKE_CURRENT_LIST_DIR}/daemon_process.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/search_recorder.cpp
   ${CMAKE_CURRENT_LIST_DIR}/state_check.cpp
   ${CMAKE_CURRENT_LIST_DIR}/tiny_library.cpp)
 vidx_project_target(vidx_binary_test_support)
