@@ -4,7 +4,6 @@
 // merged catalog. Each mode merges into its own fresh target; the shards are written once.
 #include <algorithm>
 #include <chrono>
-#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -16,6 +15,7 @@
 
 #include "search/catalog.h"
 #include "search/index_loader.h"
+#include "tests/random_file_result.h"
 
 namespace vidx {
 namespace {
@@ -40,24 +40,11 @@ bool WriteShard(const std::string& dir, int index, int files, int per_file, uint
   StatusOr<Generation> g = (*c)->CreateGeneration(kFingerprint, dim);
   if (!Check(g.status(), "create generation")) return false;
   std::mt19937 rng(static_cast<uint32_t>(index));
-  std::normal_distribution<float> normal;
   for (int f = 0; f < files; ++f) {
-    FileResult r;
+    FileResult r = testing::RandomFileResult(per_file, static_cast<int>(dim), &rng);
     r.file.path = "/bench/shard" + std::to_string(index) + "/clip" + std::to_string(f) + ".mp4";
     r.file.size = 1u << 20;
     r.content_hash = std::to_string(index) + "-" + std::to_string(f);
-    r.duration = per_file;
-    r.codec = "h264";
-    for (int s = 0; s < per_file; ++s) {
-      Segment seg{static_cast<double>(s), s + 1.0, std::vector<float>(dim)};
-      double norm = 0;
-      for (float& x : seg.vector) {
-        x = normal(rng);
-        norm += x * x;
-      }
-      for (float& x : seg.vector) x = static_cast<float>(x / std::sqrt(norm));
-      r.segments.push_back(std::move(seg));
-    }
     if (!Check((*c)->CommitFile(kFingerprint, r).status(), "commit")) return false;
   }
   return Check((*c)->SetActive(g->id), "activate");

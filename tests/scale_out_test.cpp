@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -21,6 +20,7 @@
 
 #include "search/catalog.h"
 #include "tests/daemon_process.h"
+#include "tests/random_file_result.h"
 #include "tests/run_command.h"
 #include "tests/scale_out_support.h"
 #include "tests/state_check.h"
@@ -242,25 +242,12 @@ void WriteSyntheticShard(const std::string& dir, int index, int files, int per_f
   StatusOr<Generation> g = (*c)->CreateGeneration(fingerprint, kDim);
   ASSERT_TRUE(g.ok());
   std::mt19937 rng(static_cast<uint32_t>(index));
-  std::normal_distribution<float> normal;
   for (int f = 0; f < files; ++f) {
-    FileResult r;
+    FileResult r = testing::RandomFileResult(per_file, kDim, &rng);
     r.file.path = "/synthetic/shard" + std::to_string(index) + "/f" + std::to_string(f) + ".mp4";
     r.file.size = 1000 + f;
     r.file.mtime_ns = 1;
     r.content_hash = std::to_string(index) + "-" + std::to_string(f);
-    r.duration = per_file;
-    r.codec = "h264";
-    for (int s = 0; s < per_file; ++s) {
-      Segment seg{static_cast<double>(s), s + 1.0, std::vector<float>(kDim)};
-      double norm = 0;
-      for (float& x : seg.vector) {
-        x = normal(rng);
-        norm += x * x;
-      }
-      for (float& x : seg.vector) x = static_cast<float>(x / std::sqrt(norm));
-      r.segments.push_back(std::move(seg));
-    }
     ASSERT_TRUE((*c)->CommitFile(fingerprint, r).ok());
   }
   ASSERT_TRUE((*c)->SetActive(g->id).ok());
