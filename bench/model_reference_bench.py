@@ -26,11 +26,11 @@ import torch
 from transformers import CLIPConfig, CLIPModel, SiglipConfig, SiglipModel
 
 
-def make(out):
+def save_clip(out, text_config):
+    """A random CLIP with a ViT-B/32 vision tower and `text_config`, saved to `out`."""
     torch.manual_seed(0)
     cfg = CLIPConfig(
-        text_config=dict(hidden_size=64, intermediate_size=128, num_hidden_layers=1,
-                         num_attention_heads=4, vocab_size=1000, max_position_embeddings=77),
+        text_config=text_config,
         vision_config=dict(hidden_size=768, intermediate_size=3072, num_hidden_layers=12,
                            num_attention_heads=12, image_size=224, patch_size=32),
         projection_dim=512)
@@ -38,20 +38,16 @@ def make(out):
     with open(os.path.join(out, "preprocessor_config.json"), "w") as f:
         json.dump({"size": {"shortest_edge": 224}, "crop_size": {"height": 224, "width": 224}}, f)
     print(f"wrote {out}")
+
+
+def make(out):
+    save_clip(out, dict(hidden_size=64, intermediate_size=128, num_hidden_layers=1,
+                        num_attention_heads=4, vocab_size=1000, max_position_embeddings=77))
 
 
 def make_b32(out):
-    torch.manual_seed(0)
-    cfg = CLIPConfig(
-        text_config=dict(hidden_size=512, intermediate_size=2048, num_hidden_layers=12,
-                         num_attention_heads=8, vocab_size=49408, max_position_embeddings=77),
-        vision_config=dict(hidden_size=768, intermediate_size=3072, num_hidden_layers=12,
-                           num_attention_heads=12, image_size=224, patch_size=32),
-        projection_dim=512)
-    CLIPModel(cfg).eval().save_pretrained(out, safe_serialization=True)
-    with open(os.path.join(out, "preprocessor_config.json"), "w") as f:
-        json.dump({"size": {"shortest_edge": 224}, "crop_size": {"height": 224, "width": 224}}, f)
-    print(f"wrote {out}")
+    save_clip(out, dict(hidden_size=512, intermediate_size=2048, num_hidden_layers=12,
+                        num_attention_heads=8, vocab_size=49408, max_position_embeddings=77))
 
 
 def make_siglip(out):

@@ -81,6 +81,30 @@ Diff Compare(const torch::Tensor& got, const std::vector<float>& want) {
   return d;
 }
 
+// The fixture's reference inputs (dir/ref/: pixels, token ids, meta.json) embedded by `model`,
+// against the embeddings transformers wrote next to them.
+struct ReferenceComparison {
+  Diff image, text;
+  int64_t image_dim = 0;
+  nlohmann::json meta;
+};
+
+ReferenceComparison CompareWithReference(SiglipModel& model, const std::string& dir) {
+  ReferenceComparison r;
+  std::ifstream in(dir + "/ref/meta.json");
+  r.meta = nlohmann::json::parse(in);
+  std::vector<float> pixels = ReadRaw<float>(dir + "/ref/pixels.f32");
+  std::vector<int64_t> ids = ReadRaw<int64_t>(dir + "/ref/ids.i64");
+  const auto ps = r.meta["pixels"].get<std::vector<int64_t>>();
+  const auto is = r.meta["ids"].get<std::vector<int64_t>>();
+  torch::Tensor img = model->EncodeImage(torch::from_blob(pixels.data(), ps));
+  torch::Tensor txt = model->EncodeText(torch::from_blob(ids.data(), is, torch::kLong));
+  r.image_dim = img.size(1);
+  r.image = Compare(img, ReadRaw<float>(dir + "/ref/image_emb.f32"));
+  r.text = Compare(txt, ReadRaw<float>(dir + "/ref/text_emb.f32"));
+  return r;
+}
+
 class SiglipParityTest : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(SiglipParityTest, MatchesTransformersFp32Cpu) {
@@ -91,17 +115,10 @@ TEST_P(SiglipParityTest, MatchesTransformersFp32Cpu) {
   Status st;
   SiglipModel model = Load(dir, &report, &st);
   ASSERT_TRUE(st.ok()) << st.ToString() << "\n" << report.ToString();
-  std::ifstream in(dir + "/ref/meta.json");
-  const nlohmann::json meta = nlohmann::json::parse(in);
-  std::vector<float> pixels = ReadRaw<float>(dir + "/ref/pixels.f32");
-  std::vector<int64_t> ids = ReadRaw<int64_t>(dir + "/ref/ids.i64");
-  const auto ps = meta["pixels"].get<std::vector<int64_t>>();
-  const auto is = meta["ids"].get<std::vector<int64_t>>();
-  torch::Tensor img = model->EncodeImage(torch::from_blob(pixels.data(), ps));
-  torch::Tensor txt = model->EncodeText(torch::from_blob(ids.data(), is, torch::kLong));
-  ASSERT_EQ(img.size(1), meta["dim"].get<int64_t>());
-  const Diff di = Compare(img, ReadRaw<float>(dir + "/ref/image_emb.f32"));
-  const Diff dt = Compare(txt, ReadRaw<float>(dir + "/ref/text_emb.f32"));
+  const ReferenceComparison ref = CompareWithReference(model, dir);
+  ASSERT_EQ(ref.image_dim, ref.meta["dim"].get<int64_t>());
+  const Diff& di = ref.image;
+  const Diff& dt = ref.text;
   std::printf(
       "[parity %s] image: worst cos %.9f max abs %.3g | text: worst cos %.9f max abs %.3g\n",
       GetParam(), di.worst_cos, di.max_abs, dt.worst_cos, dt.max_abs);
@@ -109,8 +126,8 @@ TEST_P(SiglipParityTest, MatchesTransformersFp32Cpu) {
   EXPECT_LE(di.max_abs, 1e-4);
   EXPECT_GE(dt.worst_cos, 0.99999);
   EXPECT_LE(dt.max_abs, 1e-4);
-  EXPECT_NEAR(model->logit_scale(), meta["logit_scale"].get<double>(), 1e-6);
-  EXPECT_NEAR(model->logit_bias(), meta["logit_bias"].get<double>(), 1e-6);
+  EXPECT_NEAR(model->logit_scale(), ref.meta["logit_scale"].get<double>(), 1e-6);
+  EXPECT_NEAR(model->logit_bias(), ref.meta["logit_bias"].get<double>(), 1e-6);
 }
 
 // Int8 Linear layers (QuantizeLinearLayers after the strict fp32 load, as the Embedder does for
@@ -130,16 +147,9 @@ TEST_P(SiglipParityTest, Int8AgreesWithTheFp32Reference) {
   // Per encoder layer q, k, v, out, fc1, fc2; the text head; the pooling head's packed
   // attention (one module), its out_proj, fc1 and fc2.
   EXPECT_EQ(layers, 6 * (c.text.num_hidden_layers + c.vision.num_hidden_layers) + 1 + 4);
-  std::ifstream in(dir + "/ref/meta.json");
-  const nlohmann::json meta = nlohmann::json::parse(in);
-  std::vector<float> pixels = ReadRaw<float>(dir + "/ref/pixels.f32");
-  std::vector<int64_t> ids = ReadRaw<int64_t>(dir + "/ref/ids.i64");
-  const auto ps = meta["pixels"].get<std::vector<int64_t>>();
-  const auto is = meta["ids"].get<std::vector<int64_t>>();
-  torch::Tensor img = model->EncodeImage(torch::from_blob(pixels.data(), ps));
-  torch::Tensor txt = model->EncodeText(torch::from_blob(ids.data(), is, torch::kLong));
-  const Diff di = Compare(img, ReadRaw<float>(dir + "/ref/image_emb.f32"));
-  const Diff dt = Compare(txt, ReadRaw<float>(dir + "/ref/text_emb.f32"));
+  const ReferenceComparison ref = CompareWithReference(model, dir);
+  const Diff& di = ref.image;
+  const Diff& dt = ref.text;
   std::printf("[int8 %s] image: worst cos %.6f max abs %.3g | text: worst cos %.6f max abs %.3g\n",
               GetParam(), di.worst_cos, di.max_abs, dt.worst_cos, dt.max_abs);
   EXPECT_GE(di.worst_cos, 0.99);
