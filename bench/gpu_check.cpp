@@ -6,8 +6,10 @@
 //   2. the determinism probe on CUDA (VerifyModel, as the daemon runs it) in each precision;
 //   3. throughput of a ViT-B/32-shaped image tower (random weights: speed does not depend on
 //      them) in fp16 at batch 64 and 256, images per second.
-// Without a CUDA device it prints "no CUDA device, skipping" and exits 0. Exit 1 when a check
-// fails, 2 for bad arguments.
+// First, on any machine, the model on the CPU: strict load, determinism probe and fingerprint
+// (VerifyModel), so a model-only build is shown to work before a GPU is asked for. Without a
+// CUDA device it then prints "no CUDA device, skipping the CUDA checks" and exits 0. Exit 1
+// when a check fails, 2 for bad arguments.
 //
 //   vidx_gpu_check [--model DIR] [--device cuda:N] [--batches 64,256] [--iters 20]
 #include <algorithm>
@@ -118,6 +120,20 @@ vidx::StatusOr<Embeddings> Embed(const vidx::EmbedderOptions& options) {
   return out;
 }
 
+// The CPU check every run starts with. Returns the number of failures (0 or 1).
+int CheckCpu(const Args& a) {
+  vidx::EmbedderOptions cpu;
+  cpu.model_dir = a.model;
+  const vidx::ModelVerification v =
+      vidx::VerifyModel(cpu, vidx::SamplingSettings(), nullptr, false);
+  const bool ok = v.ok && v.deterministic;
+  const std::string what = ok ? "strict load and determinism probe of " + a.model +
+                                    ", fingerprint " + v.fingerprint.substr(0, 12)
+                              : a.model + ": " + v.error;
+  std::printf("%s  cpu fp32: %s\n", ok ? "ok  " : "FAIL", what.c_str());
+  return ok ? 0 : 1;
+}
+
 // Checks 1 and 2. Returns the number of failures.
 int CheckAgreementAndProbe(const Args& a) {
   vidx::EmbedderOptions cpu;
@@ -219,8 +235,9 @@ int main(int argc, char** argv) {
                  "[--iters 20]\n");
     return 2;
   }
+  if (CheckCpu(a) != 0) return 1;
   if (!torch::cuda::is_available()) {
-    std::printf("no CUDA device, skipping\n");
+    std::printf("no CUDA device, skipping the CUDA checks\n");
     return 0;
   }
   std::printf("LibTorch sees %zu CUDA device(s); checking %s with %s\n",

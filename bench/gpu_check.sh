@@ -6,6 +6,15 @@
 # it builds, prints "no CUDA device, skipping" and exits 0.
 #
 #   bench/gpu_check.sh [LIBTORCH_DIR] [--build-dir DIR] [--jobs N] [-- vidx_gpu_check args]
+#   bench/gpu_check.sh --bundle OUT.tar.gz
+#
+# --bundle, run in a vidx checkout on a machine with its build packages, writes a tarball to
+# carry to the GPU machine: the files the model-only tree builds from, the nlohmann-json headers
+# (the one library a libtorch zip lacks that the model code cannot do without) and the commit it
+# was made from. There: tar xzf OUT.tar.gz && vidx-gpu-check/bench/gpu_check.sh /path/to/libtorch
+# zlib, minizip and SentencePiece are used where CMake finds them and left out otherwise
+# (gzip vocabularies, torch.save checkpoints and SigLIP tokenizers are then refused; the check
+# needs none of them).
 #
 # LIBTORCH_DIR is the unpacked libtorch zip (the folder holding share/cmake/Torch); without it
 # $Torch_DIR or $CMAKE_PREFIX_PATH is used as CMake finds them. The build goes to DIR (default
@@ -18,16 +27,65 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 build="$repo/build-gpu-check"
 jobs=$(nproc 2>/dev/null || echo 2)
 torch=""
+bundle_out=""
 check_args=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --build-dir) build=$2; shift 2 ;;
     --jobs) jobs=$2; shift 2 ;;
+    --bundle) bundle_out=$2; shift 2 ;;
     --) shift; check_args=("$@"); break ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
     *) torch=$1; shift ;;
   esac
 done
+
+# What the model-only tree (-DVIDX_MODEL_ONLY=ON) reads, relative to the repository.
+bundle_paths=(CMakeLists.txt cmake common indexer/model models/demo bench/gpu_check.sh
+  bench/gpu_check.cmake bench/gpu_check.cpp bench/model.cmake bench/model_bench.cpp)
+
+make_bundle() {
+  local out=$1 json="" d stage top commit
+  if ! git -C "$repo" rev-parse --git-dir >/dev/null 2>&1; then
+    echo "gpu_check: --bundle needs a git checkout of vidx ($repo is none)" >&2
+    exit 3
+  fi
+  for d in ${VIDX_NLOHMANN_INCLUDE:-} /usr/include /usr/local/include; do
+    if [ -f "$d/nlohmann/json.hpp" ]; then json=$d; break; fi
+  done
+  if [ -z "$json" ]; then
+    echo "gpu_check: --bundle: no nlohmann/json.hpp in /usr/include or /usr/local/include" \
+      "(Debian: nlohmann-json3-dev; or set VIDX_NLOHMANN_INCLUDE)" >&2
+    exit 3
+  fi
+  stage=$(mktemp -d)
+  top="$stage/vidx-gpu-check"
+  mkdir -p "$top/bundle-include"
+  (cd "$repo" && git ls-files -z -- "${bundle_paths[@]}" | xargs -0 cp --parents -t "$top")
+  cp -R "$json/nlohmann" "$top/bundle-include/"
+  if [ -f /usr/share/doc/nlohmann-json3-dev/copyright ]; then
+    cp /usr/share/doc/nlohmann-json3-dev/copyright "$top/bundle-include/nlohmann/COPYRIGHT"
+  fi
+  commit=$(git -C "$repo" describe --always --dirty)
+  echo "$commit" >"$top/BUNDLE_COMMIT"
+  case "$out" in /*) ;; *) out="$PWD/$out" ;; esac
+  if ! tar -C "$stage" -czf "$out" vidx-gpu-check; then
+    rm -rf "$stage"
+    echo "gpu_check: cannot write $out" >&2
+    exit 3
+  fi
+  rm -rf "$stage"
+  echo "gpu_check: wrote $out ($(du -k "$out" | cut -f1) KiB, vidx $commit)"
+  echo "gpu_check: on the GPU machine: tar xzf $(basename "$out") && vidx-gpu-check/bench/gpu_check.sh /path/to/libtorch"
+}
+
+if [ -n "$bundle_out" ]; then
+  make_bundle "$bundle_out"
+  exit 0
+fi
+if [ -f "$repo/BUNDLE_COMMIT" ]; then
+  echo "gpu_check: bundle made from vidx $(cat "$repo/BUNDLE_COMMIT")"
+fi
 
 cmake_args=(-S "$repo" -B "$build" -DCMAKE_BUILD_TYPE=Release -DVIDX_MODEL_ONLY=ON
   -DVIDX_BUILD_TESTS=OFF -DVIDX_BUILD_BENCH=ON)
@@ -42,6 +100,9 @@ if [ -n "$torch" ]; then
   fi
 elif [ -n "${Torch_DIR:-}" ]; then
   cmake_args+=("-DTorch_DIR=$Torch_DIR")
+fi
+if [ -f "$repo/bundle-include/nlohmann/json.hpp" ]; then
+  cmake_args+=("-DVIDX_NLOHMANN_INCLUDE=$repo/bundle-include")
 fi
 if command -v ninja >/dev/null 2>&1; then cmake_args+=(-G Ninja); fi
 # Word-split on purpose: several arguments in one variable.
@@ -61,4 +122,5 @@ if ! cmake --build "$build" -j "$jobs" --target vidx_gpu_check >"$build/build.lo
   exit 3
 fi
 echo "gpu_check: built $build/bench/vidx_gpu_check in $(( $(date +%s) - start )) s"
+grep -m1 'vidx model readers:' "$build/configure.log" | sed 's/^-- /gpu_check: /'
 "$build/bench/vidx_gpu_check" --model "$repo/models/demo" ${check_args[@]+"${check_args[@]}"}

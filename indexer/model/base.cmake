@@ -8,11 +8,41 @@
 # vidx_sentencepiece loads it at run time with dlopen(RTLD_LOCAL | RTLD_DEEPBIND) and may be
 # linked anywhere. The module is found next to the executable, at
 # VIDX_SENTENCEPIECE_MODULE_RELDIR from it (the installed layout) or where the build wrote it.
-find_package(ZLIB REQUIRED)
-find_package(PkgConfig REQUIRED)
-pkg_check_modules(SENTENCEPIECE REQUIRED IMPORTED_TARGET sentencepiece)
-# minizip (Debian libminizip-dev): the zip container of torch.save checkpoints.
-pkg_check_modules(MINIZIP REQUIRED IMPORTED_TARGET minizip)
+#
+# zlib (gzip vocabularies), minizip (Debian libminizip-dev: the zip container of torch.save
+# checkpoints) and SentencePiece are required in the full build. A model-only build
+# (VIDX_MODEL_ONLY, e.g. bench/gpu_check.sh against a libtorch zip) uses each where it is found
+# and otherwise leaves that reader out: the code then answers Unsupported, naming the file and
+# what the build lacks (VIDX_HAVE_ZLIB, VIDX_HAVE_MINIZIP, VIDX_HAVE_SENTENCEPIECE).
+if(VIDX_MODEL_ONLY)
+  set(VIDX_MODEL_DEPS_REQUIRED "")
+else()
+  set(VIDX_MODEL_DEPS_REQUIRED REQUIRED)
+endif()
+find_package(ZLIB ${VIDX_MODEL_DEPS_REQUIRED})
+find_package(PkgConfig ${VIDX_MODEL_DEPS_REQUIRED})
+if(PkgConfig_FOUND)
+  pkg_check_modules(SENTENCEPIECE ${VIDX_MODEL_DEPS_REQUIRED} IMPORTED_TARGET sentencepiece)
+  pkg_check_modules(MINIZIP ${VIDX_MODEL_DEPS_REQUIRED} IMPORTED_TARGET minizip)
+endif()
+if(ZLIB_FOUND)
+  set(VIDX_HAVE_ZLIB ON)
+else()
+  set(VIDX_HAVE_ZLIB OFF)
+endif()
+if(ZLIB_FOUND AND MINIZIP_FOUND)
+  set(VIDX_HAVE_MINIZIP ON)
+else()
+  set(VIDX_HAVE_MINIZIP OFF)
+endif()
+if(SENTENCEPIECE_FOUND)
+  set(VIDX_HAVE_SENTENCEPIECE ON)
+else()
+  set(VIDX_HAVE_SENTENCEPIECE OFF)
+endif()
+message(STATUS "vidx model readers: zlib (gzip vocabularies) ${VIDX_HAVE_ZLIB}, "
+  "minizip (torch.save checkpoints) ${VIDX_HAVE_MINIZIP}, "
+  "SentencePiece (SigLIP tokenizers) ${VIDX_HAVE_SENTENCEPIECE}")
 
 add_library(vidx_model_base STATIC
   ${CMAKE_CURRENT_LIST_DIR}/checkpoint_file.cpp
@@ -29,18 +59,27 @@ add_library(vidx_model_base STATIC
   ${CMAKE_CURRENT_LIST_DIR}/preprocess.cpp
 )
 vidx_project_target(vidx_model_base)
-target_link_libraries(vidx_model_base PUBLIC vidx_common
-  PRIVATE nlohmann_json::nlohmann_json ZLIB::ZLIB PkgConfig::MINIZIP)
+target_link_libraries(vidx_model_base PUBLIC vidx_common PRIVATE nlohmann_json::nlohmann_json)
+if(VIDX_HAVE_ZLIB)
+  target_link_libraries(vidx_model_base PRIVATE ZLIB::ZLIB)
+  target_compile_definitions(vidx_model_base PRIVATE VIDX_HAVE_ZLIB=1)
+endif()
+if(VIDX_HAVE_MINIZIP)
+  target_link_libraries(vidx_model_base PRIVATE PkgConfig::MINIZIP)
+  target_compile_definitions(vidx_model_base PRIVATE VIDX_HAVE_MINIZIP=1)
+endif()
 
 include(GNUInstallDirs)
-add_library(vidx_sentencepiece_module MODULE ${CMAKE_CURRENT_LIST_DIR}/sentencepiece_shim.cpp)
-vidx_project_target(vidx_sentencepiece_module)
-set_target_properties(vidx_sentencepiece_module PROPERTIES
-  OUTPUT_NAME vidx_sentencepiece PREFIX lib
-  CXX_VISIBILITY_PRESET hidden VISIBILITY_INLINES_HIDDEN ON)
-target_include_directories(vidx_sentencepiece_module PRIVATE ${PROJECT_SOURCE_DIR})
-target_link_libraries(vidx_sentencepiece_module PRIVATE PkgConfig::SENTENCEPIECE)
-target_link_options(vidx_sentencepiece_module PRIVATE -Wl,-z,defs)
+if(VIDX_HAVE_SENTENCEPIECE)
+  add_library(vidx_sentencepiece_module MODULE ${CMAKE_CURRENT_LIST_DIR}/sentencepiece_shim.cpp)
+  vidx_project_target(vidx_sentencepiece_module)
+  set_target_properties(vidx_sentencepiece_module PROPERTIES
+    OUTPUT_NAME vidx_sentencepiece PREFIX lib
+    CXX_VISIBILITY_PRESET hidden VISIBILITY_INLINES_HIDDEN ON)
+  target_include_directories(vidx_sentencepiece_module PRIVATE ${PROJECT_SOURCE_DIR})
+  target_link_libraries(vidx_sentencepiece_module PRIVATE PkgConfig::SENTENCEPIECE)
+  target_link_options(vidx_sentencepiece_module PRIVATE -Wl,-z,defs)
+endif()
 
 # Where deploy/install.cmake installs the module; the binary finds it by the relative path from
 # its own directory (bin) to there.
@@ -55,10 +94,14 @@ add_library(vidx_sentencepiece STATIC
 vidx_project_target(vidx_sentencepiece)
 target_link_libraries(vidx_sentencepiece PUBLIC vidx_model_base
   PRIVATE nlohmann_json::nlohmann_json ${CMAKE_DL_LIBS})
-target_compile_definitions(vidx_sentencepiece PRIVATE
-  VIDX_SENTENCEPIECE_MODULE_PATH="$<TARGET_FILE:vidx_sentencepiece_module>"
-  VIDX_SENTENCEPIECE_MODULE_RELDIR="${VIDX_SENTENCEPIECE_MODULE_RELDIR}")
-add_dependencies(vidx_sentencepiece vidx_sentencepiece_module)
+if(VIDX_HAVE_SENTENCEPIECE)
+  target_compile_definitions(vidx_sentencepiece PRIVATE
+    VIDX_SENTENCEPIECE_MODULE_PATH="$<TARGET_FILE:vidx_sentencepiece_module>"
+    VIDX_SENTENCEPIECE_MODULE_RELDIR="${VIDX_SENTENCEPIECE_MODULE_RELDIR}")
+  add_dependencies(vidx_sentencepiece vidx_sentencepiece_module)
+else()
+  target_compile_definitions(vidx_sentencepiece PRIVATE VIDX_NO_SENTENCEPIECE_MODULE=1)
+endif()
 
 if(VIDX_BUILD_TESTS)
   vidx_add_test(safetensors_test

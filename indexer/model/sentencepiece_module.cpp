@@ -107,6 +107,13 @@ struct Loaded {
 
 Loaded LoadModule() {
   Loaded out;
+#ifdef VIDX_NO_SENTENCEPIECE_MODULE
+  out.status = Status::Unsupported(
+      "SentencePiece tokenizers (SigLIP, SigLIP 2) are unavailable: this model-only build was "
+      "configured without libsentencepiece, so " +
+      std::string(kModuleName) + " was not built");
+  return out;
+#endif
   if (const char* san = SanitizerRuntime()) {
     out.status =
         Status::Unsupported(std::string("SentencePiece tokenizers are unavailable under ") + san +

@@ -1,6 +1,8 @@
 #include "indexer/model/tokenizer.h"
 
+#if VIDX_HAVE_ZLIB
 #include <zlib.h>
+#endif
 
 #include <climits>
 #include <fstream>
@@ -45,13 +47,21 @@ void ByteToUnicode(char32_t table[256], std::vector<int>* vocab_order) {
   }
 }
 
+#if VIDX_HAVE_ZLIB
 struct GzCloser {
   void operator()(gzFile_s* f) const { gzclose(f); }
 };
+#endif
 
 Status ReadGz(const std::string& path, std::string* out) {
   std::ifstream probe(path, std::ios::binary);
   if (!probe) return Status::NotFound(path + ": cannot open the BPE vocabulary");
+#if !VIDX_HAVE_ZLIB
+  (void)out;
+  return Status::Unsupported(path +
+                             ": a gzip-compressed BPE vocabulary needs zlib, which this model-only "
+                             "build was configured without; give vocab.json and merges.txt");
+#else
   std::unique_ptr<gzFile_s, GzCloser> f(gzopen(path.c_str(), "rb"));
   if (!f) return Status::IoError(path + ": cannot open the BPE vocabulary");
   char buf[1 << 16];
@@ -67,6 +77,7 @@ Status ReadGz(const std::string& path, std::string* out) {
     if (out->size() > (size_t{256} << 20)) return Status::Corruption(path + ": larger than 256 MB");
   }
   return Status::Ok();
+#endif
 }
 
 Status ReadFile(const std::string& path, std::string* out) {

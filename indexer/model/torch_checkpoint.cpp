@@ -1,8 +1,11 @@
 // TorchCheckpointFile: zip directory (minizip over memory), pickle, state-dict rules. See
-// torch_checkpoint.h for the contract.
+// torch_checkpoint.h for the contract. A model-only build without minizip (VIDX_HAVE_MINIZIP
+// unset) compiles the same rules but cannot open the zip: every torch.save file is Unsupported.
 #include "indexer/model/torch_checkpoint.h"
 
+#if VIDX_HAVE_MINIZIP
 #include <unzip.h>
+#endif
 
 #include <algorithm>
 #include <cstring>
@@ -20,12 +23,14 @@ using Kind = PickleNode::Kind;
 constexpr size_t kMaxEntries = 1u << 20;
 constexpr uint64_t kMaxPickleBytes = uint64_t{1} << 30;
 
-// minizip's file functions over a buffer.
 struct MemStream {
   const uint8_t* data;
   size_t size;
   size_t pos = 0;
 };
+
+#if VIDX_HAVE_MINIZIP
+// minizip's file functions over a buffer.
 
 voidpf ZCALLBACK MemOpen(voidpf opaque, const void*, int) { return opaque; }
 uLong ZCALLBACK MemRead(voidpf, voidpf stream, void* buf, uLong size) {
@@ -53,6 +58,11 @@ struct UnzCloser {
   void operator()(unzFile z) const { unzClose(z); }
 };
 using UnzHandle = std::unique_ptr<void, UnzCloser>;
+using UnzPos = unz64_file_pos;
+#else
+struct UnzHandle {};
+struct UnzPos {};
+#endif
 
 struct ZipEntry {
   std::string name;
@@ -61,7 +71,7 @@ struct ZipEntry {
   uint64_t compressed = 0;
   uint64_t size = 0;
   uint64_t offset = 0;  // of the entry's data in the file
-  unz64_file_pos pos{};
+  UnzPos pos{};
 };
 
 struct Zip {
@@ -71,6 +81,14 @@ struct Zip {
 };
 
 Status ReadDirectory(const FileBytes& bytes, const std::string& path, Zip* zip) {
+#if !VIDX_HAVE_MINIZIP
+  (void)bytes;
+  (void)zip;
+  return Status::Unsupported(path +
+                             " is a torch.save zip archive, and this model-only build was "
+                             "configured without minizip; convert it to model.safetensors or "
+                             "build with minizip");
+#else
   auto corrupt = [&path](const std::string& m) {
     return Status::Corruption(path + ": not a readable zip archive: " + m);
   };
@@ -117,6 +135,7 @@ Status ReadDirectory(const FileBytes& bytes, const std::string& path, Zip* zip) 
   }
   if (r != UNZ_END_OF_LIST_OF_FILE) return corrupt("the central directory is damaged");
   return Status::Ok();
+#endif
 }
 
 // The whole content of a (stored or deflated) entry, checked against its CRC.
@@ -129,6 +148,11 @@ Status ReadEntry(Zip& zip, const ZipEntry& e, const std::string& path, std::stri
   if ((e.method == 0 && e.size != e.compressed) || e.size / 1100 > e.compressed) {
     return Status::Corruption(path + ": entry " + e.name + " claims an impossible size");
   }
+#if !VIDX_HAVE_MINIZIP
+  (void)zip;
+  (void)out;
+  return Status::Unsupported(path + ": entry " + e.name + " cannot be read without minizip");
+#else
   unzFile z = zip.handle.get();
   unz64_file_pos pos = e.pos;
   if (unzGoToFilePos64(z, &pos) != UNZ_OK || unzOpenCurrentFile(z) != UNZ_OK) {
@@ -144,6 +168,7 @@ Status ReadEntry(Zip& zip, const ZipEntry& e, const std::string& path, std::stri
     return Status::Corruption(path + ": entry " + e.name + " is damaged (size or CRC)");
   }
   return Status::Ok();
+#endif
 }
 
 struct StorageType {
