@@ -12,9 +12,9 @@
 # carry to the GPU machine: the files the model-only tree builds from, the nlohmann-json headers
 # (the one library a libtorch zip lacks that the model code cannot do without) and the commit it
 # was made from. There: tar xzf OUT.tar.gz && vidx-gpu-check/bench/gpu_check.sh /path/to/libtorch
-# zlib, minizip and SentencePiece are used where CMake finds them and left out otherwise
-# (gzip vocabularies, torch.save checkpoints and SigLIP tokenizers are then refused; the check
-# needs none of them).
+# zlib, minizip, SentencePiece and oneDNN are used where CMake finds them and left out otherwise
+# (gzip vocabularies, torch.save checkpoints, SigLIP tokenizers and model.precision int8 are then
+# refused; the check needs none of them).
 #
 # LIBTORCH_DIR is the unpacked libtorch zip (the folder holding share/cmake/Torch); without it
 # $Torch_DIR or $CMAKE_PREFIX_PATH is used as CMake finds them. The build goes to DIR (default
@@ -122,5 +122,6 @@ if ! cmake --build "$build" -j "$jobs" --target vidx_gpu_check >"$build/build.lo
   exit 3
 fi
 echo "gpu_check: built $build/bench/vidx_gpu_check in $(( $(date +%s) - start )) s"
-grep -m1 'vidx model readers:' "$build/configure.log" | sed 's/^-- /gpu_check: /'
+grep -m1 -e 'vidx model readers:' "$build/configure.log" | sed 's/^-- /gpu_check: /'
+grep -m1 -e 'vidx int8 kernel:' "$build/configure.log" | sed 's/^-- /gpu_check: /'
 "$build/bench/vidx_gpu_check" --model "$repo/models/demo" ${check_args[@]+"${check_args[@]}"}

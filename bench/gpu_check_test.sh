@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # The GPU check as the person with the GPU runs it, on this machine: bench/gpu_check.sh --bundle
 # makes the tarball, it is unpacked, and its own gpu_check.sh builds the model-only tree against
-# this machine's LibTorch with zlib, pkg-config (so minizip and SentencePiece) and the system's
-# nlohmann-json hidden from CMake, as on a machine with only a libtorch zip and a compiler.
+# this machine's LibTorch with zlib, pkg-config (so minizip and SentencePiece), oneDNN and the
+# system's nlohmann-json hidden from CMake, as on a machine with only a libtorch zip and a compiler.
 #
 #   bench/gpu_check_test.sh TORCH_DIR WORK_DIR
 #
 # Passes when the bundle's tree builds, the CPU check passes and the CUDA checks are skipped
 # (no device) or pass; the build must have left the three optional readers out, taken
-# nlohmann-json from the bundle, and linked none of zlib, minizip and SentencePiece.
+# nlohmann-json from the bundle, and linked none of zlib, minizip, SentencePiece and oneDNN.
 set -u
 repo=$(cd "$(dirname "$0")/.." && pwd)
 torch=$1
@@ -23,7 +23,7 @@ tar -C "$work" -xzf "$work/vidx-gpu-check.tar.gz" || fail "cannot unpack the bun
 [ -f "$work/vidx-gpu-check/bundle-include/nlohmann/json.hpp" ] || fail "no nlohmann in the bundle"
 
 out=$(VIDX_GPU_CHECK_CMAKE_ARGS="-DVIDX_WERROR=ON -DCMAKE_DISABLE_FIND_PACKAGE_ZLIB=ON \
--DCMAKE_DISABLE_FIND_PACKAGE_PkgConfig=ON" \
+-DCMAKE_DISABLE_FIND_PACKAGE_PkgConfig=ON -DCMAKE_DISABLE_FIND_PACKAGE_dnnl=ON" \
   bash "$work/vidx-gpu-check/bench/gpu_check.sh" "$torch" --build-dir "$work/build" --jobs 2 2>&1)
 rc=$?
 printf '%s\n' "$out"
@@ -35,11 +35,12 @@ printf '%s\n' "$out" | grep -q -e '^no CUDA device, skipping' -e '^all GPU check
   fail "neither skipped nor passed"
 printf '%s\n' "$out" | grep -q 'zlib (gzip vocabularies) OFF, minizip (torch.save checkpoints) OFF, SentencePiece (SigLIP tokenizers) OFF' ||
   fail "an optional reader was found although hidden"
+printf '%s\n' "$out" | grep -q 'vidx int8 kernel: oneDNN OFF' || fail "oneDNN was found although hidden"
 
 grep -q -- "$work/vidx-gpu-check/bundle-include" "$work/build/compile_commands.json" ||
   fail "the model code was not compiled against the bundle's nlohmann-json"
 needed=$(readelf -d "$work/build/bench/vidx_gpu_check" | grep NEEDED)
-if printf '%s\n' "$needed" | grep -E 'libminizip|libsentencepiece|libz\.so'; then
+if printf '%s\n' "$needed" | grep -E 'libminizip|libsentencepiece|libz\.so|libdnnl'; then
   fail "vidx_gpu_check links a library the bundle build must do without"
 fi
-echo "gpu_check_test: the bundle built and ran without zlib, minizip, SentencePiece or a system nlohmann-json"
+echo "gpu_check_test: the bundle built and ran without zlib, minizip, SentencePiece, oneDNN or a system nlohmann-json"

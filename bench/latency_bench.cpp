@@ -20,7 +20,9 @@
 //                           [--timed 100] [--nice 19] [--chunks 8,0] [--sporadic 40]
 //                           [--precision auto|int8] [--python PATH]
 //                           [--no-python] [--daemon-only | --model-only]
-// --precision is the daemon's model.precision (parts 3 and 4; parts 1 and 2 are fp32).
+// --chunks '' leaves part 4 out (idle figures only).
+// --precision is the daemon's model.precision (parts 3 and 4; parts 1 and 2 are fp32, and
+// with int8 part 1 also times an int8 encoder of the same checkpoint at the exact length).
 // The model is written into DIR (default <build>/bench_models/vitb32) by
 // bench/text_reference_bench.py --make when it is missing.
 #include <unistd.h>
@@ -111,7 +113,7 @@ bool Parse(int argc, char** argv, Args* a) {
       return false;
     }
   }
-  return a->queries > 0 && a->threads > 0 && a->videos > 0 && !a->chunks.empty();
+  return a->queries > 0 && a->threads > 0 && a->videos > 0;
 }
 
 double Ms(Clock::time_point a, Clock::time_point b) {
@@ -213,8 +215,17 @@ int TextTower(const Args& a, const std::vector<std::string>& queries, const std:
     }
     compare(e_cut, e_full);
   }
-  // The first `timed` queries one by one, both ways, interleaved.
-  Latency cut, full;
+  // With --precision int8 also an int8 encoder of the same checkpoint, exact length.
+  std::unique_ptr<vidx::ClipEncoder> int8;
+  if (a.precision == "int8") {
+    vidx::ClipEncoderOptions o8 = o;
+    o8.precision = "int8";
+    auto e8 = vidx::ClipEncoder::Load(o8, &report);
+    if (!e8.ok()) return Fail(e8.status().ToString());
+    int8 = std::move(*e8);
+  }
+  // The first `timed` queries one by one, both ways (and int8), interleaved.
+  Latency cut, full, cut8;
   const size_t timed = std::min(queries.size(), static_cast<size_t>(a.timed));
   for (size_t q = 0; q < timed + 3; ++q) {
     const bool warm = q < 3;
@@ -227,14 +238,19 @@ int TextTower(const Args& a, const std::vector<std::string>& queries, const std:
       return Fail("text tower failed");
     }
     const auto t2 = Clock::now();
+    std::vector<float> e8;
+    if (int8 && !int8->EncodeTokens(ids, 1, len, &e8).ok()) return Fail("int8 text tower failed");
+    const auto t3 = Clock::now();
     if (warm) continue;
     cut.ms.push_back(Ms(t0, t1));
     full.ms.push_back(Ms(t1, t2));
+    if (int8) cut8.ms.push_back(Ms(t2, t3));
     compare(e_cut, e_full);
   }
   std::printf("part,n,p50_ms,p99_ms,max_ms\n");
   std::printf("%s\n", cut.Line("cpp text tower to end of text").c_str());
   std::printf("%s\n", full.Line("cpp text tower all 77 positions").c_str());
+  if (int8) std::printf("%s\n", cut8.Line("cpp int8 text tower to end of text").c_str());
   std::printf(
       "mean tokens per query %.1f; to end of text vs all positions over %zu queries: "
       "max abs difference %.3g, min cosine %.9f\n",
@@ -371,7 +387,7 @@ int Daemon(const Args& a, const std::vector<std::string>& all) {
   fs::remove_all(b.dir());
   if (int rc = b.Setup()) return rc;
   // Few frames at first: the reindexes below are what re-embeds the library at 1 fps.
-  b.WriteConfig(0.1, a.nice, a.chunks[0]);
+  b.WriteConfig(0.1, a.nice, a.chunks.empty() ? 8 : a.chunks[0]);
   Latency status, repeated, idle;
   struct Run {
     int chunk = 0;

@@ -21,6 +21,7 @@ if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
 packages=(
   build-essential cmake ninja-build pkg-config ccache git
   libtorch-dev libopenblas0-pthread
+  libdnnl-dev  # oneDNN, the int8 Linear kernel (indexer/model/linear_kernel.h)
   libfaiss-dev
   librocksdb-dev
   libavformat-dev libavcodec-dev libswscale-dev libavutil-dev ffmpeg

@@ -5,8 +5,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdio>
+#include <thread>
 
 #include "indexer/model/model_test_util.h"
 #include "nlohmann/json.hpp"
@@ -167,6 +169,47 @@ TEST_P(ParityTest, Int8AgreesWithTheFp32Reference) {
   std::printf("[int8 %s] alone vs in a batch of %d: worst cos %.9f\n", name.c_str(), n,
               d_batch.worst_cos);
   EXPECT_GE(d_batch.worst_cos, 0.999);
+}
+
+// One int8 model used from several threads at once (a search while the daemon indexes): every
+// call gives the bits a call alone gives (linear_kernel.h: Apply may run concurrently).
+TEST(Int8ThreadsTest, TwoThreadsGetWhatOneGets) {
+  ClipEncoderOptions o;
+  o.model_dir = TinyModels() + "/tiny_a";
+  o.precision = "int8";
+  o.threads = 1;
+  LoadReport report;
+  auto enc = ClipEncoder::Load(o, &report);
+  ASSERT_TRUE(enc.ok()) << enc.status().ToString() << "\n" << report.ToString();
+  const nlohmann::json meta = Meta("tiny_a");
+  const int n = meta["pixels"][0];
+  const std::vector<float> pixels = ReadRaw<float>(TinyModels() + "/tiny_a/ref/pixels.f32");
+  std::vector<float> want_images;
+  ASSERT_TRUE((*enc)->EncodePixels(pixels.data(), n, &want_images).ok());
+  auto want_probe = (*enc)->Probe();
+  ASSERT_TRUE(want_probe.ok());
+  std::atomic<int> mismatches{0}, failures{0};
+  auto work = [&](bool images) {
+    for (int i = 0; i < 30; ++i) {
+      if (images) {
+        std::vector<float> got;
+        if (!(*enc)->EncodePixels(pixels.data(), n, &got).ok()) ++failures;
+        if (got != want_images) ++mismatches;
+      } else {
+        auto got = (*enc)->Probe();
+        if (!got.ok()) ++failures;
+        if (got.ok() && (got->text != want_probe->text || got->image != want_probe->image)) {
+          ++mismatches;
+        }
+      }
+    }
+  };
+  std::thread a(work, true), b(work, false), c(work, true);
+  a.join();
+  b.join();
+  c.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(mismatches.load(), 0);
 }
 
 INSTANTIATE_TEST_SUITE_P(TinyConfigs, ParityTest, ::testing::Values("tiny_a", "tiny_b", "tiny_c"));

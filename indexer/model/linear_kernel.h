@@ -4,29 +4,35 @@
 // layer (patch convolution, LayerNorm, attention products, activations) stays float32.
 //
 // The int8 scheme (DescribePrecision, part of the fingerprint through Describe()):
-//   weights      int8, symmetric, one scale per output channel (max |w| / 127), prepacked once
-//                for LibTorch's oneDNN quantized engine (quantized::linear_prepack);
-//   activations  quantized dynamically (uint8, affine, from the min and max of the call's whole
-//                input) at every call by quantized::linear_dynamic, which accumulates in int32
-//                and returns float32 with the bias added.
+//   weights      int8, symmetric, one scale per output channel (max |w| / 127), stored once as
+//                the K x N matrix of one oneDNN matmul primitive per layer;
+//   activations  quantized at every call (uint8, affine, from the min and max of the call's
+//                whole input, widened to hold 0) by ATen's quantize_per_tensor; the primitive
+//                multiplies u8 x s8 into int32 and writes float32 scaled by (activation scale x
+//                channel scale); the float32 bias is added after.
+// The call's scale and zero point are runtime arguments of the primitive, so one primitive
+// serves every call and nothing is created per call. (LibTorch's quantized::linear_dynamic,
+// used before, created a quantization reorder and a bias rescaling for every new activation
+// scale: a query's text tower at int8 took 3x its fp32 time; docs/benchmarks.md.)
 // One activation range per call means one per batch: an int8 embedding depends slightly on the
 // other inputs of its batch (model.batch_size is not part of the fingerprint). The effect is
 // of the order of the int8-vs-fp32 error itself (clip_encoder_test bounds it at cosine 0.999).
 // A range per sample keeps embeddings batch-independent but calls the kernel once per sample,
 // and the kernel's fixed cost per call took the ViT-B/32 image tower's gain from about 2x to
 // about 1.1x here (docs/benchmarks.md), so it is not done.
-// Debian's LibTorch has the onednn and qnnpack engines and no fbgemm; qnnpack measured 3-4x
-// slower than float32 here (docs/benchmarks.md), so only onednn is used.
+// The primitive is oneDNN's (Debian libdnnl-dev, the library LibTorch's own int8 path uses);
+// qnnpack measured 3-4x slower than float32 here (docs/benchmarks.md) and is not used.
 //
 // Internal to indexer/model (includes LibTorch).
 // Thread-safety: Int8LinearWeights is immutable after Pack; Apply may run from several threads
-// at once. QuantizeLinearLayers sets LibTorch's process-wide quantized engine and must not run
+// at once (each call brings its own scratchpad). QuantizeLinearLayers must not run
 // concurrently with a forward of the same model.
 #ifndef VIDX_INDEXER_MODEL_LINEAR_KERNEL_H_
 #define VIDX_INDEXER_MODEL_LINEAR_KERNEL_H_
 
 #include <torch/torch.h>
 
+#include <memory>
 #include <string>
 
 #include "common/status.h"
@@ -39,11 +45,12 @@ class Int8LinearWeights {
   // weight: (out, in) float32 on the CPU; bias: (out) float32 or undefined.
   // Throws c10::Error (callers are inside QuantizeLinearLayers' catch).
   static Int8LinearWeights Pack(const torch::Tensor& weight, const torch::Tensor& bias);
-  // x: (..., in) float32 -> (..., out) float32.
+  // x: (..., in) float32 -> (..., out) float32. Throws dnnl::error or c10::Error.
   torch::Tensor Apply(const torch::Tensor& x) const;
 
  private:
-  c10::IValue packed_;  // LinearPackedParamsBase, opaque here
+  struct Impl;  // the weights and the oneDNN primitive (linear_kernel.cpp)
+  std::shared_ptr<const Impl> impl_;
 };
 
 // x W^T + b: in float when `int8` is null, else through `int8` (which was packed from weight and
@@ -59,11 +66,11 @@ class Int8Quantizable {
   virtual void QuantizeInt8() = 0;
 };
 
-// Selects the oneDNN quantized engine and calls QuantizeInt8 on every Int8Quantizable module of
-// `model` (itself included); returns how many in `*layers` (may be null). The model must be
-// float32, on the CPU and completely loaded; its float weights stay as loaded.
-// Errors: kUnsupported when this LibTorch has no oneDNN quantized engine (naming
-// model.precision), kInternal for a LibTorch failure.
+// Calls QuantizeInt8 on every Int8Quantizable module of `model` (itself included); returns how
+// many in `*layers` (may be null). The model must be float32, on the CPU and completely loaded;
+// its float weights stay as loaded.
+// Errors: kUnsupported (naming model.precision) in a build without oneDNN (a model-only build
+// may lack it), kInternal for a LibTorch or oneDNN failure.
 Status QuantizeLinearLayers(torch::nn::Module& model, int* layers);
 
 // "precision=P" for Describe(); for int8 followed by the scheme above, so that another scheme is

@@ -6,6 +6,21 @@
 # precompiled <torch/torch.h>. Everything else (config, key maps, report) and all tests use
 # torch-free headers; the image resize and crop live in vidx_model_base (base.cmake).
 find_package(Torch REQUIRED)
+# oneDNN (Debian libdnnl-dev): the int8 Linear kernel (linear_kernel.h) calls it directly; it is
+# the library LibTorch's own CPU int8 path runs on. Required in the full build; a model-only
+# build without it refuses model.precision int8 (VIDX_HAVE_DNNL unset), as base.cmake does for
+# its optional readers.
+if(VIDX_MODEL_ONLY)
+  find_package(dnnl CONFIG QUIET)
+else()
+  find_package(dnnl CONFIG REQUIRED)
+endif()
+if(dnnl_FOUND)
+  set(VIDX_HAVE_DNNL ON)
+else()
+  set(VIDX_HAVE_DNNL OFF)
+endif()
+message(STATUS "vidx int8 kernel: oneDNN ${VIDX_HAVE_DNNL}")
 
 add_library(vidx_model STATIC
   ${CMAKE_CURRENT_LIST_DIR}/clip_config.cpp
@@ -26,6 +41,11 @@ vidx_project_target(vidx_model)
 target_link_libraries(vidx_model
   PUBLIC vidx_model_base vidx_common vidx_sentencepiece
   PRIVATE ${TORCH_LIBRARIES} nlohmann_json::nlohmann_json)
+if(VIDX_HAVE_DNNL)
+  target_link_libraries(vidx_model PRIVATE DNNL::dnnl)
+  set_property(SOURCE ${CMAKE_CURRENT_LIST_DIR}/linear_kernel.cpp APPEND PROPERTY
+    COMPILE_DEFINITIONS VIDX_HAVE_DNNL=1)
+endif()
 # The C++ ABI LibTorch was built with (pip wheels may use the pre-C++11 one) must hold for every
 # caller of the std::string-based API too.
 if(TORCH_CXX_FLAGS)
