@@ -50,12 +50,14 @@ asan: deps-test
 
 # The threaded parts: the API server, the watcher and settle queue, the daemon (its indexing
 # loop, pipeline, searches and reindex swaps, driven through the real binary), the one-shot
-# indexer, the pipeline stages, the scheduler and generation manager, and the crash and fault
-# tests. tests/tsan.supp says what is suppressed and why.
+# indexer, the pipeline stages and the gate that puts searches before indexing, the scheduler and
+# generation manager, and the crash and fault tests. tests/tsan.supp says what is suppressed
+# and why.
 TSAN_TARGETS := vidx vidx_core api_server_test dir_watcher_test settle_queue_test sd_notify_test \
   http_message_test pipeline_test pipeline_stages_test scheduler_test generation_manager_test \
-  daemon_test index_search_cli_test crash_harness_test fault_injection_test vidx_thumbs_test
-TSAN_TESTS := ThumbCache|Thumbnailer|ApiServer|CallApi|DirWatcher|SettleQueue|SdNotify|Http|PoolSegments|ContentHash|ExpandPaths|PipelineStages|SchedulerTest|GenerationManager|DaemonTest|IndexSearchCli|CrashHarness|FaultTest|vidx_tiny_clip
+  daemon_test index_search_cli_test crash_harness_test fault_injection_test vidx_thumbs_test \
+  inference_gate_test
+TSAN_TESTS := ThumbCache|InferenceGate|Thumbnailer|ApiServer|CallApi|DirWatcher|SettleQueue|SdNotify|Http|PoolSegments|ContentHash|ExpandPaths|PipelineStages|SchedulerTest|GenerationManager|DaemonTest|IndexSearchCli|CrashHarness|FaultTest|vidx_tiny_clip
 tsan: deps-test
 	cmake -S . -B $(TSAN_BUILD) $(CMAKE_OPTS) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DVIDX_SANITIZE=thread -DVIDX_BUILD_BENCH=OFF

@@ -1,12 +1,19 @@
 #!/usr/bin/env bash
-# Checks that every tracked C++ source and header is formatted as .clang-format says.
-# Generated tables are exempt. Exit 1 lists the files that differ, with the command that fixes
-# them.
+# Checks that every tracked C++ source and header is formatted as .clang-format says, and that
+# no tracked text file holds an unresolved merge-conflict marker. Generated tables are exempt
+# from formatting. Exit 1 lists the files at fault (with the command that fixes formatting).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 fmt=${CLANG_FORMAT:-clang-format}
 if ! command -v "$fmt" >/dev/null 2>&1; then
   echo "check_format: $fmt is not installed (deploy/install-deps.sh --test installs it)" >&2
+  exit 1
+fi
+# A conflict marker is seven <, = or > at the start of a line, the first and last followed by a
+# space (git's own form); a bare ======= line is left alone (Markdown and reST use it).
+if conflicts=$(git grep -nIE '^(<{7} |>{7} |\|{7} )' -- . 2>/dev/null); then
+  echo "check_format: unresolved merge-conflict markers:" >&2
+  printf '%s\n' "$conflicts" | sed 's/^/  /' >&2
   exit 1
 fi
 bad=()
