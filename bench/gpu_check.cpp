@@ -7,7 +7,8 @@
 //   3. throughput of a ViT-B/32-shaped image tower (random weights: speed does not depend on
 //      them) in fp16 at batch 64 and 256, images per second.
 // First, on any machine, the model on the CPU: strict load, determinism probe and fingerprint
-// (VerifyModel), so a model-only build is shown to work before a GPU is asked for. Without a
+// (VerifyModel), so a model-only build is shown to work before a GPU is asked for, and the
+// same at int8 with its agreement to fp32 (or "info" that the build has no int8). Without a
 // CUDA device it then prints "no CUDA device, skipping the CUDA checks" and exits 0. Exit 1
 // when a check fails, 2 for bad arguments.
 //
@@ -134,6 +135,41 @@ int CheckCpu(const Args& a) {
   return ok ? 0 : 1;
 }
 
+// The CPU's int8 path (model.precision int8), also on any machine: strict load and
+// determinism probe, and agreement with CPU fp32 on the pictures and texts of check 1 (lowest
+// cosine >= 0.99). A build without oneDNN refuses int8 as kUnsupported; that is reported as
+// "info", not failed, since a model-only build may lack oneDNN. Returns the number of failures.
+int CheckCpuInt8(const Args& a) {
+  vidx::EmbedderOptions fp32;
+  fp32.model_dir = a.model;
+  vidx::EmbedderOptions int8 = fp32;
+  int8.precision = "int8";
+  vidx::StatusOr<Embeddings> got = Embed(int8);
+  if (!got.ok() && got.status().code() == vidx::StatusCode::kUnsupported) {
+    std::printf("info  cpu int8: not in this build: %s\n", got.status().message().c_str());
+    return 0;
+  }
+  vidx::StatusOr<Embeddings> ref = got.ok() ? Embed(fp32) : got.status();
+  if (!ref.ok()) {
+    std::printf("FAIL  cpu int8: %s\n", ref.status().ToString().c_str());
+    return 1;
+  }
+  const int dim = static_cast<int>(ref->images.size() / kImages);
+  const double img = LowestCosine(ref->images, got->images, dim);
+  const double txt = LowestCosine(ref->texts, got->texts, dim);
+  const vidx::ModelVerification v =
+      vidx::VerifyModel(int8, vidx::SamplingSettings(), nullptr, false);
+  const bool probe_ok = v.ok && v.deterministic;
+  const bool ok = img >= 0.99 && txt >= 0.99 && probe_ok;
+  const std::string probe =
+      probe_ok ? "deterministic, fingerprint " + v.fingerprint.substr(0, 12) : v.error;
+  std::printf(
+      "%s  cpu int8 vs cpu fp32: lowest cosine images %.5f, texts %.5f (need >= 0.99); "
+      "probe %s\n",
+      ok ? "ok  " : "FAIL", img, txt, probe.c_str());
+  return ok ? 0 : 1;
+}
+
 // Checks 1 and 2. Returns the number of failures.
 int CheckAgreementAndProbe(const Args& a) {
   vidx::EmbedderOptions cpu;
@@ -235,7 +271,7 @@ int main(int argc, char** argv) {
                  "[--iters 20]\n");
     return 2;
   }
-  if (CheckCpu(a) != 0) return 1;
+  if (CheckCpu(a) + CheckCpuInt8(a) != 0) return 1;
   if (!torch::cuda::is_available()) {
     std::printf("no CUDA device, skipping the CUDA checks\n");
     return 0;

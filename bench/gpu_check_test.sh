@@ -6,9 +6,10 @@
 #
 #   bench/gpu_check_test.sh TORCH_DIR WORK_DIR
 #
-# Passes when the bundle's tree builds, the CPU check passes and the CUDA checks are skipped
-# (no device) or pass; the build must have left the three optional readers out, taken
-# nlohmann-json from the bundle, and linked none of zlib, minizip, SentencePiece and oneDNN.
+# Passes when the bundle's tree builds, the CPU check passes, int8 is reported absent (the
+# build's refusal, kUnsupported, not a failure) and the CUDA checks are skipped (no device) or
+# pass; the build must have left the three optional readers out, taken nlohmann-json from the
+# bundle, and linked none of zlib, minizip, SentencePiece and oneDNN.
 set -u
 repo=$(cd "$(dirname "$0")/.." && pwd)
 torch=$1
@@ -36,6 +37,8 @@ printf '%s\n' "$out" | grep -q -e '^no CUDA device, skipping' -e '^all GPU check
 printf '%s\n' "$out" | grep -q 'zlib (gzip vocabularies) OFF, minizip (torch.save checkpoints) OFF, SentencePiece (SigLIP tokenizers) OFF' ||
   fail "an optional reader was found although hidden"
 printf '%s\n' "$out" | grep -q 'vidx int8 kernel: oneDNN OFF' || fail "oneDNN was found although hidden"
+printf '%s\n' "$out" | grep -q '^info  cpu int8: not in this build: ' ||
+  fail "the build without oneDNN did not report int8 as absent"
 
 grep -q -- "$work/vidx-gpu-check/bundle-include" "$work/build/compile_commands.json" ||
   fail "the model code was not compiled against the bundle's nlohmann-json"
