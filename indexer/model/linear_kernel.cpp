@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
+#include <unordered_map>
 #include <vector>
 
 namespace vidx {
@@ -36,7 +37,51 @@ const dnnl::engine& CpuEngine() {
 }
 
 }  // namespace
+#endif
 
+namespace {
+
+// QuantizeActivationsInto's loop over in[0..n). Cloned for AVX-512, AVX2 and the baseline, chosen
+// at load time by the CPU (GCC's target_clones): at the baseline's 16-byte vectors the narrowing
+// to bytes costs more than reading the floats.
+// __restrict: a uint8_t store may alias anything, which would otherwise keep the loop scalar.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+__attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
+#endif
+void QuantizeRange(const float* __restrict in, int64_t n, float inv_scale, float zero_point,
+                   uint8_t* __restrict out) {
+  // ATen rounds x times the float inverse scale (float product, then nearbyint: half to even).
+  // Adding and removing 1.5 * 2^23 rounds a float half to even in the default rounding mode for
+  // |v| < 2^22; past that the clamp decides anyway (|v| > 2^22 is far outside 0..255).
+  constexpr float kRound = 12582912.0f;  // 1.5 * 2^23
+  for (int64_t i = 0; i < n; ++i) {
+    const float product = in[i] * inv_scale;  // rounded to float: no fused multiply-add
+    float v = (product + kRound) - kRound;    // (this file builds with -ffp-contract=off)
+    v = std::min(std::max(v + zero_point, 0.0f), 255.0f);
+    out[i] = static_cast<uint8_t>(static_cast<int32_t>(v));
+  }
+}
+
+}  // namespace
+
+void QuantizeActivationsInto(const torch::Tensor& x, double scale, int64_t zero_point,
+                             torch::Tensor& q) {
+  TORCH_CHECK(x.scalar_type() == torch::kFloat32 && x.is_contiguous() && x.device().is_cpu(),
+              "QuantizeActivationsInto: x must be contiguous float32 on the CPU");
+  TORCH_CHECK(q.scalar_type() == torch::kByte && q.is_contiguous() && q.numel() == x.numel(),
+              "QuantizeActivationsInto: q must be contiguous uint8 of x's size");
+  TORCH_CHECK(zero_point >= 0 && zero_point <= 255, "QuantizeActivationsInto: zero point ",
+              zero_point, " outside 0..255");
+  const float inv_scale = 1.0f / static_cast<float>(scale);
+  const float zp = static_cast<float>(zero_point);
+  const float* src = x.data_ptr<float>();
+  uint8_t* dst = q.data_ptr<uint8_t>();
+  at::parallel_for(0, x.numel(), /*grain_size=*/1 << 15, [=](int64_t begin, int64_t end) {
+    QuantizeRange(src + begin, end - begin, inv_scale, zp, dst + begin);
+  });
+}
+
+#if VIDX_HAVE_DNNL
 Int8LinearWeights Int8LinearWeights::Pack(const torch::Tensor& weight, const torch::Tensor& bias) {
   torch::NoGradGuard no_grad;
   using dt = dnnl::memory::data_type;
@@ -60,6 +105,13 @@ Int8LinearWeights Int8LinearWeights::Pack(const torch::Tensor& weight, const tor
   attr.set_output_scales(/*mask: per column of dst*/ 1 << 1, {DNNL_RUNTIME_F32_VAL});
   attr.set_zero_points(DNNL_ARG_SRC, /*mask: one value*/ 0, {DNNL_RUNTIME_S32_VAL});
   attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);  // so calls may run concurrently
+  if (impl->bias.defined()) {
+    // The bias, added to the scaled product inside the primitive (oneDNN applies the output
+    // scales before post-ops): the same sum as adding it after, without another pass over dst.
+    dnnl::post_ops ops;
+    ops.append_binary(dnnl::algorithm::binary_add, dnnl::memory::desc({1, n}, dt::f32, tag::ab));
+    attr.set_post_ops(ops);
+  }
   impl->pd = dnnl::matmul::primitive_desc(dnnl::matmul::desc(src, wei, dst), attr, CpuEngine());
   impl->matmul = dnnl::matmul(impl->pd);
   Int8LinearWeights result;
@@ -82,7 +134,8 @@ torch::Tensor Int8LinearWeights::Apply(const torch::Tensor& x) const {
   const double hi = std::max(0.0, std::get<1>(minmax).item<double>());
   const double scale = std::max((hi - lo) / 255.0, 1e-12);
   const int64_t zero_point = std::clamp<int64_t>(std::llround(-lo / scale), 0, 255);
-  const torch::Tensor xq = at::quantize_per_tensor(x2, scale, zero_point, at::kQUInt8);
+  torch::Tensor xq = torch::empty(x2.sizes(), x2.options().dtype(torch::kByte));
+  QuantizeActivationsInto(x2, scale, zero_point, xq);
   const torch::Tensor out_scales = (p.scales * scale).contiguous();
   int32_t zp = static_cast<int32_t>(zero_point);
   torch::Tensor y = torch::empty({m, p.out}, x2.options());
@@ -93,18 +146,25 @@ torch::Tensor Int8LinearWeights::Apply(const torch::Tensor& x) const {
   dnnl::memory dst({{m, p.out}, dt::f32, tag::ab}, engine, y.data_ptr());
   dnnl::memory sc({{p.out}, dt::f32, tag::a}, engine, out_scales.data_ptr());
   dnnl::memory zpm({{1}, dt::s32, tag::a}, engine, &zp);
+  // Each thread keeps its scratchpad between calls (zero-filling a fresh one per call showed in
+  // profiles); it only grows, to the largest layer's need.
   const dnnl::memory::desc scratch_md = p.pd.scratchpad_desc();
-  std::vector<uint8_t> scratch(scratch_md.get_size());
+  thread_local std::vector<uint8_t> scratch;
+  if (scratch.size() < scratch_md.get_size()) scratch.resize(scratch_md.get_size());
   dnnl::memory scratch_mem(scratch_md, engine, scratch.empty() ? nullptr : scratch.data());
   dnnl::stream stream(engine);
-  p.matmul.execute(stream, {{DNNL_ARG_SRC, src},
-                            {DNNL_ARG_WEIGHTS, wei},
-                            {DNNL_ARG_DST, dst},
-                            {DNNL_ARG_ATTR_OUTPUT_SCALES, sc},
-                            {DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_SRC, zpm},
-                            {DNNL_ARG_SCRATCHPAD, scratch_mem}});
+  std::unordered_map<int, dnnl::memory> args = {{DNNL_ARG_SRC, src},
+                                                 {DNNL_ARG_WEIGHTS, wei},
+                                                 {DNNL_ARG_DST, dst},
+                                                 {DNNL_ARG_ATTR_OUTPUT_SCALES, sc},
+                                                 {DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_SRC, zpm},
+                                                 {DNNL_ARG_SCRATCHPAD, scratch_mem}};
+  if (p.bias.defined()) {
+    args.emplace(DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1,
+                 dnnl::memory({{1, p.out}, dt::f32, tag::ab}, engine, p.bias.data_ptr()));
+  }
+  p.matmul.execute(stream, args);
   stream.wait();
-  if (p.bias.defined()) y.add_(p.bias);
   return y.reshape(out_shape);
 }
 #else

@@ -7,9 +7,9 @@
 //   weights      int8, symmetric, one scale per output channel (max |w| / 127), stored once as
 //                the K x N matrix of one oneDNN matmul primitive per layer;
 //   activations  quantized at every call (uint8, affine, from the min and max of the call's
-//                whole input, widened to hold 0) by ATen's quantize_per_tensor; the primitive
-//                multiplies u8 x s8 into int32 and writes float32 scaled by (activation scale x
-//                channel scale); the float32 bias is added after.
+//                whole input, widened to hold 0; QuantizeActivationsInto); the primitive
+//                multiplies u8 x s8 into int32, scales it to float32 by (activation scale x
+//                channel scale), then adds the float32 bias (a post-op of the primitive).
 // The call's scale and zero point are runtime arguments of the primitive, so one primitive
 // serves every call and nothing is created per call. (LibTorch's quantized::linear_dynamic,
 // used before, created a quantization reorder and a bias rescaling for every new activation
@@ -25,7 +25,7 @@
 //
 // Internal to indexer/model (includes LibTorch).
 // Thread-safety: Int8LinearWeights is immutable after Pack; Apply may run from several threads
-// at once (each call brings its own scratchpad). QuantizeLinearLayers must not run
+// at once (each thread keeps its own scratchpad). QuantizeLinearLayers must not run
 // concurrently with a forward of the same model.
 #ifndef VIDX_INDEXER_MODEL_LINEAR_KERNEL_H_
 #define VIDX_INDEXER_MODEL_LINEAR_KERNEL_H_
@@ -52,6 +52,15 @@ class Int8LinearWeights {
   struct Impl;  // the weights and the oneDNN primitive (linear_kernel.cpp)
   std::shared_ptr<const Impl> impl_;
 };
+
+// The activation step of the scheme: q[i] = clamp(round_half_even(x[i] * (1/scale)) +
+// zero_point, 0, 255), with the inverse scale and the product in float: the values
+// at::quantize_per_tensor(x, scale, zero_point, kQUInt8) gives, in one vectorized pass on the
+// intra-op threads (ATen's own loop, without fbgemm, runs one element at a time on one thread).
+// x: contiguous float32 on the CPU; q: contiguous uint8 with x's element count; zero_point in
+// 0..255. Throws c10::Error otherwise.
+void QuantizeActivationsInto(const torch::Tensor& x, double scale, int64_t zero_point,
+                             torch::Tensor& q);
 
 // x W^T + b: in float when `int8` is null, else through `int8` (which was packed from weight and
 // bias).

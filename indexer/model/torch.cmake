@@ -46,6 +46,22 @@ if(VIDX_HAVE_DNNL)
   set_property(SOURCE ${CMAKE_CURRENT_LIST_DIR}/linear_kernel.cpp APPEND PROPERTY
     COMPILE_DEFINITIONS VIDX_HAVE_DNNL=1)
 endif()
+# linear_kernel.cpp quantizes activations with at::parallel_for, which is an inline OpenMP loop:
+# without the compiler's OpenMP flag in this file it runs on one thread. The file gets no
+# precompiled header (that one is built without the flag) and no fused multiply-add (the
+# rounding must see the float product, as ATen's does). The full build uses the system OpenMP,
+# the one Debian's LibTorch runs on; a model-only build against a LibTorch zip (which carries its
+# own libgomp) does not add a second runtime, and its loop runs serially.
+set(VIDX_LINEAR_KERNEL_OPTIONS -ffp-contract=off)
+if(NOT VIDX_MODEL_ONLY)
+  find_package(OpenMP REQUIRED COMPONENTS CXX)
+  list(APPEND VIDX_LINEAR_KERNEL_OPTIONS ${OpenMP_CXX_FLAGS})
+  target_link_libraries(vidx_model PRIVATE ${OpenMP_CXX_LIBRARIES})
+endif()
+set_property(SOURCE ${CMAKE_CURRENT_LIST_DIR}/linear_kernel.cpp APPEND PROPERTY
+  COMPILE_OPTIONS ${VIDX_LINEAR_KERNEL_OPTIONS})
+set_property(SOURCE ${CMAKE_CURRENT_LIST_DIR}/linear_kernel.cpp PROPERTY
+  SKIP_PRECOMPILE_HEADERS ON)
 # The C++ ABI LibTorch was built with (pip wheels may use the pre-C++11 one) must hold for every
 # caller of the std::string-based API too.
 if(TORCH_CXX_FLAGS)
@@ -83,6 +99,12 @@ if(VIDX_BUILD_TESTS)
     FIXTURES vidx_tiny_clip)
   target_compile_definitions(vidx_model_test PRIVATE
     VIDX_TINY_MODELS_DIR="${VIDX_TINY_MODELS}")
+
+  # The int8 kernel's activation quantization against ATen's, value for value.
+  vidx_add_test(linear_kernel_test
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/linear_kernel_test.cpp
+    LIBS vidx_model ${TORCH_LIBRARIES}
+    LABELS model)
 
   # Tiny random SigLIP models + reference embeddings and broken variants from transformers.
   set(VIDX_TINY_SIGLIP ${PROJECT_BINARY_DIR}/tiny_siglip)
