@@ -154,11 +154,11 @@ torch::Tensor Int8LinearWeights::Apply(const torch::Tensor& x) const {
   dnnl::memory scratch_mem(scratch_md, engine, scratch.empty() ? nullptr : scratch.data());
   dnnl::stream stream(engine);
   std::unordered_map<int, dnnl::memory> args = {{DNNL_ARG_SRC, src},
-                                                 {DNNL_ARG_WEIGHTS, wei},
-                                                 {DNNL_ARG_DST, dst},
-                                                 {DNNL_ARG_ATTR_OUTPUT_SCALES, sc},
-                                                 {DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_SRC, zpm},
-                                                 {DNNL_ARG_SCRATCHPAD, scratch_mem}};
+                                                {DNNL_ARG_WEIGHTS, wei},
+                                                {DNNL_ARG_DST, dst},
+                                                {DNNL_ARG_ATTR_OUTPUT_SCALES, sc},
+                                                {DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_SRC, zpm},
+                                                {DNNL_ARG_SCRATCHPAD, scratch_mem}};
   if (p.bias.defined()) {
     args.emplace(DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1,
                  dnnl::memory({{1, p.out}, dt::f32, tag::ab}, engine, p.bias.data_ptr()));
