@@ -94,8 +94,8 @@ TEST(Int8LinearWeightsTest, ApplyIsTheSchemeWithItsBias) {
 
   // Without a bias: the same product.
   const torch::Tensor y0 = Int8LinearWeights::Pack(w, torch::Tensor()).Apply(x);
-  const double err0 = (y0.to(torch::kDouble) - (want - b.to(torch::kDouble))).abs().max()
-                          .item<double>();
+  const double err0 =
+      (y0.to(torch::kDouble) - (want - b.to(torch::kDouble))).abs().max().item<double>();
   EXPECT_LT(err0, 1e-4) << err0;
 }
 
