@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -15,6 +16,20 @@ namespace {
 // ATen's reference for the same step.
 torch::Tensor AtenQuantize(const torch::Tensor& x, double scale, int64_t zero_point) {
   return at::quantize_per_tensor(x, scale, zero_point, at::kQUInt8).int_repr();
+}
+
+// The scale and zero point the scheme derives from a call's input (its min and max, widened to
+// hold 0, onto 0..255), written out here as the reference.
+struct CallRange {
+  double scale;
+  int64_t zero_point;
+};
+
+CallRange RangeOf(const torch::Tensor& x) {
+  const double lo = std::min(0.0, x.min().item<double>());
+  const double hi = std::max(0.0, x.max().item<double>());
+  const double scale = (hi - lo) / 255.0;
+  return {scale, std::llround(-lo / scale)};
 }
 
 void ExpectSameAsAten(const torch::Tensor& x, double scale, int64_t zero_point,
@@ -32,11 +47,8 @@ TEST(QuantizeActivationsTest, EqualsAtenOnRandomInputsOfManySizes) {
   // Sizes below, at and far above the parallel grain, and not multiples of a vector width.
   for (int64_t n : {1, 7, 1000, 32768, 32769, 250007}) {
     const torch::Tensor x = torch::randn({n}) * 3.0;
-    const double lo = std::min(0.0, x.min().item<double>());
-    const double hi = std::max(0.0, x.max().item<double>());
-    const double scale = (hi - lo) / 255.0;
-    const int64_t zp = std::llround(-lo / scale);
-    ExpectSameAsAten(x, scale, zp, "n=" + std::to_string(n));
+    const CallRange r = RangeOf(x);
+    ExpectSameAsAten(x, r.scale, r.zero_point, "n=" + std::to_string(n));
   }
 }
 
@@ -45,7 +57,7 @@ TEST(QuantizeActivationsTest, EqualsAtenOnTiesAndOutOfRange) {
   const double scale = 0.25;
   const int64_t zp = 100;
   const torch::Tensor steps = torch::arange(-140, 180, torch::kFloat32) + 0.5;
-  ExpectSameAsAten((steps * scale).contiguous(), scale, zp, "ties");
+  ExpectSameAsAten(steps * scale, scale, zp, "ties");
   const torch::Tensor far = torch::tensor({-1e9f, -1e3f, -26.f, 40.f, 1e3f, 1e9f, 0.f});
   ExpectSameAsAten(far, scale, zp, "out of range");
   for (int64_t z : {0, 255}) ExpectSameAsAten(steps * scale, scale, z, "zp " + std::to_string(z));
@@ -78,14 +90,12 @@ TEST(Int8LinearWeightsTest, ApplyIsTheSchemeWithItsBias) {
 
   const torch::Tensor wscale = (w.abs().amax(1) / 127.0).clamp_min(1e-12);
   const torch::Tensor wq = (w / wscale.unsqueeze(1)).round().clamp(-127, 127);
-  const double lo = std::min(0.0, x.min().item<double>());
-  const double hi = std::max(0.0, x.max().item<double>());
-  const double scale = (hi - lo) / 255.0;
-  const int64_t zp = std::llround(-lo / scale);
-  const torch::Tensor xq = AtenQuantize(x.reshape({-1, 40}).contiguous(), scale, zp);
-  const torch::Tensor acc = (xq.to(torch::kDouble) - zp).matmul(wq.to(torch::kDouble).t());
+  const CallRange r = RangeOf(x);
+  const torch::Tensor xq = AtenQuantize(x.reshape({-1, 40}).contiguous(), r.scale, r.zero_point);
+  const torch::Tensor acc =
+      (xq.to(torch::kDouble) - r.zero_point).matmul(wq.to(torch::kDouble).t());
   const torch::Tensor want =
-      (acc * scale * wscale.to(torch::kDouble) + b.to(torch::kDouble)).reshape({2, 9, 24});
+      (acc * r.scale * wscale.to(torch::kDouble) + b.to(torch::kDouble)).reshape({2, 9, 24});
   const double err = (y.to(torch::kDouble) - want).abs().max().item<double>();
   EXPECT_LT(err, 1e-4) << "int8 layer differs from its scheme by " << err;
   // And it is still the float layer, approximately.
